@@ -1,0 +1,121 @@
+//! `durabox run`: one execution, in process, time skipped by default.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use durabox::runner::{render_tree, FunctionConfig, Runtime, RuntimeOptions, StartOptions};
+use durabox::{ExecutionStatus, Limits};
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The handler component (.wasm).
+    component: PathBuf,
+    /// The execution input as JSON.
+    #[arg(long, default_value = "{}")]
+    input: String,
+    /// Print one JSON object {"Execution": GetDurableExecution, "Events": [history]}.
+    #[arg(long)]
+    json: bool,
+    /// Take waits and timeouts in real time instead of skipping them.
+    #[arg(long)]
+    no_skip_time: bool,
+    /// Execution name (defaults to a fresh id).
+    #[arg(long)]
+    name: Option<String>,
+    /// Fuel per invocation.
+    #[arg(long, env = "DURABOX_FUEL")]
+    fuel: Option<u64>,
+    /// Memory cap per invocation, MiB.
+    #[arg(long, env = "DURABOX_MEMORY_MB")]
+    memory_mb: Option<usize>,
+    /// Wall-clock limit per invocation, seconds.
+    #[arg(long, env = "DURABOX_INVOCATION_TIMEOUT")]
+    invocation_timeout: Option<u64>,
+    /// Environment variable for the guest, KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Give up waiting for the execution after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    serde_json::from_str::<serde_json::Value>(&args.input)
+        .with_context(|| format!("--input is not valid JSON: {}", args.input))?;
+    if !args.component.exists() {
+        bail!("component not found: {}", args.component.display());
+    }
+    let defaults = Limits::default();
+    let limits = Limits {
+        fuel: args.fuel.unwrap_or(defaults.fuel),
+        memory_bytes: args.memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),
+        invocation_timeout: args
+            .invocation_timeout
+            .map_or(defaults.invocation_timeout, Duration::from_secs),
+    };
+    let env = args
+        .env
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .with_context(|| format!("--env expects KEY=VALUE, got '{kv}'"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let runtime = Runtime::new(RuntimeOptions::default())?;
+    let function = args
+        .component
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("function")
+        .to_owned();
+    let config = FunctionConfig {
+        limits,
+        env,
+        ..FunctionConfig::default()
+    };
+    runtime
+        .register_file(&function, &args.component, config)
+        .with_context(|| format!("cannot load {}", args.component.display()))?;
+    let options = StartOptions {
+        execution_name: args.name,
+        skip_time: !args.no_skip_time,
+        ..StartOptions::default()
+    };
+    let arn = runtime.start_execution(&function, &args.input, options)?;
+    let cell = runtime.wait_for_completion(&arn, Duration::from_secs(args.timeout))?;
+    let result = durabox::ExecutionResult::snapshot(&cell.lock());
+
+    if args.json {
+        let out = serde_json::json!({
+            "Execution": result.execution_json(),
+            "Events": result.history_json()["Events"],
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("execution {}", result.arn);
+        print!("{}", render_tree(&result));
+        for (i, invocation) in result.invocations.iter().enumerate() {
+            for line in &invocation.logs {
+                println!("  [invocation {}] {} {}", i + 1, line.level, line.message);
+            }
+            if let Some(error) = &invocation.error {
+                println!("  [invocation {}] ended with {error}", i + 1);
+            }
+        }
+        println!("status: {}", result.status.as_str());
+        match (&result.result, &result.error) {
+            (Some(value), _) => println!("result: {value}"),
+            (_, Some(error)) => println!("error: {error}"),
+            _ => {}
+        }
+    }
+    Ok(if result.status == ExecutionStatus::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

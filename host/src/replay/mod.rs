@@ -1,0 +1,706 @@
+//! The replay engine: the SDK half of AWS durable functions, run once in the host for
+//! every guest language. It allocates operation ids, decides between replaying a
+//! recorded outcome and running user code, applies retry strategies, and turns each
+//! decision into `OperationUpdate`s for the service's checkpoint processor.
+//!
+//! One `ReplayEngine` lives for one invocation. Every method takes the execution it works
+//! on, so it stays free of locking and of wasmtime.
+
+pub mod retry;
+
+use std::collections::HashMap;
+
+use crate::model::ids::operation_id;
+pub use crate::model::LogLine;
+use crate::model::{
+    limits, CallbackOptions, ContextOptions, ErrorObject, Operation, OperationAction as Action,
+    OperationStatus as Status, OperationType as Type, OperationUpdate, StepOptions, WaitOptions,
+};
+use crate::service::{Execution, ServiceError};
+use retry::RetryPolicy;
+
+/// Error type recorded when an at-most-once step was interrupted mid-attempt.
+pub const STEP_INTERRUPTED: &str = "StepInterruptedError";
+
+/// Why a durable call returned no value (mirrors WIT `op-error`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpError {
+    Suspended,
+    InvalidArgument(String),
+}
+
+/// A guest bug that ends the execution: the host traps the guest with it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ReplayFault {
+    #[error("Non-deterministic operation identity at id={id}: recorded {recorded}, but the code asked for {requested}")]
+    NonDeterminism {
+        id: String,
+        recorded: String,
+        requested: String,
+    },
+    #[error("durable operation called on a context that was told to suspend (the guest SDK must unwind to the handler and return pending)")]
+    CallAfterSuspend,
+    #[error("unknown {what} '{id}' passed back by the guest")]
+    UnknownHandle { what: &'static str, id: String },
+    #[error("checkpoint rejected: {0}")]
+    Checkpoint(#[from] ServiceError),
+}
+
+impl ReplayFault {
+    pub fn to_error_object(&self) -> ErrorObject {
+        let kind = match self {
+            Self::NonDeterminism { .. } => "NonDeterministicExecutionError",
+            Self::Checkpoint(e) => e.aws_type(),
+            Self::CallAfterSuspend | Self::UnknownHandle { .. } => "DurableProtocolError",
+        };
+        ErrorObject::new(kind, self.to_string())
+    }
+}
+
+pub type OpResult<T> = Result<Result<T, OpError>, ReplayFault>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StepSemantics {
+    #[default]
+    AtLeastOncePerRetry,
+    AtMostOncePerRetry,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StepConfig {
+    /// None = the AWS default preset.
+    pub retry: Option<RetryPolicy>,
+    pub semantics: StepSemantics,
+    pub sub_type: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CallbackConfig {
+    pub timeout_seconds: u64,
+    pub heartbeat_timeout_seconds: u64,
+    pub sub_type: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Succeeded(Option<String>),
+    Failed(ErrorObject),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallbackOutcome {
+    Succeeded(Option<String>),
+    Failed(ErrorObject),
+    TimedOut(ErrorObject),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepStart {
+    Done(Outcome),
+    Run { id: String, attempt: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChildStart {
+    Done(Outcome),
+    /// Run the body in the context with this handle.
+    Run(ContextHandle),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ContextHandle(pub usize);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryDecision {
+    pub should_retry: bool,
+    pub delay_seconds: u32,
+}
+
+struct Frame {
+    /// The CONTEXT operation id; None for the root.
+    op_id: Option<String>,
+    parent: Option<usize>,
+    counter: u32,
+    suspended: bool,
+    /// A completed context re-run because its result was too large to store
+    /// (ReplayChildren): its end is not checkpointed again.
+    replaying_completed: bool,
+    /// The CONTEXT request, for `child_end` (None for the root).
+    request: Option<OwnedRequest>,
+    closed: bool,
+}
+
+/// A step whose body the guest is running; `step_end` closes it.
+struct OpenStep {
+    ctx: ContextHandle,
+    op: OwnedRequest,
+    attempt: u32,
+    retry: Option<RetryPolicy>,
+}
+
+/// The identity of an operation request, kept between `*_begin` and `*_end`.
+struct OwnedRequest {
+    op_type: Type,
+    sub_type: String,
+    name: Option<String>,
+    parent: Option<String>,
+}
+
+impl OwnedRequest {
+    fn borrow(&self) -> Request<'_> {
+        Request {
+            op_type: self.op_type,
+            sub_type: &self.sub_type,
+            name: self.name.as_deref(),
+            parent: self.parent.as_deref(),
+        }
+    }
+}
+
+/// What the code asks for at an operation id, checked against what was recorded.
+struct Request<'a> {
+    op_type: Type,
+    sub_type: &'a str,
+    name: Option<&'a str>,
+    parent: Option<&'a str>,
+}
+
+impl Request<'_> {
+    fn describe(&self) -> String {
+        describe(self.op_type, Some(self.sub_type), self.name, self.parent)
+    }
+
+    fn matches(&self, op: &Operation) -> bool {
+        op.op_type == self.op_type
+            && op.sub_type.as_deref().unwrap_or("") == self.sub_type
+            && op.name.as_deref().unwrap_or("") == self.name.unwrap_or("")
+            && op.parent_id.as_deref().unwrap_or("") == self.parent.unwrap_or("")
+    }
+
+    fn update(&self, id: &str, action: Action) -> OperationUpdate {
+        let mut update = OperationUpdate::new(id, self.op_type, action);
+        update.sub_type = Some(self.sub_type.to_owned());
+        update.name = self.name.map(str::to_owned);
+        update.parent_id = self.parent.map(str::to_owned);
+        update
+    }
+}
+
+fn describe(
+    op_type: Type,
+    sub_type: Option<&str>,
+    name: Option<&str>,
+    parent: Option<&str>,
+) -> String {
+    format!(
+        "{} (subtype {}, name {}, parent {})",
+        op_type.as_str(),
+        sub_type.unwrap_or("none"),
+        name.map(|n| format!("'{n}'"))
+            .unwrap_or_else(|| "none".into()),
+        parent.unwrap_or("none")
+    )
+}
+
+pub struct ReplayEngine {
+    frames: Vec<Frame>,
+    open_steps: HashMap<String, OpenStep>,
+    /// Seed for retry jitter, so a replayed execution draws the same delays.
+    jitter_seed: u64,
+    pub logs: Vec<LogLine>,
+}
+
+impl ReplayEngine {
+    /// The root context is handle 0.
+    pub const ROOT: ContextHandle = ContextHandle(0);
+
+    pub fn new(execution_id: &str) -> Self {
+        let seed_hex = &crate::model::ids::hash_step_id(execution_id)[..16];
+        Self {
+            frames: vec![Frame {
+                op_id: None,
+                parent: None,
+                counter: 0,
+                suspended: false,
+                replaying_completed: false,
+                request: None,
+                closed: false,
+            }],
+            open_steps: HashMap::new(),
+            jitter_seed: u64::from_str_radix(seed_hex, 16).unwrap_or(0),
+            logs: Vec::new(),
+        }
+    }
+
+    pub fn context_id(&self, ctx: ContextHandle) -> Option<&str> {
+        self.frames.get(ctx.0).and_then(|f| f.op_id.as_deref())
+    }
+
+    fn frame(&self, ctx: ContextHandle) -> Result<&Frame, ReplayFault> {
+        self.frames.get(ctx.0).ok_or(ReplayFault::UnknownHandle {
+            what: "context",
+            id: ctx.0.to_string(),
+        })
+    }
+
+    /// Allocates the next operation id in `ctx`.
+    fn next_id(&mut self, ctx: ContextHandle) -> Result<(String, Option<String>), ReplayFault> {
+        let frame = self.frame(ctx)?;
+        if frame.closed {
+            return Err(ReplayFault::UnknownHandle {
+                what: "closed context",
+                id: frame.op_id.clone().unwrap_or_default(),
+            });
+        }
+        if frame.suspended {
+            return Err(ReplayFault::CallAfterSuspend);
+        }
+        let frame = &mut self.frames[ctx.0];
+        frame.counter += 1;
+        let parent = frame.op_id.clone();
+        Ok((operation_id(parent.as_deref(), frame.counter), parent))
+    }
+
+    /// Marks `ctx` and its ancestors suspended and returns the suspension.
+    fn suspend<T>(&mut self, ctx: ContextHandle) -> OpResult<T> {
+        let mut at = Some(ctx.0);
+        while let Some(i) = at {
+            self.frames[i].suspended = true;
+            at = self.frames[i].parent;
+        }
+        Ok(Err(OpError::Suspended))
+    }
+
+    /// The recorded operation at `id`, after checking it is the one the code asks for.
+    fn recorded<'e>(
+        execution: &'e Execution,
+        id: &str,
+        request: &Request<'_>,
+    ) -> Result<Option<&'e Operation>, ReplayFault> {
+        match execution.operation(id) {
+            Some(op) if !request.matches(op) => Err(ReplayFault::NonDeterminism {
+                id: id.to_owned(),
+                recorded: describe(
+                    op.op_type,
+                    op.sub_type.as_deref(),
+                    op.name.as_deref(),
+                    op.parent_id.as_deref(),
+                ),
+                requested: request.describe(),
+            }),
+            other => Ok(other),
+        }
+    }
+
+    fn checkpoint(execution: &mut Execution, update: OperationUpdate) -> Result<(), ReplayFault> {
+        execution.apply_checkpoint(std::slice::from_ref(&update))?;
+        Ok(())
+    }
+
+    // ---- step -------------------------------------------------------------------
+
+    pub fn step_begin(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        name: Option<&str>,
+        config: StepConfig,
+    ) -> OpResult<StepStart> {
+        let (id, parent) = self.next_id(ctx)?;
+        let sub_type = config.sub_type.clone().unwrap_or_else(|| "Step".into());
+        let request = Request {
+            op_type: Type::Step,
+            sub_type: &sub_type,
+            name,
+            parent: parent.as_deref(),
+        };
+        let recorded = Self::recorded(execution, &id, &request)?.map(|op| {
+            let attempt = op.step_details.as_ref().map_or(0, |d| d.attempt);
+            (
+                op.status,
+                attempt,
+                op.result().map(str::to_owned),
+                op.error().cloned(),
+            )
+        });
+        let attempt = match recorded {
+            None => {
+                Self::checkpoint(execution, request.update(&id, Action::Start))?;
+                1
+            }
+            Some((Status::Succeeded, _, result, _)) => {
+                return Ok(Ok(StepStart::Done(Outcome::Succeeded(result))))
+            }
+            Some((Status::Pending, ..)) => return self.suspend(ctx),
+            Some((Status::Ready, attempt, ..)) => {
+                Self::checkpoint(execution, request.update(&id, Action::Start))?;
+                attempt + 1
+            }
+            Some((Status::Started, attempt, ..)) => {
+                if config.semantics == StepSemantics::AtMostOncePerRetry {
+                    // The previous attempt began but never reported back: it counts as failed.
+                    let error = ErrorObject::new(
+                        STEP_INTERRUPTED,
+                        format!(
+                            "Step '{}' was interrupted before it finished (at-most-once per retry)",
+                            name.unwrap_or(&id)
+                        ),
+                    );
+                    return Ok(self
+                        .fail_attempt(
+                            execution,
+                            ctx,
+                            &request,
+                            &id,
+                            attempt + 1,
+                            config.retry.as_ref(),
+                            error,
+                            None,
+                        )?
+                        .map(StepStart::Done));
+                }
+                attempt + 1
+            }
+            Some((_, _, _, error)) => {
+                let error =
+                    error.unwrap_or_else(|| ErrorObject::new("StepError", "Step did not succeed"));
+                return Ok(Ok(StepStart::Done(Outcome::Failed(error))));
+            }
+        };
+        self.open_steps.insert(
+            id.clone(),
+            OpenStep {
+                ctx,
+                op: OwnedRequest {
+                    op_type: Type::Step,
+                    sub_type,
+                    name: name.map(str::to_owned),
+                    parent,
+                },
+                attempt,
+                retry: config.retry,
+            },
+        );
+        Ok(Ok(StepStart::Run { id, attempt }))
+    }
+}
+
+impl ReplayEngine {
+    /// A uniform sample in [0, 1) for jitter, fixed per execution, step and attempt.
+    fn jitter_sample(&self, id: &str, attempt: u32) -> f64 {
+        let mut seed = self.jitter_seed ^ u64::from(attempt).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for byte in id.bytes().take(16) {
+            seed = seed.rotate_left(5) ^ u64::from(byte);
+        }
+        fastrand::Rng::with_seed(seed).f64()
+    }
+
+    /// A failed attempt: RETRY (and suspend) or FAIL (and return the failure).
+    #[allow(clippy::too_many_arguments)]
+    fn fail_attempt(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        request: &Request<'_>,
+        id: &str,
+        attempt: u32,
+        retry: Option<&RetryPolicy>,
+        error: ErrorObject,
+        decision: Option<RetryDecision>,
+    ) -> OpResult<Outcome> {
+        let delay = match decision {
+            Some(d) => d.should_retry.then_some(u64::from(d.delay_seconds).max(1)),
+            None => {
+                let default;
+                let policy = match retry {
+                    Some(p) => p,
+                    None => {
+                        default = RetryPolicy::preset(retry::RetryPreset::Default);
+                        &default
+                    }
+                };
+                policy.next_delay(&error, attempt, self.jitter_sample(id, attempt))
+            }
+        };
+        match delay {
+            Some(delay) => {
+                let mut update = request.update(id, Action::Retry);
+                update.error = Some(error);
+                update.step_options = Some(StepOptions {
+                    next_attempt_delay_seconds: delay.min(limits::MAX_DELAY_SECONDS),
+                });
+                Self::checkpoint(execution, update)?;
+                self.suspend(ctx)
+            }
+            None => {
+                let mut update = request.update(id, Action::Fail);
+                update.error = Some(error.clone());
+                Self::checkpoint(execution, update)?;
+                Ok(Ok(Outcome::Failed(error)))
+            }
+        }
+    }
+
+    /// Reports how a step body ended.
+    pub fn step_end(
+        &mut self,
+        execution: &mut Execution,
+        id: &str,
+        body: Result<String, ErrorObject>,
+        decision: Option<RetryDecision>,
+    ) -> OpResult<Outcome> {
+        let step = self
+            .open_steps
+            .remove(id)
+            .ok_or_else(|| ReplayFault::UnknownHandle {
+                what: "step",
+                id: id.to_owned(),
+            })?;
+        let request = step.op.borrow();
+        match body {
+            Ok(payload) => {
+                let mut update = request.update(id, Action::Succeed);
+                update.payload = Some(payload.clone());
+                Self::checkpoint(execution, update)?;
+                Ok(Ok(Outcome::Succeeded(Some(payload))))
+            }
+            Err(error) => self.fail_attempt(
+                execution,
+                step.ctx,
+                &request,
+                id,
+                step.attempt,
+                step.retry.as_ref(),
+                error,
+                decision,
+            ),
+        }
+    }
+
+    // ---- wait -------------------------------------------------------------------
+
+    pub fn wait(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        name: Option<&str>,
+        seconds: u64,
+    ) -> OpResult<()> {
+        if !(1..=limits::MAX_DELAY_SECONDS).contains(&seconds) {
+            return Ok(Err(OpError::InvalidArgument(format!(
+                "wait duration must be between 1 and {} seconds, got {seconds}",
+                limits::MAX_DELAY_SECONDS
+            ))));
+        }
+        let (id, parent) = self.next_id(ctx)?;
+        let request = Request {
+            op_type: Type::Wait,
+            sub_type: "Wait",
+            name,
+            parent: parent.as_deref(),
+        };
+        let status = Self::recorded(execution, &id, &request)?.map(|op| op.status);
+        match status {
+            Some(Status::Succeeded) => Ok(Ok(())),
+            None => {
+                let mut update = request.update(&id, Action::Start);
+                update.wait_options = Some(WaitOptions {
+                    wait_seconds: seconds,
+                });
+                Self::checkpoint(execution, update)?;
+                self.suspend(ctx)
+            }
+            Some(_) => self.suspend(ctx),
+        }
+    }
+
+    // ---- child contexts ---------------------------------------------------------
+
+    pub fn child_begin(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        name: Option<&str>,
+        sub_type: Option<&str>,
+    ) -> OpResult<ChildStart> {
+        let (id, parent) = self.next_id(ctx)?;
+        let request = OwnedRequest {
+            op_type: Type::Context,
+            sub_type: sub_type.unwrap_or("RunInChildContext").to_owned(),
+            name: name.map(str::to_owned),
+            parent,
+        };
+        let recorded = Self::recorded(execution, &id, &request.borrow())?.map(|op| {
+            let replay_children = op
+                .context_details
+                .as_ref()
+                .is_some_and(|d| d.replay_children);
+            (
+                op.status,
+                replay_children,
+                op.result().map(str::to_owned),
+                op.error().cloned(),
+            )
+        });
+        let replaying_completed = match recorded {
+            None => {
+                Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
+                false
+            }
+            Some((Status::Started, ..)) => false,
+            Some((Status::Succeeded, true, ..)) => true,
+            Some((Status::Succeeded, false, result, _)) => {
+                return Ok(Ok(ChildStart::Done(Outcome::Succeeded(result))))
+            }
+            Some((_, _, _, error)) => {
+                let error = error.unwrap_or_else(|| {
+                    ErrorObject::new("ChildContextError", "Child context failed")
+                });
+                return Ok(Ok(ChildStart::Done(Outcome::Failed(error))));
+            }
+        };
+        self.frames.push(Frame {
+            op_id: Some(id),
+            parent: Some(ctx.0),
+            counter: 0,
+            suspended: false,
+            replaying_completed,
+            request: Some(request),
+            closed: false,
+        });
+        Ok(Ok(ChildStart::Run(ContextHandle(self.frames.len() - 1))))
+    }
+
+    /// Closes a child context with its body's result.
+    pub fn child_end(
+        &mut self,
+        execution: &mut Execution,
+        child: ContextHandle,
+        body: Result<String, ErrorObject>,
+    ) -> OpResult<Outcome> {
+        let frame = self
+            .frames
+            .get_mut(child.0)
+            .filter(|f| f.request.is_some() && !f.closed);
+        let frame = frame.ok_or_else(|| ReplayFault::UnknownHandle {
+            what: "child context",
+            id: child.0.to_string(),
+        })?;
+        frame.closed = true;
+        let id = frame.op_id.clone().unwrap_or_default();
+        if frame.replaying_completed {
+            return Ok(Ok(match body {
+                Ok(payload) => Outcome::Succeeded(Some(payload)),
+                Err(error) => Outcome::Failed(error),
+            }));
+        }
+        let request = frame.request.as_ref().expect("checked above").borrow();
+        match body {
+            Ok(payload) => {
+                let mut update = request.update(&id, Action::Succeed);
+                let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
+                update.payload = Some(if large {
+                    String::new()
+                } else {
+                    payload.clone()
+                });
+                update.context_options = Some(ContextOptions {
+                    replay_children: large,
+                });
+                Self::checkpoint(execution, update)?;
+                Ok(Ok(Outcome::Succeeded(Some(payload))))
+            }
+            Err(error) => {
+                let mut update = request.update(&id, Action::Fail);
+                update.error = Some(error.clone());
+                Self::checkpoint(execution, update)?;
+                Ok(Ok(Outcome::Failed(error)))
+            }
+        }
+    }
+
+    /// Forgets a child context the guest dropped without closing it (it suspended).
+    pub fn child_drop(&mut self, child: ContextHandle) {
+        if let Some(frame) = self.frames.get_mut(child.0) {
+            frame.closed = true;
+        }
+    }
+
+    // ---- callbacks --------------------------------------------------------------
+
+    /// Creates (or replays) a callback; returns (operation id, callback id).
+    pub fn create_callback(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        name: Option<&str>,
+        config: CallbackConfig,
+    ) -> OpResult<(String, String)> {
+        let (id, parent) = self.next_id(ctx)?;
+        let sub_type = config.sub_type.as_deref().unwrap_or("Callback");
+        let request = Request {
+            op_type: Type::Callback,
+            sub_type,
+            name,
+            parent: parent.as_deref(),
+        };
+        if Self::recorded(execution, &id, &request)?.is_none() {
+            let mut update = request.update(&id, Action::Start);
+            update.callback_options = Some(CallbackOptions {
+                timeout_seconds: config.timeout_seconds,
+                heartbeat_timeout_seconds: config.heartbeat_timeout_seconds,
+            });
+            Self::checkpoint(execution, update)?;
+        }
+        let callback_id = execution
+            .operation(&id)
+            .and_then(|op| op.callback_details.as_ref())
+            .map(|d| d.callback_id.clone())
+            .unwrap_or_default();
+        Ok(Ok((id, callback_id)))
+    }
+
+    pub fn callback_result(
+        &mut self,
+        execution: &Execution,
+        ctx: ContextHandle,
+        id: &str,
+    ) -> OpResult<CallbackOutcome> {
+        if self.frame(ctx)?.suspended {
+            return Err(ReplayFault::CallAfterSuspend);
+        }
+        let op = execution
+            .operation(id)
+            .filter(|op| op.op_type == Type::Callback)
+            .ok_or_else(|| ReplayFault::UnknownHandle {
+                what: "callback",
+                id: id.to_owned(),
+            })?;
+        let error = || op.error().cloned().unwrap_or_default();
+        let outcome = match op.status {
+            Status::Succeeded => CallbackOutcome::Succeeded(op.result().map(str::to_owned)),
+            Status::TimedOut => CallbackOutcome::TimedOut(error()),
+            Status::Failed | Status::Cancelled | Status::Stopped => {
+                CallbackOutcome::Failed(error())
+            }
+            _ => return self.suspend(ctx),
+        };
+        Ok(Ok(outcome))
+    }
+
+    // ---- logging ----------------------------------------------------------------
+
+    pub fn log(&mut self, ctx: ContextHandle, level: &str, message: String) {
+        let (context_id, position) = self
+            .frames
+            .get(ctx.0)
+            .map(|f| (f.op_id.clone(), f.counter))
+            .unwrap_or((None, 0));
+        self.logs.push(LogLine {
+            level: level.to_owned(),
+            message,
+            context_id,
+            position,
+        });
+    }
+}

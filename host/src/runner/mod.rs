@@ -1,0 +1,12 @@
+//! Front door for Rust callers: the runtime that drives executions, the test runner and
+//! the result views.
+
+pub mod result;
+pub mod runtime;
+pub mod test_runner;
+pub mod tree;
+
+pub use result::{ExecutionResult, OperationView, ResultError};
+pub use runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};
+pub use test_runner::TestRunner;
+pub use tree::render_tree;

@@ -1,0 +1,324 @@
+//! The durabox runtime: registered functions, the service, and one driver thread per
+//! running execution that invokes the handler whenever the service says work is due.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::sandbox::{Limits, LoadedFunction, Sandbox, SandboxError};
+use crate::service::execution::InvocationRecord;
+use crate::service::{Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind};
+
+/// Settings of one registered function.
+#[derive(Clone, Debug)]
+pub struct FunctionConfig {
+    pub limits: Limits,
+    /// Environment variables the guest sees through WASI.
+    pub env: Vec<(String, String)>,
+    /// AWS `DurableConfig.ExecutionTimeout`.
+    pub execution_timeout_seconds: u64,
+    /// Crashed invocations in a row before the execution fails.
+    pub max_consecutive_crashes: u32,
+}
+
+impl Default for FunctionConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            env: Vec::new(),
+            execution_timeout_seconds: 86_400,
+            max_consecutive_crashes: 3,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("function '{0}' is not registered")]
+    UnknownFunction(String),
+    #[error("{0}")]
+    Timeout(String),
+}
+
+pub struct RegisteredFunction {
+    pub name: String,
+    pub loaded: LoadedFunction,
+    pub config: FunctionConfig,
+}
+
+/// How to start an execution.
+#[derive(Clone, Debug)]
+pub struct StartOptions {
+    /// Defaults to a fresh unique name.
+    pub execution_name: Option<String>,
+    pub skip_time: bool,
+    pub region: String,
+    pub account_id: String,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            execution_name: None,
+            skip_time: true,
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+        }
+    }
+}
+
+pub struct RuntimeOptions {
+    pub cache_dir: Option<PathBuf>,
+    /// With skipped time, timeouts (callback, execution) fire only after the execution
+    /// has been idle this long in real time, so a test can still answer a callback.
+    pub timeout_grace: Duration,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            cache_dir: crate::sandbox::default_cache_dir(),
+            timeout_grace: Duration::from_millis(500),
+        }
+    }
+}
+
+struct Inner {
+    sandbox: Sandbox,
+    service: Service,
+    functions: RwLock<HashMap<String, Arc<RegisteredFunction>>>,
+    timeout_grace: Duration,
+}
+
+/// A durabox host: cheap to clone, shareable across threads.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl Runtime {
+    pub fn new(options: RuntimeOptions) -> Result<Self, RuntimeError> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                sandbox: Sandbox::new(options.cache_dir)?,
+                service: Service::default(),
+                functions: RwLock::new(HashMap::new()),
+                timeout_grace: options.timeout_grace,
+            }),
+        })
+    }
+
+    pub fn service(&self) -> &Service {
+        &self.inner.service
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.inner.sandbox
+    }
+
+    /// Loads the component at `path` and registers it under `name`.
+    pub fn register_file(
+        &self,
+        name: &str,
+        path: &Path,
+        config: FunctionConfig,
+    ) -> Result<Arc<RegisteredFunction>, RuntimeError> {
+        let loaded = self.inner.sandbox.load_file(path)?;
+        Ok(self.register(name, loaded, config))
+    }
+
+    pub fn register(
+        &self,
+        name: &str,
+        loaded: LoadedFunction,
+        config: FunctionConfig,
+    ) -> Arc<RegisteredFunction> {
+        let function = Arc::new(RegisteredFunction {
+            name: name.to_owned(),
+            loaded,
+            config,
+        });
+        self.inner
+            .functions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_owned(), function.clone());
+        function
+    }
+
+    pub fn function(&self, name: &str) -> Result<Arc<RegisteredFunction>, RuntimeError> {
+        self.inner
+            .functions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+            .ok_or_else(|| RuntimeError::UnknownFunction(name.to_owned()))
+    }
+
+    /// Starts an execution of `function` and returns its ARN at once.
+    pub fn start_execution(
+        &self,
+        function: &str,
+        input: &str,
+        options: StartOptions,
+    ) -> Result<String, RuntimeError> {
+        let function = self.function(function)?;
+        let invocation_id = unique_id();
+        let spec = ExecutionSpec {
+            function_name: function.name.clone(),
+            execution_name: options
+                .execution_name
+                .unwrap_or_else(|| invocation_id.clone()),
+            invocation_id,
+            region: options.region,
+            account_id: options.account_id,
+            input: input.to_owned(),
+            execution_timeout_seconds: function.config.execution_timeout_seconds,
+            skip_time: options.skip_time,
+        };
+        let mut execution = Execution::new(spec);
+        execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
+        let arn = execution.arn.clone();
+        let cell = ExecutionCell::new(execution);
+        self.inner.service.insert(cell.clone());
+        let inner = self.inner.clone();
+        std::thread::Builder::new()
+            .name("durabox-execution".into())
+            .spawn(move || drive(&inner, &cell, &function))
+            .map_err(|e| {
+                RuntimeError::Timeout(format!("cannot start the execution thread: {e}"))
+            })?;
+        Ok(arn)
+    }
+
+    /// Blocks until the execution is terminal (or `timeout` passes).
+    pub fn wait_for_completion(
+        &self,
+        arn: &str,
+        timeout: Duration,
+    ) -> Result<Arc<ExecutionCell>, RuntimeError> {
+        let cell = self.inner.service.get(arn)?;
+        let done = self.wait_until(&cell, timeout, |e| {
+            e.status.is_terminal() && !e.invocation_running
+        });
+        if !done {
+            let message = format!("Execution did not complete within {timeout:?}");
+            return Err(RuntimeError::Timeout(message));
+        }
+        Ok(cell)
+    }
+
+    /// Blocks until `condition` holds on the execution; false if `timeout` passed first.
+    pub fn wait_until(
+        &self,
+        cell: &ExecutionCell,
+        timeout: Duration,
+        mut condition: impl FnMut(&Execution) -> bool,
+    ) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut execution = cell.lock();
+        loop {
+            if condition(&execution) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            execution = cell.wait(execution, (deadline - now).min(Duration::from_millis(200)));
+        }
+    }
+}
+
+/// Invokes the handler whenever the execution needs it, fires its timers, and returns
+/// once it is terminal.
+fn drive(inner: &Inner, cell: &Arc<ExecutionCell>, function: &RegisteredFunction) {
+    let mut idle_since = (0u64, Instant::now());
+    loop {
+        let request_id = {
+            let mut execution = cell.lock();
+            loop {
+                if execution.status.is_terminal() {
+                    drop(execution);
+                    cell.notify();
+                    return;
+                }
+                if execution.needs_invocation {
+                    break;
+                }
+                if execution.complete_due_timers() {
+                    continue;
+                }
+                if execution.version != idle_since.0 {
+                    idle_since = (execution.version, Instant::now());
+                }
+                let wait = match execution.next_timer() {
+                    Some((at, kind)) if execution.clock.skips_time() => {
+                        let idle = idle_since.1.elapsed();
+                        if kind == TimerKind::Progress || idle >= inner.timeout_grace {
+                            execution.clock.advance_to(at);
+                            continue;
+                        }
+                        inner.timeout_grace - idle
+                    }
+                    Some((at, _)) => {
+                        Duration::from_millis(execution.clock.real_delay_until(at) as u64)
+                    }
+                    None => Duration::from_secs(1),
+                };
+                execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
+            }
+            execution.begin_invocation()
+        };
+        cell.notify();
+        let report = inner.sandbox.invoke(
+            &function.loaded,
+            cell,
+            &function.config.limits,
+            &function.config.env,
+        );
+        cell.update(|execution| {
+            let error = match &report.outcome {
+                crate::service::InvocationOutcome::Crashed(e)
+                | crate::service::InvocationOutcome::Fatal(e) => Some(e.clone()),
+                _ => None,
+            };
+            execution.invocations.push(InvocationRecord {
+                request_id: request_id.clone(),
+                stdout: report.stdout,
+                stderr: report.stderr,
+                logs: report.logs,
+                fuel_consumed: report.fuel_consumed,
+                error,
+            });
+            execution.finish_invocation(&request_id, report.outcome);
+        });
+    }
+}
+
+/// A unique, URL-safe id (`[a-f0-9-]`) for executions.
+pub fn unique_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let seed = format!(
+        "{}/{}/{n}",
+        std::process::id(),
+        crate::service::clock::real_now()
+    );
+    let hash = crate::model::ids::hash_step_id(&format!("{seed}/{}", fastrand::u64(..)));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hash[0..8],
+        &hash[8..12],
+        &hash[12..16],
+        &hash[16..20],
+        &hash[20..32]
+    )
+}

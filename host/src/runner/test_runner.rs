@@ -1,0 +1,142 @@
+//! The analogue of the AWS testing SDK's `DurableFunctionTestRunner`: load a component,
+//! run it with time skipped, answer its callbacks, inspect the result.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::result::ExecutionResult;
+use super::runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};
+use crate::model::ErrorObject;
+
+/// Name the runner registers its component under.
+pub const TEST_FUNCTION: &str = "test-function";
+
+pub struct TestRunner {
+    runtime: Runtime,
+    function: String,
+    options: StartOptions,
+    /// How long `run` waits for a terminal state.
+    pub timeout: Duration,
+}
+
+impl TestRunner {
+    /// Loads the component at `path` with default limits; time skipping is on.
+    pub fn new(path: impl AsRef<Path>) -> Result<Self, RuntimeError> {
+        Self::with_config(path, FunctionConfig::default())
+    }
+
+    pub fn with_config(
+        path: impl AsRef<Path>,
+        config: FunctionConfig,
+    ) -> Result<Self, RuntimeError> {
+        let runtime = Runtime::new(RuntimeOptions::default())?;
+        runtime.register_file(TEST_FUNCTION, path.as_ref(), config)?;
+        Ok(Self::on_runtime(runtime, TEST_FUNCTION))
+    }
+
+    /// A runner for a function already registered on `runtime`.
+    pub fn on_runtime(runtime: Runtime, function: &str) -> Self {
+        Self {
+            runtime,
+            function: function.to_owned(),
+            options: StartOptions::default(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// Turns time skipping off (waits and timeouts then take real time).
+    pub fn skip_time(mut self, skip: bool) -> Self {
+        self.options.skip_time = skip;
+        self
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Runs the handler with `input` (serialized to JSON) until the execution ends.
+    pub fn run(&self, input: &impl Serialize) -> Result<ExecutionResult, RuntimeError> {
+        let arn = self.run_async(input)?;
+        self.wait_for_result(&arn, self.timeout)
+    }
+
+    /// Starts an execution and returns its ARN.
+    pub fn run_async(&self, input: &impl Serialize) -> Result<String, RuntimeError> {
+        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        self.runtime
+            .start_execution(&self.function, &input, self.options.clone())
+    }
+
+    pub fn wait_for_result(
+        &self,
+        arn: &str,
+        timeout: Duration,
+    ) -> Result<ExecutionResult, RuntimeError> {
+        let cell = self.runtime.wait_for_completion(arn, timeout)?;
+        let execution = cell.lock();
+        Ok(ExecutionResult::snapshot(&execution))
+    }
+
+    /// The current state of an execution, finished or not.
+    pub fn snapshot(&self, arn: &str) -> Result<ExecutionResult, RuntimeError> {
+        let cell = self.runtime.service().get(arn)?;
+        let execution = cell.lock();
+        Ok(ExecutionResult::snapshot(&execution))
+    }
+
+    /// The callback id of the pending callback named `name` (or the latest one), once
+    /// the invocation that created it has ended.
+    pub fn wait_for_callback(
+        &self,
+        arn: &str,
+        name: Option<&str>,
+        timeout: Duration,
+    ) -> Result<String, RuntimeError> {
+        let cell = self.runtime.service().get(arn)?;
+        let mut found = None;
+        let available = self.runtime.wait_until(&cell, timeout, |e| {
+            found = e
+                .pending_callback_id(name)
+                .filter(|_| !e.invocation_running);
+            found.is_some() || e.status.is_terminal()
+        });
+        if !available {
+            let message = format!("Callback did not become available within {timeout:?}");
+            return Err(RuntimeError::Timeout(message));
+        }
+        found.ok_or_else(|| {
+            RuntimeError::Timeout("the execution ended before the callback was created".into())
+        })
+    }
+
+    pub fn send_callback_success(
+        &self,
+        callback_id: &str,
+        result: Option<&str>,
+    ) -> Result<(), RuntimeError> {
+        Ok(self
+            .runtime
+            .service()
+            .send_callback_success(callback_id, result.map(str::to_owned))?)
+    }
+
+    pub fn send_callback_failure(
+        &self,
+        callback_id: &str,
+        error: ErrorObject,
+    ) -> Result<(), RuntimeError> {
+        Ok(self
+            .runtime
+            .service()
+            .send_callback_failure(callback_id, error)?)
+    }
+
+    pub fn send_callback_heartbeat(&self, callback_id: &str) -> Result<(), RuntimeError> {
+        Ok(self
+            .runtime
+            .service()
+            .send_callback_heartbeat(callback_id)?)
+    }
+}

@@ -1,0 +1,422 @@
+//! Host side of the WIT world: the guest's durable calls land here, are converted to
+//! engine types and handed to the replay engine under the execution's lock.
+
+use std::sync::Arc;
+
+use wasmtime::component::{Resource, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::model::{ErrorObject, OperationUpdate};
+use crate::replay::retry::{Backoff, Jitter, RetryPolicy, RetryPreset};
+use crate::replay::{self, ContextHandle, OpError, ReplayEngine, ReplayFault};
+use crate::service::{ExecutionCell, ServiceError};
+
+wasmtime::component::bindgen!({
+    world: "durable-function",
+    path: "../wit",
+    imports: { default: trappable },
+    with: { "durabox:durable/types.context": ContextRes },
+});
+
+use self::durabox::durable::types as wit;
+
+/// The host's view of a guest `context` resource.
+pub struct ContextRes {
+    handle: ContextHandle,
+}
+
+/// Per-invocation store data.
+pub struct GuestState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(super) limiter: super::limits::MemoryLimiter,
+    cell: Arc<ExecutionCell>,
+    pub(super) engine: ReplayEngine,
+    arn: String,
+    /// Checkpoint token sequence for guests that use the raw `checkpoint` call.
+    token_seq: u64,
+    /// The first fault reported to the guest (it traps right after).
+    pub(super) fault: Option<ReplayFault>,
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl GuestState {
+    pub fn new(
+        wasi: WasiCtx,
+        limiter: super::limits::MemoryLimiter,
+        cell: Arc<ExecutionCell>,
+        execution_id: &str,
+        arn: String,
+    ) -> Self {
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limiter,
+            cell,
+            engine: ReplayEngine::new(execution_id),
+            arn,
+            token_seq: 0,
+            fault: None,
+        }
+    }
+
+    pub fn root_context(&mut self) -> wasmtime::Result<Resource<ContextRes>> {
+        Ok(self.table.push(ContextRes {
+            handle: ReplayEngine::ROOT,
+        })?)
+    }
+
+    fn handle(&self, res: &Resource<ContextRes>) -> wasmtime::Result<ContextHandle> {
+        Ok(self.table.get(res)?.handle)
+    }
+
+    /// Runs an engine call under the execution lock, turning faults into traps.
+    fn engine_call<T>(
+        &mut self,
+        f: impl FnOnce(&mut ReplayEngine, &mut crate::service::Execution) -> replay::OpResult<T>,
+    ) -> wasmtime::Result<Result<T, wit::OpError>> {
+        let engine = &mut self.engine;
+        let result = self.cell.update(|execution| f(engine, execution));
+        match result {
+            Ok(Ok(value)) => Ok(Ok(value)),
+            Ok(Err(op_error)) => Ok(Err(op_error.into())),
+            Err(fault) => {
+                self.fault.get_or_insert(fault.clone());
+                Err(wasmtime::Error::new(fault))
+            }
+        }
+    }
+
+    fn token(&self) -> String {
+        format!("{}#{}", self.arn, self.token_seq)
+    }
+}
+
+// ---- conversions between WIT and engine types ---------------------------------------
+
+impl From<OpError> for wit::OpError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::Suspended => wit::OpError::Suspended,
+            OpError::InvalidArgument(m) => wit::OpError::InvalidArgument(m),
+        }
+    }
+}
+
+impl From<wit::ErrorObject> for ErrorObject {
+    fn from(e: wit::ErrorObject) -> Self {
+        ErrorObject {
+            error_type: e.error_type,
+            error_message: e.error_message,
+            error_data: e.error_data,
+            stack_trace: e.stack_trace,
+        }
+    }
+}
+
+impl From<ErrorObject> for wit::ErrorObject {
+    fn from(e: ErrorObject) -> Self {
+        wit::ErrorObject {
+            error_type: e.error_type,
+            error_message: e.error_message,
+            error_data: e.error_data,
+            stack_trace: e.stack_trace,
+        }
+    }
+}
+
+impl From<replay::Outcome> for wit::Outcome {
+    fn from(o: replay::Outcome) -> Self {
+        match o {
+            replay::Outcome::Succeeded(p) => wit::Outcome::Succeeded(p),
+            replay::Outcome::Failed(e) => wit::Outcome::Failed(e.into()),
+        }
+    }
+}
+
+fn jitter(j: wit::Jitter) -> Jitter {
+    match j {
+        wit::Jitter::None => Jitter::None,
+        wit::Jitter::Full => Jitter::Full,
+        wit::Jitter::Half => Jitter::Half,
+    }
+}
+
+fn preset(p: wit::RetryPreset) -> RetryPreset {
+    match p {
+        wit::RetryPreset::Default => RetryPreset::Default,
+        wit::RetryPreset::None => RetryPreset::None,
+        wit::RetryPreset::Transient => RetryPreset::Transient,
+        wit::RetryPreset::ResourceAvailability => RetryPreset::ResourceAvailability,
+        wit::RetryPreset::Critical => RetryPreset::Critical,
+        wit::RetryPreset::Linear => RetryPreset::Linear,
+    }
+}
+
+/// Resolves a WIT retry strategy; a bad pattern is an invalid argument.
+fn retry_policy(strategy: wit::RetryStrategy) -> Result<RetryPolicy, String> {
+    Ok(match strategy {
+        wit::RetryStrategy::Preset(p) => RetryPolicy::preset(preset(p)),
+        wit::RetryStrategy::Fixed((attempts, interval)) => RetryPolicy::fixed(attempts, interval),
+        wit::RetryStrategy::Custom(c) => {
+            if c.max_attempts == 0 {
+                return Err("retry strategy max-attempts must be at least 1".into());
+            }
+            let patterns = match c.retryable_error_patterns {
+                Some(list) => Some(
+                    list.iter()
+                        .map(|p| {
+                            regex::Regex::new(p)
+                                .map_err(|e| format!("invalid retryable error pattern '{p}': {e}"))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                None => None,
+            };
+            RetryPolicy {
+                max_attempts: c.max_attempts,
+                initial_delay_seconds: c.initial_delay_seconds,
+                max_delay_seconds: c.max_delay_seconds,
+                backoff: match c.backoff {
+                    wit::Backoff::Exponential => Backoff::Exponential {
+                        rate: c.backoff_rate,
+                    },
+                    wit::Backoff::Linear => Backoff::Linear {
+                        increment: c.increment_seconds,
+                    },
+                },
+                jitter: jitter(c.jitter),
+                retryable_patterns: patterns,
+                retryable_types: c.retryable_error_types,
+            }
+        }
+    })
+}
+
+// ---- the imported interface ------------------------------------------------------
+
+impl wit::HostContext for GuestState {
+    fn id(&mut self, ctx: Resource<ContextRes>) -> wasmtime::Result<Option<String>> {
+        let handle = self.handle(&ctx)?;
+        Ok(self.engine.context_id(handle).map(str::to_owned))
+    }
+
+    fn execution_arn(&mut self, _ctx: Resource<ContextRes>) -> wasmtime::Result<String> {
+        Ok(self.arn.clone())
+    }
+
+    fn step_begin(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        name: Option<String>,
+        config: wit::StepConfig,
+    ) -> wasmtime::Result<Result<wit::StepStart, wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        let retry = match config.retry.map(retry_policy).transpose() {
+            Ok(retry) => retry,
+            Err(message) => return Ok(Err(wit::OpError::InvalidArgument(message))),
+        };
+        let config = replay::StepConfig {
+            retry,
+            semantics: match config.semantics {
+                wit::StepSemantics::AtLeastOncePerRetry => {
+                    replay::StepSemantics::AtLeastOncePerRetry
+                }
+                wit::StepSemantics::AtMostOncePerRetry => replay::StepSemantics::AtMostOncePerRetry,
+            },
+            sub_type: config.sub_type,
+        };
+        let result =
+            self.engine_call(|engine, ex| engine.step_begin(ex, handle, name.as_deref(), config))?;
+        Ok(result.map(|start| match start {
+            replay::StepStart::Done(outcome) => wit::StepStart::Done(outcome.into()),
+            replay::StepStart::Run { id, attempt } => {
+                wit::StepStart::Run(wit::StepAttempt { id, attempt })
+            }
+        }))
+    }
+
+    fn step_end(
+        &mut self,
+        _ctx: Resource<ContextRes>,
+        id: String,
+        body: Result<String, wit::ErrorObject>,
+        decision: Option<wit::RetryDecision>,
+    ) -> wasmtime::Result<Result<wit::Outcome, wit::OpError>> {
+        let body = body.map_err(ErrorObject::from);
+        let decision = decision.map(|d| replay::RetryDecision {
+            should_retry: d.should_retry,
+            delay_seconds: d.delay_seconds,
+        });
+        let result = self.engine_call(|engine, ex| engine.step_end(ex, &id, body, decision))?;
+        Ok(result.map(Into::into))
+    }
+
+    fn wait(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        name: Option<String>,
+        seconds: u64,
+    ) -> wasmtime::Result<Result<(), wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        self.engine_call(|engine, ex| engine.wait(ex, handle, name.as_deref(), seconds))
+    }
+
+    fn child_begin(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        name: Option<String>,
+        sub_type: Option<String>,
+    ) -> wasmtime::Result<Result<wit::ChildStart, wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        let result = self.engine_call(|engine, ex| {
+            engine.child_begin(ex, handle, name.as_deref(), sub_type.as_deref())
+        })?;
+        Ok(match result {
+            Ok(replay::ChildStart::Done(outcome)) => Ok(wit::ChildStart::Done(outcome.into())),
+            Ok(replay::ChildStart::Run(child)) => Ok(wit::ChildStart::Run(
+                self.table.push(ContextRes { handle: child })?,
+            )),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn create_callback(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        name: Option<String>,
+        config: wit::CallbackConfig,
+    ) -> wasmtime::Result<Result<wit::CallbackHandle, wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        let config = replay::CallbackConfig {
+            timeout_seconds: config.timeout_seconds,
+            heartbeat_timeout_seconds: config.heartbeat_timeout_seconds,
+            sub_type: config.sub_type,
+        };
+        let result = self.engine_call(|engine, ex| {
+            engine.create_callback(ex, handle, name.as_deref(), config)
+        })?;
+        Ok(result.map(|(id, callback_id)| wit::CallbackHandle { id, callback_id }))
+    }
+
+    fn callback_result(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        id: String,
+    ) -> wasmtime::Result<Result<wit::CallbackOutcome, wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        let result = self.engine_call(|engine, ex| engine.callback_result(ex, handle, &id))?;
+        Ok(result.map(|outcome| match outcome {
+            replay::CallbackOutcome::Succeeded(p) => wit::CallbackOutcome::Succeeded(p),
+            replay::CallbackOutcome::Failed(e) => wit::CallbackOutcome::Failed(e.into()),
+            replay::CallbackOutcome::TimedOut(e) => wit::CallbackOutcome::TimedOut(e.into()),
+        }))
+    }
+
+    fn log(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        level: wit::LogLevel,
+        message: String,
+    ) -> wasmtime::Result<()> {
+        let handle = self.handle(&ctx)?;
+        let level = match level {
+            wit::LogLevel::Debug => "DEBUG",
+            wit::LogLevel::Info => "INFO",
+            wit::LogLevel::Warn => "WARN",
+            wit::LogLevel::Error => "ERROR",
+        };
+        self.engine.log(handle, level, message);
+        Ok(())
+    }
+
+    fn drop(&mut self, ctx: Resource<ContextRes>) -> wasmtime::Result<()> {
+        let res = self.table.delete(ctx)?;
+        if res.handle != ReplayEngine::ROOT {
+            self.engine.child_drop(res.handle);
+        }
+        Ok(())
+    }
+}
+
+impl wit::Host for GuestState {
+    fn child_end(
+        &mut self,
+        child: Resource<ContextRes>,
+        body: Result<String, wit::ErrorObject>,
+    ) -> wasmtime::Result<Result<wit::Outcome, wit::OpError>> {
+        let handle = self.table.delete(child)?.handle;
+        let body = body.map_err(ErrorObject::from);
+        let result = self.engine_call(|engine, ex| engine.child_end(ex, handle, body))?;
+        Ok(result.map(Into::into))
+    }
+
+    fn invocation_envelope(&mut self) -> wasmtime::Result<String> {
+        let token = self.token();
+        let envelope = {
+            let execution = self.cell.lock();
+            serde_json::json!({
+                "DurableExecutionArn": execution.arn,
+                "CheckpointToken": token,
+                "InitialExecutionState": {
+                    "Operations": execution.replay_state(),
+                    "NextMarker": "",
+                },
+                "UpdatedOperationIds": execution.updated_ids(),
+            })
+        };
+        Ok(envelope.to_string())
+    }
+
+    fn checkpoint(
+        &mut self,
+        request: String,
+    ) -> wasmtime::Result<Result<String, wit::ErrorObject>> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct CheckpointRequest {
+            checkpoint_token: String,
+            #[serde(default)]
+            updates: Vec<OperationUpdate>,
+        }
+        let invalid = |m: String| {
+            Ok(Err(ServiceError::InvalidParameterValue(m)
+                .to_error_object()
+                .into()))
+        };
+        let request: CheckpointRequest = match serde_json::from_str(&request) {
+            Ok(r) => r,
+            Err(e) => return invalid(format!("Malformed checkpoint request: {e}")),
+        };
+        if request.checkpoint_token != self.token() {
+            return invalid("Invalid checkpoint token".into());
+        }
+        let applied = self.cell.update(|execution| {
+            execution.apply_checkpoint(&request.updates).map(|touched| {
+                touched
+                    .iter()
+                    .filter_map(|id| execution.operation(id).cloned())
+                    .collect::<Vec<_>>()
+            })
+        });
+        match applied {
+            Ok(operations) => {
+                self.token_seq += 1;
+                let response = serde_json::json!({
+                    "CheckpointToken": self.token(),
+                    "NewExecutionState": { "Operations": operations },
+                });
+                Ok(Ok(response.to_string()))
+            }
+            Err(e) => Ok(Err(e.to_error_object().into())),
+        }
+    }
+}

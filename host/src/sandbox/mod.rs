@@ -1,0 +1,250 @@
+//! The wasmtime sandbox: loading a component (read → hash → compile or load from the
+//! artifact cache → link → pre-instantiate) and running one invocation in a fresh,
+//! fuel-limited, memory-capped store.
+
+mod cache;
+mod engine;
+mod host;
+mod limits;
+mod wasi;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Engine, Store, Trap};
+
+pub use cache::{content_hash, default_cache_dir};
+pub use engine::{PoolConfig, EPOCH_TICK};
+pub use limits::Limits;
+
+use crate::model::{limits as aws_limits, ErrorObject};
+use crate::replay::{LogLine, ReplayFault};
+use crate::service::{ExecutionCell, InvocationOutcome};
+use host::{DurableFunctionPre, GuestState};
+
+/// Errors loading a component.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("not a WebAssembly component (or it failed to compile): {0}")]
+    Compile(String),
+    #[error(
+        "the component does not implement the durabox:durable@0.1.0 `durable-function` world: {0}"
+    )]
+    WrongWorld(String),
+    #[error("wasmtime engine setup failed: {0}")]
+    Engine(String),
+}
+
+/// A component ready to instantiate (cheap to clone).
+#[derive(Clone)]
+pub struct LoadedFunction {
+    /// BLAKE2b content hash (hex) of the component bytes.
+    pub hash: String,
+    /// Whether the compiled artifact came from the on-disk cache.
+    pub from_cache: bool,
+    pre: DurableFunctionPre<GuestState>,
+}
+
+/// What one invocation produced.
+pub struct InvocationReport {
+    pub outcome: InvocationOutcome,
+    pub stdout: String,
+    pub stderr: String,
+    pub logs: Vec<LogLine>,
+    pub fuel_consumed: u64,
+}
+
+pub struct Sandbox {
+    engine: Engine,
+    linker: Linker<GuestState>,
+    cache: cache::ArtifactCache,
+    _ticker: engine::EpochTicker,
+}
+
+impl Sandbox {
+    /// A sandbox with the default pool sizes and `cache_dir` for compiled artifacts.
+    pub fn new(cache_dir: Option<PathBuf>) -> Result<Self, SandboxError> {
+        let engine = engine::build_engine(&PoolConfig::default())
+            .map_err(|e| SandboxError::Engine(e.to_string()))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| SandboxError::Engine(e.to_string()))?;
+        host::DurableFunction::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(|e| SandboxError::Engine(e.to_string()))?;
+        Ok(Self {
+            _ticker: engine::EpochTicker::start(engine.clone()),
+            engine,
+            linker,
+            cache: cache::ArtifactCache::new(cache_dir),
+        })
+    }
+
+    pub fn load_file(&self, path: &Path) -> Result<LoadedFunction, SandboxError> {
+        let bytes = std::fs::read(path).map_err(|source| SandboxError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.load_bytes(&bytes)
+    }
+
+    pub fn load_bytes(&self, bytes: &[u8]) -> Result<LoadedFunction, SandboxError> {
+        if !bytes.starts_with(b"\0asm") {
+            return Err(SandboxError::Compile(
+                "the file does not start with the WebAssembly magic bytes".into(),
+            ));
+        }
+        let hash = content_hash(bytes);
+        let (component, from_cache): (Component, bool) =
+            self.cache.load(&self.engine, bytes, &hash)?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| SandboxError::WrongWorld(format!("{e:#}")))?;
+        let pre = DurableFunctionPre::new(instance_pre)
+            .map_err(|e| SandboxError::WrongWorld(format!("{e:#}")))?;
+        Ok(LoadedFunction {
+            hash,
+            from_cache,
+            pre,
+        })
+    }
+
+    /// Runs one invocation of `function` for the execution in `cell`. Never panics
+    /// because of the guest: every failure becomes an [`InvocationOutcome`].
+    pub fn invoke(
+        &self,
+        function: &LoadedFunction,
+        cell: &Arc<ExecutionCell>,
+        limits: &Limits,
+        env: &[(String, String)],
+    ) -> InvocationReport {
+        let (input, execution_id, arn, now) = {
+            let execution = cell.lock();
+            (
+                execution.spec.input.clone(),
+                execution.execution_op_id().to_owned(),
+                execution.arn.clone(),
+                execution.clock.now(),
+            )
+        };
+        let seed = u64::from_str_radix(&crate::model::ids::hash_step_id(&execution_id)[..16], 16)
+            .unwrap_or(0);
+        let (wasi, output) = wasi::guest_wasi(seed, now, env);
+        let state = GuestState::new(
+            wasi,
+            limits::MemoryLimiter::new(limits.memory_bytes),
+            cell.clone(),
+            &execution_id,
+            arn,
+        );
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let _ = store.set_fuel(limits.fuel);
+        let ticks = (limits.invocation_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+
+        let started = Instant::now();
+        let result = function.pre.instantiate(&mut store).and_then(|bindings| {
+            let root = store.data_mut().root_context()?;
+            bindings
+                .durabox_durable_handler()
+                .call_handle(&mut store, root, &input)
+        });
+        let fuel_consumed = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+        let outcome = match result {
+            Ok(output) => output_outcome(output),
+            Err(error) => classify_failure(&error, store.data(), limits, started),
+        };
+        InvocationReport {
+            outcome,
+            stdout: wasi::CapturedOutput::text(&output.stdout),
+            stderr: wasi::CapturedOutput::text(&output.stderr),
+            logs: std::mem::take(&mut store.data_mut().engine.logs),
+            fuel_consumed,
+        }
+    }
+}
+
+fn output_outcome(
+    output: host::exports::durabox::durable::handler::InvocationOutput,
+) -> InvocationOutcome {
+    use host::exports::durabox::durable::handler::InvocationOutput as Out;
+    match output {
+        Out::Succeeded(result) if result.len() > aws_limits::MAX_EXECUTION_PAYLOAD => {
+            InvocationOutcome::Failed(ErrorObject::new(
+                "InvalidParameterValueException",
+                format!(
+                    "Execution output payload size must be less than or equal to {} bytes.",
+                    aws_limits::MAX_EXECUTION_PAYLOAD
+                ),
+            ))
+        }
+        Out::Succeeded(result) => InvocationOutcome::Succeeded(result),
+        Out::Failed(error) => InvocationOutcome::Failed(error.into()),
+        Out::Pending => InvocationOutcome::Pending,
+    }
+}
+
+/// Names why an invocation ended abnormally, as Lambda would report it.
+fn classify_failure(
+    error: &wasmtime::Error,
+    state: &GuestState,
+    limits: &Limits,
+    started: Instant,
+) -> InvocationOutcome {
+    if let Some(fault) = state
+        .fault
+        .as_ref()
+        .or_else(|| error.downcast_ref::<ReplayFault>())
+    {
+        return InvocationOutcome::Fatal(fault.to_error_object());
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return InvocationOutcome::Crashed(ErrorObject::new(
+            "Runtime.ExitError",
+            format!("Runtime exited with error: exit status {}", exit.0),
+        ));
+    }
+    let crashed =
+        |kind: &str, message: String| InvocationOutcome::Crashed(ErrorObject::new(kind, message));
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => crashed(
+            "Runtime.OutOfFuel",
+            format!("Invocation ran out of fuel after {} units", limits.fuel),
+        ),
+        Some(Trap::Interrupt) => crashed(
+            "Sandbox.Timedout",
+            format!(
+                "Task timed out after {:.2} seconds",
+                started
+                    .elapsed()
+                    .as_secs_f64()
+                    .max(limits.invocation_timeout.as_secs_f64())
+            ),
+        ),
+        Some(_) if state.limiter.denied.is_some() => crashed(
+            "Runtime.OutOfMemory",
+            format!(
+                "Runtime exited: memory limit of {} MiB exceeded (the guest asked for {} MiB)",
+                limits.memory_bytes >> 20,
+                state.limiter.denied.unwrap_or(0) >> 20
+            ),
+        ),
+        Some(trap) => crashed(
+            "Runtime.ExitError",
+            format!("Runtime exited with error: wasm trap: {trap}"),
+        ),
+        None => crashed(
+            "Runtime.ExitError",
+            format!("Runtime exited with error: {error:#}"),
+        ),
+    }
+}

@@ -1,0 +1,678 @@
+//! One durable execution as the AWS service keeps it: operations, history, timers,
+//! callbacks and the invocation lifecycle. No wasmtime here.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use super::clock::ExecutionClock;
+use super::ServiceError;
+use crate::model::event::{error_wrapper, payload_wrapper, seconds};
+use crate::model::{
+    ErrorObject, Event, EventType, ExecutionDetails, ExecutionStatus, LogLine, Millis, Operation,
+    OperationStatus as Status, OperationType as Type,
+};
+
+/// Identity and settings of a new execution.
+#[derive(Clone, Debug)]
+pub struct ExecutionSpec {
+    pub function_name: String,
+    pub execution_name: String,
+    pub invocation_id: String,
+    pub region: String,
+    pub account_id: String,
+    pub input: String,
+    pub execution_timeout_seconds: u64,
+    pub skip_time: bool,
+}
+
+impl ExecutionSpec {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{}:$LATEST/durable-execution/{}/{}",
+            self.region,
+            self.account_id,
+            self.function_name,
+            self.execution_name,
+            self.invocation_id
+        )
+    }
+}
+
+/// A completion requested by an EXECUTION checkpoint, applied when the invocation ends.
+#[derive(Clone, Debug)]
+pub enum PendingCompletion {
+    Succeeded(Option<String>),
+    Failed(ErrorObject),
+}
+
+#[derive(Clone, Debug)]
+pub struct CallbackTimer {
+    pub timeout_at: Option<Millis>,
+    pub heartbeat_at: Option<Millis>,
+    pub heartbeat_seconds: u64,
+}
+
+impl CallbackTimer {
+    pub fn new(now: Millis, timeout_seconds: u64, heartbeat_seconds: u64) -> Self {
+        let at = |secs: u64| (secs > 0).then(|| now + secs as i64 * 1000);
+        Self {
+            timeout_at: at(timeout_seconds),
+            heartbeat_at: at(heartbeat_seconds),
+            heartbeat_seconds,
+        }
+    }
+}
+
+/// What one invocation printed and logged (not part of AWS history).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct InvocationRecord {
+    pub request_id: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub logs: Vec<LogLine>,
+    pub fuel_consumed: u64,
+    /// The error the invocation ended with, if it crashed or faulted.
+    pub error: Option<ErrorObject>,
+}
+
+/// How an invocation of the handler ended.
+#[derive(Clone, Debug)]
+pub enum InvocationOutcome {
+    Succeeded(String),
+    Failed(ErrorObject),
+    Pending,
+    /// The sandbox ended the invocation (trap, exit, fuel, memory, timeout); the execution
+    /// is re-invoked up to the crash limit. The error is recorded on InvocationCompleted.
+    Crashed(ErrorObject),
+    /// A bug the guest cannot recover from by retrying (non-determinism, protocol misuse):
+    /// the execution fails.
+    Fatal(ErrorObject),
+}
+
+/// Which kind of timer is due next; skipped time jumps at once to waits and retries, but
+/// timeouts (which a test may want to beat with a callback) only once the execution idles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerKind {
+    Progress,
+    Timeout,
+}
+
+pub struct Execution {
+    pub arn: String,
+    pub spec: ExecutionSpec,
+    pub status: ExecutionStatus,
+    pub start: Millis,
+    pub end: Option<Millis>,
+    pub result: Option<String>,
+    pub error: Option<ErrorObject>,
+    pub clock: ExecutionClock,
+    operations: Vec<Operation>,
+    index: HashMap<String, usize>,
+    events: Vec<Event>,
+    pub(super) start_counts: HashMap<String, u32>,
+    pub(super) callback_ids: HashMap<String, String>,
+    pub(super) callback_timers: HashMap<String, CallbackTimer>,
+    pub(super) pending_completion: Option<PendingCompletion>,
+    /// Operations changed since the last invocation began (`UpdatedOperationIds`).
+    pub(super) updated_ids: Vec<String>,
+    pub needs_invocation: bool,
+    pub invocation_running: bool,
+    invocation_count: u32,
+    invocation_start: Millis,
+    consecutive_crashes: u32,
+    invalid_pending: u32,
+    pub max_consecutive_crashes: u32,
+    /// Bumped on each change, so waiters can tell something happened.
+    pub version: u64,
+    /// Captured output of every invocation, in order.
+    pub invocations: Vec<InvocationRecord>,
+}
+
+impl Execution {
+    pub fn new(spec: ExecutionSpec) -> Self {
+        let clock = ExecutionClock::new(spec.skip_time);
+        let now = clock.now();
+        let mut execution = Self {
+            arn: spec.arn(),
+            status: ExecutionStatus::Running,
+            start: now,
+            end: None,
+            result: None,
+            error: None,
+            clock,
+            operations: Vec::new(),
+            index: HashMap::new(),
+            events: Vec::new(),
+            start_counts: HashMap::new(),
+            callback_ids: HashMap::new(),
+            callback_timers: HashMap::new(),
+            pending_completion: None,
+            updated_ids: Vec::new(),
+            needs_invocation: true,
+            invocation_running: false,
+            invocation_count: 0,
+            invocation_start: now,
+            consecutive_crashes: 0,
+            invalid_pending: 0,
+            max_consecutive_crashes: 3,
+            version: 0,
+            invocations: Vec::new(),
+            spec,
+        };
+        let mut op = Operation::new(
+            execution.spec.invocation_id.clone(),
+            Type::Execution,
+            Status::Started,
+            now,
+        );
+        op.name = Some(execution.spec.execution_name.clone());
+        op.execution_details = Some(ExecutionDetails {
+            input_payload: Some(execution.spec.input.clone()),
+        });
+        execution.insert_operation(op);
+        let mut details = Map::new();
+        details.insert("Input".into(), payload_wrapper(Some(&execution.spec.input)));
+        details.insert(
+            "ExecutionTimeout".into(),
+            json!(execution.spec.execution_timeout_seconds),
+        );
+        execution.push_execution_event(EventType::ExecutionStarted, details, now);
+        execution
+    }
+
+    pub fn execution_op_id(&self) -> &str {
+        &self.spec.invocation_id
+    }
+
+    // ---- operations ------------------------------------------------------------
+
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.index.get(id).map(|&i| &self.operations[i])
+    }
+
+    pub(super) fn operation_mut(&mut self, id: &str) -> Option<&mut Operation> {
+        self.index.get(id).map(|&i| &mut self.operations[i])
+    }
+
+    pub(super) fn insert_operation(&mut self, op: Operation) {
+        self.index.insert(op.id.clone(), self.operations.len());
+        self.operations.push(op);
+    }
+
+    /// All operations in start order, the EXECUTION operation first.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// Operations as GetDurableExecutionState and the invocation envelope deliver them:
+    /// descendants of a completed CONTEXT are left out unless it replays its children.
+    pub fn replay_state(&self) -> Vec<&Operation> {
+        let mut hidden: Vec<&str> = Vec::new();
+        self.operations
+            .iter()
+            .filter(|op| {
+                let parent_hidden = op
+                    .parent_id
+                    .as_deref()
+                    .is_some_and(|p| hidden.contains(&p) || self.closes_children(p));
+                if parent_hidden {
+                    hidden.push(&op.id);
+                }
+                !parent_hidden
+            })
+            .collect()
+    }
+
+    fn closes_children(&self, context_id: &str) -> bool {
+        self.operation(context_id).is_some_and(|op| {
+            op.op_type == Type::Context
+                && op.status.is_terminal()
+                && !op
+                    .context_details
+                    .as_ref()
+                    .is_some_and(|d| d.replay_children)
+        })
+    }
+
+    // ---- history ----------------------------------------------------------------
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    fn push_event(&mut self, mut event: Event) {
+        event.event_id = self.events.len() as u64 + 1;
+        self.events.push(event);
+        self.version += 1;
+    }
+
+    /// An event of operation `id`, carrying the operation's identity.
+    pub(super) fn push_op_event(
+        &mut self,
+        id: &str,
+        event_type: EventType,
+        details: Map<String, Value>,
+        timestamp: Millis,
+    ) {
+        let op = self.operation(id);
+        let event = Event {
+            event_type,
+            event_id: 0,
+            timestamp,
+            id: Some(id.to_owned()),
+            name: op.and_then(|o| o.name.clone()),
+            parent_id: op.and_then(|o| o.parent_id.clone()),
+            sub_type: op.and_then(|o| o.sub_type.clone()),
+            details,
+        };
+        self.push_event(event);
+    }
+
+    fn push_execution_event(
+        &mut self,
+        event_type: EventType,
+        details: Map<String, Value>,
+        at: Millis,
+    ) {
+        let event = Event {
+            event_type,
+            event_id: 0,
+            timestamp: at,
+            id: Some(self.spec.invocation_id.clone()),
+            name: Some(self.spec.execution_name.clone()),
+            parent_id: None,
+            sub_type: None,
+            details,
+        };
+        self.push_event(event);
+    }
+
+    // ---- invocations ------------------------------------------------------------
+
+    /// Marks an invocation as running; returns its request id.
+    pub fn begin_invocation(&mut self) -> String {
+        self.needs_invocation = false;
+        self.invocation_running = true;
+        self.invocation_count += 1;
+        self.invocation_start = self.clock.now();
+        self.updated_ids.clear();
+        self.version += 1;
+        request_id(&self.spec.invocation_id, self.invocation_count)
+    }
+
+    pub fn updated_ids(&self) -> &[String] {
+        &self.updated_ids
+    }
+
+    pub fn invocation_count(&self) -> u32 {
+        self.invocation_count
+    }
+
+    /// Records `InvocationCompleted` and applies the handler's outcome.
+    pub fn finish_invocation(&mut self, request_id: &str, outcome: InvocationOutcome) {
+        self.invocation_running = false;
+        if self.status.is_terminal() {
+            // Stopped or timed out meanwhile: the output is ignored.
+            self.version += 1;
+            return;
+        }
+        let now = self.clock.now();
+        let mut details = Map::new();
+        details.insert("StartTimestamp".into(), seconds(self.invocation_start));
+        details.insert("EndTimestamp".into(), seconds(now));
+        details.insert("RequestId".into(), json!(request_id));
+        if let InvocationOutcome::Crashed(error) | InvocationOutcome::Fatal(error) = &outcome {
+            details.insert("Error".into(), error_wrapper(error));
+        }
+        self.push_event(Event {
+            event_type: EventType::InvocationCompleted,
+            event_id: 0,
+            timestamp: now,
+            id: None,
+            name: None,
+            parent_id: None,
+            sub_type: None,
+            details,
+        });
+        if let Some(completion) = self.pending_completion.take() {
+            match completion {
+                PendingCompletion::Succeeded(result) => self.succeed(result.unwrap_or_default()),
+                PendingCompletion::Failed(error) => self.fail(error),
+            }
+            return;
+        }
+        match outcome {
+            InvocationOutcome::Succeeded(result) => self.succeed(result),
+            InvocationOutcome::Failed(error) | InvocationOutcome::Fatal(error) => self.fail(error),
+            InvocationOutcome::Pending => self.accept_pending(),
+            InvocationOutcome::Crashed(error) => {
+                self.consecutive_crashes += 1;
+                if self.consecutive_crashes >= self.max_consecutive_crashes {
+                    let mut error = error;
+                    error.error_message = Some(format!(
+                        "The handler crashed {} invocations in a row; last: {}",
+                        self.consecutive_crashes,
+                        error.error_message.as_deref().unwrap_or("no message")
+                    ));
+                    self.fail(error);
+                } else {
+                    self.needs_invocation = true;
+                }
+                return;
+            }
+        }
+        self.consecutive_crashes = 0;
+    }
+
+    fn accept_pending(&mut self) {
+        let waiting = self.operations.iter().any(|op| match op.op_type {
+            Type::Step => matches!(op.status, Status::Pending | Status::Ready),
+            Type::Wait | Type::Callback | Type::ChainedInvoke => op.status == Status::Started,
+            _ => false,
+        });
+        if waiting || self.needs_invocation {
+            self.invalid_pending = 0;
+            return;
+        }
+        self.invalid_pending += 1;
+        if self.invalid_pending >= 3 {
+            self.fail(ErrorObject::new(
+                "InvalidParameterValueException",
+                "Cannot return PENDING status with no pending operations.",
+            ));
+        } else {
+            self.needs_invocation = true;
+        }
+    }
+
+    pub fn succeed(&mut self, result: String) {
+        let now = self.close(ExecutionStatus::Succeeded);
+        let mut details = Map::new();
+        details.insert("Result".into(), payload_wrapper(Some(&result)));
+        self.result = Some(result);
+        self.push_execution_event(EventType::ExecutionSucceeded, details, now);
+    }
+
+    pub fn fail(&mut self, error: ErrorObject) {
+        self.finish_with_error(ExecutionStatus::Failed, EventType::ExecutionFailed, error);
+    }
+
+    /// StopDurableExecution: idempotent on a finished execution; returns the stop time.
+    pub fn stop(&mut self, error: Option<ErrorObject>) -> Millis {
+        if !self.status.is_terminal() {
+            let error = error.unwrap_or_else(|| {
+                ErrorObject::new("ExecutionStopped", "Execution stopped by user request")
+            });
+            self.finish_with_error(ExecutionStatus::Stopped, EventType::ExecutionStopped, error);
+        }
+        self.end.unwrap_or_else(|| self.clock.now())
+    }
+
+    fn finish_with_error(&mut self, status: ExecutionStatus, event: EventType, error: ErrorObject) {
+        let now = self.close(status);
+        let mut details = Map::new();
+        details.insert("Error".into(), error_wrapper(&error));
+        self.error = Some(error);
+        self.push_execution_event(event, details, now);
+    }
+
+    fn close(&mut self, status: ExecutionStatus) -> Millis {
+        let now = self.clock.now();
+        self.status = status;
+        self.end = Some(now);
+        self.needs_invocation = false;
+        if let Some(op) = self.operations.first_mut() {
+            op.status = match status {
+                ExecutionStatus::Succeeded => Status::Succeeded,
+                ExecutionStatus::Failed => Status::Failed,
+                ExecutionStatus::TimedOut => Status::TimedOut,
+                _ => Status::Stopped,
+            };
+            op.end_timestamp = Some(now);
+        }
+        now
+    }
+
+    // ---- timers -----------------------------------------------------------------
+
+    /// The earliest pending timer.
+    pub fn next_timer(&self) -> Option<(Millis, TimerKind)> {
+        if self.status.is_terminal() {
+            return None;
+        }
+        let progress = self
+            .operations
+            .iter()
+            .filter_map(|op| match (op.op_type, op.status) {
+                (Type::Wait, Status::Started) => {
+                    op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
+                }
+                (Type::Step, Status::Pending) => op.step_details.as_ref()?.next_attempt_timestamp,
+                _ => None,
+            })
+            .min()
+            .map(|at| (at, TimerKind::Progress));
+        let callbacks = self
+            .callback_timers
+            .values()
+            .flat_map(|t| [t.timeout_at, t.heartbeat_at])
+            .flatten();
+        let execution_timeout = self.start + self.spec.execution_timeout_seconds as i64 * 1000;
+        let timeout = callbacks
+            .chain(std::iter::once(execution_timeout))
+            .min()
+            .map(|at| (at, TimerKind::Timeout));
+        match (progress, timeout) {
+            (Some(p), Some(t)) if t.0 < p.0 => Some(t),
+            (Some(p), _) => Some(p),
+            (None, t) => t,
+        }
+    }
+
+    /// Completes every timer due by now; returns whether an invocation is needed.
+    pub fn complete_due_timers(&mut self) -> bool {
+        let now = self.clock.now();
+        if self.status.is_terminal() {
+            return false;
+        }
+        if now >= self.start + self.spec.execution_timeout_seconds as i64 * 1000 {
+            let seconds = self.spec.execution_timeout_seconds;
+            self.finish_with_error(
+                ExecutionStatus::TimedOut,
+                EventType::ExecutionTimedOut,
+                ErrorObject::new(
+                    "Execution.TimedOut",
+                    format!("Execution timed out after {seconds} seconds."),
+                ),
+            );
+            return false;
+        }
+        let mut fired = false;
+        for i in 0..self.operations.len() {
+            let op = &mut self.operations[i];
+            match (op.op_type, op.status) {
+                (Type::Wait, Status::Started) => {
+                    let end = op
+                        .wait_details
+                        .as_ref()
+                        .map_or(Millis::MAX, |d| d.scheduled_end_timestamp);
+                    if end <= now {
+                        op.status = Status::Succeeded;
+                        op.end_timestamp = Some(end);
+                        let duration = (end - op.start_timestamp) / 1000;
+                        let id = op.id.clone();
+                        let mut d = Map::new();
+                        d.insert("Duration".into(), json!(duration));
+                        self.push_op_event(&id, EventType::WaitSucceeded, d, end);
+                        self.updated_ids.push(id);
+                        fired = true;
+                    }
+                }
+                (Type::Step, Status::Pending) => {
+                    let details = op.step_details.get_or_insert_with(Default::default);
+                    if details.next_attempt_timestamp.is_some_and(|at| at <= now) {
+                        details.next_attempt_timestamp = None;
+                        op.status = Status::Ready;
+                        self.updated_ids.push(op.id.clone());
+                        fired = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let due: Vec<(String, Millis, bool)> = self
+            .callback_timers
+            .iter()
+            .filter_map(|(id, t)| {
+                let heartbeat = t.heartbeat_at.filter(|&at| at <= now);
+                let timeout = t.timeout_at.filter(|&at| at <= now);
+                match (timeout, heartbeat) {
+                    (Some(a), Some(b)) => Some((id.clone(), a.min(b), b < a)),
+                    (Some(a), None) => Some((id.clone(), a, false)),
+                    (None, Some(b)) => Some((id.clone(), b, true)),
+                    (None, None) => None,
+                }
+            })
+            .collect();
+        for (id, at, heartbeat) in due {
+            let error = if heartbeat {
+                ErrorObject::new("Callback.Heartbeat", "Callback timed out on heartbeat")
+            } else {
+                ErrorObject::new("Callback.Timeout", "Callback timed out")
+            };
+            self.complete_callback(&id, Status::TimedOut, None, Some(error), at);
+            fired = true;
+        }
+        if fired {
+            self.needs_invocation = true;
+            self.version += 1;
+        }
+        fired
+    }
+
+    // ---- callbacks ---------------------------------------------------------------
+
+    pub(super) fn mint_callback_id(&self, op_id: &str) -> String {
+        let token = json!({ "arn": self.arn, "op": op_id }).to_string();
+        base64::engine::general_purpose::STANDARD.encode(token)
+    }
+
+    /// The STARTED callback operation behind `callback_id`.
+    fn active_callback(&self, callback_id: &str) -> Result<String, ServiceError> {
+        let op_id = self.callback_ids.get(callback_id).ok_or_else(|| {
+            ServiceError::ResourceNotFound(format!("Callback {callback_id} does not exist"))
+        })?;
+        match self.operation(op_id) {
+            Some(op) if op.status == Status::Started && !self.status.is_terminal() => {
+                Ok(op_id.clone())
+            }
+            Some(op) if op.status == Status::TimedOut => Err(ServiceError::CallbackTimeout(
+                format!("Callback {callback_id} has timed out"),
+            )),
+            _ => Err(ServiceError::ResourceNotFound(format!(
+                "Callback {callback_id} is not active"
+            ))),
+        }
+    }
+
+    pub fn callback_succeed(
+        &mut self,
+        callback_id: &str,
+        result: Option<String>,
+    ) -> Result<(), ServiceError> {
+        let op_id = self.active_callback(callback_id)?;
+        let now = self.clock.now();
+        let result = result.filter(|r| !r.is_empty());
+        self.complete_callback(&op_id, Status::Succeeded, result, None, now);
+        self.needs_invocation = true;
+        Ok(())
+    }
+
+    pub fn callback_fail(
+        &mut self,
+        callback_id: &str,
+        error: ErrorObject,
+    ) -> Result<(), ServiceError> {
+        let op_id = self.active_callback(callback_id)?;
+        let now = self.clock.now();
+        self.complete_callback(&op_id, Status::Failed, None, Some(error), now);
+        self.needs_invocation = true;
+        Ok(())
+    }
+
+    pub fn callback_heartbeat(&mut self, callback_id: &str) -> Result<(), ServiceError> {
+        let op_id = self.active_callback(callback_id)?;
+        let now = self.clock.now();
+        if let Some(timer) = self.callback_timers.get_mut(&op_id) {
+            if timer.heartbeat_seconds > 0 {
+                timer.heartbeat_at = Some(now + timer.heartbeat_seconds as i64 * 1000);
+            }
+        }
+        self.version += 1;
+        Ok(())
+    }
+
+    fn complete_callback(
+        &mut self,
+        op_id: &str,
+        status: Status,
+        result: Option<String>,
+        error: Option<ErrorObject>,
+        at: Millis,
+    ) {
+        self.callback_timers.remove(op_id);
+        let Some(op) = self.operation_mut(op_id) else {
+            return;
+        };
+        op.status = status;
+        op.end_timestamp = Some(at);
+        let details = op.callback_details.get_or_insert_with(Default::default);
+        details.result = result.clone();
+        details.error = error.clone();
+        let (event_type, details) = match (status, error) {
+            (Status::Succeeded, _) => {
+                let mut d = Map::new();
+                d.insert("Result".into(), payload_wrapper(result.as_deref()));
+                (EventType::CallbackSucceeded, d)
+            }
+            (status, error) => {
+                let mut d = Map::new();
+                d.insert("Error".into(), error_wrapper(&error.unwrap_or_default()));
+                let event_type = if status == Status::TimedOut {
+                    EventType::CallbackTimedOut
+                } else {
+                    EventType::CallbackFailed
+                };
+                (event_type, d)
+            }
+        };
+        self.push_op_event(op_id, event_type, details, at);
+        self.updated_ids.push(op_id.to_owned());
+    }
+
+    /// The callback id of the latest callback operation named `name` (any name if None)
+    /// that is still waiting for an answer.
+    pub fn pending_callback_id(&self, name: Option<&str>) -> Option<String> {
+        self.operations
+            .iter()
+            .rev()
+            .filter(|op| op.op_type == Type::Callback && op.status == Status::Started)
+            .find(|op| name.is_none() || op.name.as_deref() == name)
+            .and_then(|op| op.callback_details.as_ref().map(|d| d.callback_id.clone()))
+    }
+}
+
+/// A deterministic, UUID-shaped request id per invocation.
+fn request_id(execution_id: &str, invocation: u32) -> String {
+    let hash = crate::model::ids::hash_step_id(&format!("{execution_id}/invocation/{invocation}"));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hash[0..8],
+        &hash[8..12],
+        &hash[12..16],
+        &hash[16..20],
+        &hash[20..32]
+    )
+}

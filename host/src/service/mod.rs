@@ -1,0 +1,178 @@
+//! The emulated AWS durable execution service: executions, checkpoint processing with
+//! AWS's validators, timers, callbacks and history.
+
+mod checkpoint;
+pub mod clock;
+pub mod execution;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+
+pub use execution::{Execution, ExecutionSpec, InvocationOutcome, TimerKind};
+
+use crate::model::ErrorObject;
+
+/// Errors of the service API, named after the AWS exceptions they map to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    CallbackTimeout(String),
+    #[error("{0}")]
+    ResourceConflict(String),
+}
+
+impl ServiceError {
+    /// The AWS exception name (`X-Amzn-ErrorType`).
+    pub fn aws_type(&self) -> &'static str {
+        match self {
+            Self::InvalidParameterValue(_) => "InvalidParameterValueException",
+            Self::ResourceNotFound(_) => "ResourceNotFoundException",
+            Self::CallbackTimeout(_) => "CallbackTimeoutException",
+            Self::ResourceConflict(_) => "ResourceConflictException",
+        }
+    }
+
+    pub fn to_error_object(&self) -> ErrorObject {
+        ErrorObject::new(self.aws_type(), self.to_string())
+    }
+}
+
+/// An execution shared between its driver, the guest's host calls and API callers.
+pub struct ExecutionCell {
+    state: Mutex<Execution>,
+    changed: Condvar,
+}
+
+impl ExecutionCell {
+    pub fn new(execution: Execution) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(execution),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// Locks the execution. A panic elsewhere never makes the state unreachable.
+    pub fn lock(&self) -> MutexGuard<'_, Execution> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Wakes everyone waiting for a change (driver, `wait_for_result`, ...).
+    pub fn notify(&self) {
+        self.changed.notify_all();
+    }
+
+    /// Waits up to `timeout` for a change notification.
+    pub fn wait<'a>(
+        &self,
+        guard: MutexGuard<'a, Execution>,
+        timeout: Duration,
+    ) -> MutexGuard<'a, Execution> {
+        match self.changed.wait_timeout(guard, timeout) {
+            Ok((guard, _)) => guard,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
+
+    /// Runs `f` on the execution, then wakes waiters.
+    pub fn update<R>(&self, f: impl FnOnce(&mut Execution) -> R) -> R {
+        let result = {
+            let mut execution = self.lock();
+            let result = f(&mut execution);
+            execution.version += 1;
+            result
+        };
+        self.notify();
+        result
+    }
+}
+
+/// All executions known to one durabox host.
+#[derive(Default)]
+pub struct Service {
+    executions: RwLock<HashMap<String, Arc<ExecutionCell>>>,
+}
+
+impl Service {
+    pub fn insert(&self, cell: Arc<ExecutionCell>) {
+        let arn = cell.lock().arn.clone();
+        self.executions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(arn, cell);
+    }
+
+    pub fn get(&self, arn: &str) -> Result<Arc<ExecutionCell>, ServiceError> {
+        if arn.trim().is_empty() {
+            return Err(ServiceError::InvalidParameterValue(
+                "Invalid Durable Execution ARN".into(),
+            ));
+        }
+        self.executions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(arn)
+            .cloned()
+            .ok_or_else(|| {
+                ServiceError::ResourceNotFound("Durable Execution does not exist".into())
+            })
+    }
+
+    pub fn all(&self) -> Vec<Arc<ExecutionCell>> {
+        self.executions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The execution a callback id belongs to (ids embed the execution ARN).
+    pub fn execution_of_callback(
+        &self,
+        callback_id: &str,
+    ) -> Result<Arc<ExecutionCell>, ServiceError> {
+        let not_found =
+            || ServiceError::ResourceNotFound(format!("Callback {callback_id} does not exist"));
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(callback_id)
+            .map_err(|_| not_found())?;
+        let token: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| not_found())?;
+        let arn = token
+            .get("arn")
+            .and_then(|a| a.as_str())
+            .ok_or_else(not_found)?;
+        self.get(arn).map_err(|_| not_found())
+    }
+
+    pub fn send_callback_success(
+        &self,
+        callback_id: &str,
+        result: Option<String>,
+    ) -> Result<(), ServiceError> {
+        self.execution_of_callback(callback_id)?
+            .update(|e| e.callback_succeed(callback_id, result))
+    }
+
+    pub fn send_callback_failure(
+        &self,
+        callback_id: &str,
+        error: ErrorObject,
+    ) -> Result<(), ServiceError> {
+        self.execution_of_callback(callback_id)?
+            .update(|e| e.callback_fail(callback_id, error))
+    }
+
+    pub fn send_callback_heartbeat(&self, callback_id: &str) -> Result<(), ServiceError> {
+        self.execution_of_callback(callback_id)?
+            .update(|e| e.callback_heartbeat(callback_id))
+    }
+}

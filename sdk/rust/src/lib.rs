@@ -1,0 +1,100 @@
+//! Rust guest SDK for durabox: AWS Lambda durable functions as WebAssembly components.
+//!
+//! ```ignore
+//! use durabox_sdk::{DurableContext, DurableResult};
+//!
+//! fn handler(ctx: &DurableContext, _input: serde_json::Value) -> DurableResult<String> {
+//!     let greeting: String = ctx.step("greet", |_| Ok("hello".to_string()))?;
+//!     ctx.wait(std::time::Duration::from_secs(5))?;
+//!     Ok(greeting)
+//! }
+//!
+//! durabox_sdk::handler!(handler);
+//! ```
+//!
+//! The host (durabox) owns replay, operation ids and retries; this crate wraps the
+//! `durabox:durable` WIT world in closures, `?` and serde.
+
+mod callback;
+mod config;
+mod context;
+mod error;
+mod step;
+
+/// Bindings generated from `wit/durable.wit`; guests normally need none of it.
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "durable-function",
+        pub_export_macro: true,
+        additional_type_attributes: {
+            "durabox:durable/types@0.1.0/error-object": [#[derive(PartialEq, Eq)]],
+        },
+    });
+}
+
+pub use bindings::durabox::durable::types::{ErrorObject, LogLevel};
+pub use callback::Callback;
+pub use config::{
+    Backoff, CallbackConfig, JitterStrategy, RetryDecision, RetryFn, RetryPreset, RetryPresets,
+    RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics, WaitForCallbackConfig,
+};
+pub use context::{DurableContext, Logger, OperationName};
+pub use error::{DurableError, DurableResult, Error};
+pub use step::StepContext;
+
+/// Exports `$handler` as the component's `durabox:durable/handler`.
+///
+/// `$handler` is any `Fn(&DurableContext, I) -> DurableResult<O>` where `I: DeserializeOwned`
+/// (the execution input; an empty input reads as `{}`) and `O: Serialize` (the result).
+/// `Ok` ends the execution with the JSON of the value, [`DurableError::Suspended`] ends the
+/// invocation as pending, and any other error fails the execution with its `ErrorObject`.
+#[macro_export]
+macro_rules! handler {
+    ($handler:expr) => {
+        const _: () = {
+            struct DuraboxHandler;
+
+            impl $crate::__private::Guest for DuraboxHandler {
+                fn handle(
+                    ctx: &$crate::__private::Context,
+                    input: ::std::string::String,
+                ) -> $crate::__private::InvocationOutput {
+                    $crate::__private::run(ctx, &input, $handler)
+                }
+            }
+
+    $crate::bindings::export!(DuraboxHandler with_types_in $crate::bindings);
+        };
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::bindings::durabox::durable::types::{Context, InvocationOutput};
+    pub use crate::bindings::exports::durabox::durable::handler::Guest;
+
+    use crate::{DurableContext, DurableError, DurableResult};
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+
+    /// Runs a handler and maps its result to the invocation output.
+    pub fn run<I, O, F>(ctx: &Context, input: &str, handler: F) -> InvocationOutput
+    where
+        I: DeserializeOwned,
+        O: Serialize,
+        F: FnOnce(&DurableContext<'_>, I) -> DurableResult<O>,
+    {
+        // AWS hands a blank input to the handler as `{}`.
+        let input = if input.trim().is_empty() { "{}" } else { input };
+        let result = serde_json::from_str(input)
+            .map_err(DurableError::from)
+            .and_then(|input| handler(&DurableContext::new(ctx), input))
+            .and_then(|output| Ok(serde_json::to_string(&output)?));
+        match result {
+            Ok(json) => InvocationOutput::Succeeded(json),
+            Err(DurableError::Suspended) => InvocationOutput::Pending,
+            Err(e) => InvocationOutput::Failed(e.to_error_object()),
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! One component for the host's integration tests: the input `{"scenario": "<name>", ...}`
+//! selects what the handler does. Each scenario documents what the tests should observe.
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use durabox_sdk::{
+    CallbackConfig, DurableContext, DurableError, DurableResult, Error, JitterStrategy,
+    RetryPresets, RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics,
+};
+use serde_json::{json, Value};
+
+fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
+    let scenario = input["scenario"].as_str().unwrap_or_default();
+    match scenario {
+        "steps" => steps(ctx),
+        "retry_then_succeed" => retry_then_succeed(ctx),
+        "retry_exhausted" => retry_exhausted(ctx),
+        "retry_filtered" => retry_filtered(ctx),
+        "caught_step_error" => caught_step_error(ctx),
+        "wait" => wait(ctx, &input),
+        "child" => child(ctx),
+        "child_failure" => child_failure(ctx),
+        "large_child" => large_child(ctx),
+        "callback" => callback(ctx, &input),
+        "callback_caught" => callback_caught(ctx, &input),
+        "wait_for_callback" => wait_for_callback(ctx, &input),
+        "at_most_once_crash" => at_most_once_crash(ctx, &input),
+        "nondeterministic" => nondeterministic(ctx),
+        "trap" => panic!("guest panicked on purpose"),
+        "spin" => spin(),
+        "oom" => oom(),
+        "log" => log(ctx),
+        other => Err(Error::new("UnknownScenario", format!("unknown scenario {other:?}")).into()),
+    }
+}
+
+durabox_sdk::handler!(handler);
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// 3 attempts, 1 s then 2 s apart, no jitter.
+fn three_attempts() -> RetryStrategyConfig {
+    RetryStrategyConfig {
+        max_attempts: 3,
+        initial_delay: secs(1),
+        jitter: JitterStrategy::None,
+        ..RetryStrategyConfig::default()
+    }
+}
+
+/// Three steps, each using the previous result. Returns `"result=22"`.
+fn steps(ctx: &DurableContext) -> DurableResult<Value> {
+    let a: i64 = ctx.step("first", |_| Ok(1))?;
+    let b: i64 = ctx.step("second", |_| Ok(a + 10))?;
+    let c: String = ctx.step("third", |_| Ok(format!("result={}", b * 2)))?;
+    Ok(json!(c))
+}
+
+/// Fails attempts 1 and 2 (ErrorType `Transient`), succeeds on 3. Returns `{"attempt": 3}`.
+fn retry_then_succeed(ctx: &DurableContext) -> DurableResult<Value> {
+    let config = StepConfig::new().retry_strategy(three_attempts());
+    let attempt: u32 = ctx.step_with_config("flaky", config, |step| {
+        if step.attempt() < 3 {
+            return Err(Error::new(
+                "Transient",
+                format!("attempt {} failed", step.attempt()),
+            ));
+        }
+        Ok(step.attempt())
+    })?;
+    Ok(json!({ "attempt": attempt }))
+}
+
+/// Fails 3 attempts with `MyError: boom`; the execution fails with that error.
+fn retry_exhausted(ctx: &DurableContext) -> DurableResult<Value> {
+    let config = StepConfig::new().retry_strategy(three_attempts());
+    let () = ctx.step_with_config("always-fails", config, |_| {
+        Err(Error::new("MyError", "boom"))
+    })?;
+    Ok(json!("unreachable"))
+}
+
+/// Only `Transient` errors are retried; the step fails once with `Fatal` and the execution fails.
+fn retry_filtered(ctx: &DurableContext) -> DurableResult<Value> {
+    let strategy = RetryStrategyConfig {
+        retryable_error_types: Some(vec!["Transient".to_string()]),
+        ..three_attempts()
+    };
+    let config = StepConfig::new().retry_strategy(strategy);
+    let () = ctx.step_with_config("fatal", config, |_| {
+        Err(Error::new("Fatal", "do not retry"))
+    })?;
+    Ok(json!("unreachable"))
+}
+
+/// A step without retries fails; the handler catches it. Returns `{"caught": "step went wrong"}`.
+fn caught_step_error(ctx: &DurableContext) -> DurableResult<Value> {
+    let config = StepConfig::new().retry_strategy(RetryPresets::none());
+    let result: DurableResult<()> = ctx.step_with_config("fails", config, |_| {
+        Err(Error::new("MyError", "step went wrong"))
+    });
+    match result {
+        Err(DurableError::StepFailed(e)) => Ok(json!({ "caught": e.error_message })),
+        Err(other) => Err(other), // Suspended must propagate
+        Ok(()) => Ok(json!("unreachable")),
+    }
+}
+
+/// Waits `input.seconds` (default 2). Returns `"done"`.
+fn wait(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    ctx.wait(secs(input["seconds"].as_u64().unwrap_or(2)))?;
+    Ok(json!("done"))
+}
+
+/// Nested child contexts with steps. Returns `"a+b!"`.
+fn child(ctx: &DurableContext) -> DurableResult<Value> {
+    let result: String = ctx.run_in_child_context("outer", |outer| {
+        let a: String = outer.step("outer-step", |_| Ok("a".to_string()))?;
+        let b: String = outer.run_in_child_context("inner", |inner| {
+            let b: String = inner.step("inner-step", |_| Ok("b".to_string()))?;
+            Ok(format!("{b}!"))
+        })?;
+        Ok(format!("{a}+{b}"))
+    })?;
+    Ok(json!(result))
+}
+
+/// A child whose step fails without retry (`ChildStepError: child step failed`); the
+/// execution fails.
+fn child_failure(ctx: &DurableContext) -> DurableResult<Value> {
+    ctx.run_in_child_context("failing-child", |child| {
+        let config = StepConfig::new().retry_strategy(RetryPresets::none());
+        let () = child.step_with_config("fails", config, |_| {
+            Err(Error::new("ChildStepError", "child step failed"))
+        })?;
+        Ok(())
+    })?;
+    Ok(json!("unreachable"))
+}
+
+/// A child result over 256 KiB (checkpointed with ReplayChildren), then a 1 s wait. The
+/// replay re-runs the child, whose step replays. Returns `300000`.
+fn large_child(ctx: &DurableContext) -> DurableResult<Value> {
+    let big: String = ctx.run_in_child_context("large", |child| {
+        let len: usize = child.step("size", |_| Ok(300_000))?;
+        Ok("x".repeat(len))
+    })?;
+    ctx.wait(secs(1))?;
+    Ok(json!(big.len()))
+}
+
+/// Timeouts from `input.timeout` / `input.heartbeat` (seconds, 0 = none).
+fn callback_config(input: &Value) -> CallbackConfig {
+    CallbackConfig::new()
+        .timeout(secs(input["timeout"].as_u64().unwrap_or(0)))
+        .heartbeat_timeout(secs(input["heartbeat"].as_u64().unwrap_or(0)))
+}
+
+/// Callback "approval". Returns `{"callback": <result JSON>}`; a failed or timed-out
+/// callback fails the execution with the callback's error.
+fn callback(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let callback = ctx.create_callback("approval", callback_config(input))?;
+    ctx.logger().info(format!("callback id: {}", callback.id()));
+    let value: Value = callback.result()?;
+    Ok(json!({ "callback": value }))
+}
+
+/// Like `callback`, but a failure returns `{"error": "<ErrorType>"}` (e.g. `Callback.Timeout`).
+fn callback_caught(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let callback = ctx.create_callback("approval", callback_config(input))?;
+    match callback.result::<Value>() {
+        Ok(value) => Ok(json!({ "callback": value })),
+        Err(DurableError::CallbackFailed(e) | DurableError::CallbackTimedOut(e)) => {
+            Ok(json!({ "error": e.error_type }))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// wait_for_callback "ask"; the submitter logs the callback id. Returns the callback result.
+fn wait_for_callback(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    ctx.wait_for_callback(
+        "ask",
+        |callback_id, step| {
+            step.logger()
+                .info(format!("submitting callback id: {callback_id}"));
+            Ok(())
+        },
+        callback_config(input),
+    )
+}
+
+/// Step "charge", at most once per retry: attempt 1 crashes the process (like a Lambda
+/// dying mid-step), so the host records it as interrupted and never re-runs it. With
+/// `input.retries` > 0 the step has that many attempts 1 s apart and returns `"charged"`;
+/// otherwise the execution fails with StepInterruptedError.
+fn at_most_once_crash(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let retries = input["retries"].as_u64().unwrap_or(0) as u32;
+    let retry = match retries {
+        0 => RetryPresets::none(),
+        n => RetryStrategy::fixed(n, secs(1)),
+    };
+    let config = StepConfig::new()
+        .semantics(StepSemantics::AtMostOncePerRetry)
+        .retry_strategy(retry);
+    let charged: String = ctx.step_with_config("charge", config, |step| {
+        if step.attempt() == 1 {
+            std::process::exit(1);
+        }
+        Ok("charged".to_string())
+    })?;
+    Ok(json!(charged))
+}
+
+/// Branches on the wall clock. First invocation: "t0" records now, so op #2 is the step
+/// "fast", then the 10 s wait suspends. The replay gets t0 back from the record but the clock
+/// moved on by the wait, so op #2 is now a wait: the host must report non-determinism.
+/// (Needs the guest's wall clock to follow the execution clock across invocations.)
+fn nondeterministic(ctx: &DurableContext) -> DurableResult<Value> {
+    let t0: u64 = ctx.step("t0", |_| Ok(now_ms()))?;
+    if now_ms().saturating_sub(t0) < 5_000 {
+        let () = ctx.step("fast", |_| Ok(()))?;
+    } else {
+        ctx.wait_named("slow", secs(1))?;
+    }
+    ctx.wait(secs(10))?;
+    Ok(json!("no mismatch detected"))
+}
+
+fn now_ms() -> u64 {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    since_epoch.as_millis() as u64
+}
+
+/// Never returns: for fuel / invocation timeout limits.
+fn spin() -> ! {
+    let mut n = 0u64;
+    loop {
+        n = black_box(n.wrapping_add(1));
+    }
+}
+
+/// Allocates and touches 1 MiB chunks until the memory cap traps the guest.
+fn oom() -> ! {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let mut chunk = vec![0u8; 1 << 20];
+        for page in chunk.iter_mut().step_by(4096) {
+            *page = 1;
+        }
+        chunks.push(black_box(chunk));
+    }
+}
+
+/// A context log line plus raw stdout/stderr. Returns `"logged"`.
+fn log(ctx: &DurableContext) -> DurableResult<Value> {
+    ctx.logger().info("hello from the guest");
+    println!("stdout line");
+    eprintln!("stderr line");
+    Ok(json!("logged"))
+}

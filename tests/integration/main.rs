@@ -1,0 +1,9 @@
+//! Integration tests: real guest components (built by `cargo xtask build-guests`) run in
+//! the real sandbox against the emulated service.
+
+mod callbacks;
+mod common;
+mod quickstart;
+mod replay;
+mod sandbox;
+mod steps;

@@ -1,0 +1,194 @@
+//! Project tasks (the cargo-xtask pattern): `cargo xtask demo | test | build-guests`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+const GUEST_TARGET: &str = "wasm32-wasip2";
+/// Folders whose sub-folders are Rust guest crates, with the language they build for.
+const RUST_GUEST_DIRS: &[&str] = &["guest-examples/rust", "tests/guests/rust"];
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(&root),
+        Some("test") => test(&root),
+        Some("build-guests") => build_guests(&root).map(|_| ()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <task>\n\n\
+                 tasks:\n  \
+                 demo          build the CLI and the Rust quickstart guest, run it\n  \
+                 test          install what is needed, build every guest, run all tests\n  \
+                 build-guests  build every guest to target/guests/<lang>/<name>.wasm"
+            );
+            bail!("unknown or missing task")
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the root")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(mut command: Command) -> Result<()> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Makes sure the guest target's standard library is installed.
+fn ensure_guest_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == GUEST_TARGET)
+        })
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the {GUEST_TARGET} target (rustup target add {GUEST_TARGET})");
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", GUEST_TARGET]);
+    run(add).with_context(|| {
+        format!("could not install the {GUEST_TARGET} standard library; run `rustup target add {GUEST_TARGET}` by hand")
+    })
+}
+
+/// Package names of the Rust guest crates.
+fn rust_guests(root: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for dir in RUST_GUEST_DIRS {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let manifest = entry.path().join("Cargo.toml");
+            if let Ok(text) = std::fs::read_to_string(&manifest) {
+                let name = text
+                    .lines()
+                    .find_map(|l| {
+                        l.trim()
+                            .strip_prefix("name = ")
+                            .map(|n| n.trim_matches('"').to_owned())
+                    })
+                    .with_context(|| format!("no package name in {}", manifest.display()))?;
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Builds every guest; returns the paths of the components.
+fn build_guests(root: &Path) -> Result<Vec<PathBuf>> {
+    ensure_guest_target()?;
+    let guests = rust_guests(root)?;
+    let mut build = cargo();
+    build.args(["build", "--profile", "guest", "--target", GUEST_TARGET]);
+    for guest in &guests {
+        build.args(["-p", guest]);
+    }
+    run(build)?;
+    let out_dir = root.join("target/guests/rust");
+    std::fs::create_dir_all(&out_dir)?;
+    let mut built = Vec::new();
+    for guest in &guests {
+        let file = format!("{}.wasm", guest.replace('-', "_"));
+        let from = root
+            .join("target")
+            .join(GUEST_TARGET)
+            .join("guest")
+            .join(&file);
+        let to = out_dir.join(format!("{guest}.wasm"));
+        copy_if_changed(&from, &to)?;
+        built.push(to);
+    }
+    eprintln!("xtask: guests in {}", out_dir.display());
+    Ok(built)
+}
+
+fn copy_if_changed(from: &Path, to: &Path) -> Result<()> {
+    let bytes = std::fs::read(from)
+        .with_context(|| format!("guest build produced no {}", from.display()))?;
+    if std::fs::read(to).ok().as_deref() != Some(bytes.as_slice()) {
+        std::fs::write(to, bytes)?;
+    }
+    Ok(())
+}
+
+fn demo(root: &Path) -> Result<()> {
+    build_guests(root)?;
+    let mut demo = cargo();
+    demo.args(["run", "--quiet", "-p", "durabox", "--", "run"])
+        .arg(root.join("target/guests/rust/quickstart.wasm"))
+        .args(["--input", "\"input str\""])
+        .env("DURABOX_CACHE_DIR", root.join("target/durabox-cache"));
+    run(demo)
+}
+
+fn test(root: &Path) -> Result<()> {
+    build_guests(root)?;
+    lint()?;
+    let mut tests = cargo();
+    // Guests and the guest SDK only build for the guest target: test the host crates.
+    tests
+        .args(["test", "-p", "durabox"])
+        .env("DURABOX_CACHE_DIR", root.join("target/durabox-cache"));
+    run(tests)
+}
+
+/// Formatting and clippy, warnings as errors, on every crate of the workspace.
+fn lint() -> Result<()> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    run(fmt).context("code is not formatted: run `cargo fmt --all`")?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "-p",
+        "durabox",
+        "-p",
+        "xtask",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(clippy)?;
+    let mut guests = cargo();
+    guests.args([
+        "clippy",
+        "--target",
+        GUEST_TARGET,
+        "--profile",
+        "guest",
+        "-p",
+        "durabox-sdk",
+    ]);
+    for guest in rust_guests(&project_root())? {
+        guests.args(["-p", &guest]);
+    }
+    guests.args(["--", "-D", "warnings"]);
+    run(guests)
+}
