@@ -2,6 +2,7 @@
 //! the real sandbox against the emulated service.
 
 mod callbacks;
+mod cli;
 mod common;
 mod quickstart;
 mod replay;

@@ -73,3 +73,48 @@ fn at_most_once_step_retries_after_interruption() {
     assert_eq!(step.attempt(), Some(2));
     assert_eq!(count(&result.events, StepStarted), 2);
 }
+
+#[test]
+fn guests_with_their_own_sdk_use_the_raw_checkpoint_call() {
+    let result = runner(SCENARIOS)
+        .run(&scenario("raw_checkpoint", json!({})))
+        .unwrap();
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        result.error
+    );
+    let answers: serde_json::Value = result.result_json().unwrap();
+    assert_eq!(
+        answers["execution_ops"], 1,
+        "the envelope holds the EXECUTION operation"
+    );
+    assert_eq!(answers["stale"], "Invalid checkpoint token");
+    assert_eq!(answers["returned_ops"], 1);
+    assert_eq!(answers["again"], "Invalid current STEP state to close.");
+    let step = result.step("raw").unwrap();
+    assert_eq!(step.result(), Some("\"raw result\""));
+    assert_eq!(
+        event_types(&result.events),
+        vec![
+            ExecutionStarted,
+            StepStarted,
+            StepSucceeded,
+            InvocationCompleted,
+            ExecutionSucceeded
+        ]
+    );
+}
+
+#[test]
+fn random_numbers_repeat_across_invocations_of_an_execution() {
+    let result = runner(SCENARIOS)
+        .run(&scenario("random", json!({})))
+        .unwrap();
+    assert_eq!(result.invocations.len(), 2);
+    assert_eq!(
+        result.result_json::<serde_json::Value>().unwrap(),
+        json!({"same_on_replay": true})
+    );
+}

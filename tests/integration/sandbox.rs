@@ -96,3 +96,28 @@ fn other_executions_are_unaffected_by_a_crashing_one() {
         .unwrap();
     assert_eq!(crashed.status, ExecutionStatus::Failed);
 }
+
+#[test]
+fn compiled_artifacts_are_cached_by_content_hash() {
+    let dir = std::env::temp_dir().join(format!("durabox-cache-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sandbox = durabox::sandbox::Sandbox::new(Some(dir.clone())).unwrap();
+    let path = guest("rust", "quickstart");
+    let first = sandbox.load_file(&path).unwrap();
+    assert!(!first.from_cache);
+    let second = sandbox.load_file(&path).unwrap();
+    assert!(second.from_cache);
+    assert_eq!(first.hash, second.hash);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // A corrupt artifact is ignored and rebuilt, never trusted.
+    let artifact = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&artifact, b"garbage").unwrap();
+    let third = sandbox.load_file(&path).unwrap();
+    assert!(!third.from_cache);
+    std::fs::remove_dir_all(&dir).ok();
+}

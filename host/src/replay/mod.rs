@@ -704,3 +704,6 @@ impl ReplayEngine {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

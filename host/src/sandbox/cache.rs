@@ -57,9 +57,12 @@ impl ArtifactCache {
     ) -> Result<(Component, bool), SandboxError> {
         let path = self.artifact_path(engine, hash);
         if let Some(path) = path.as_deref().filter(|p| p.exists()) {
+            // Read, not mmap: a cache file truncated under a live mapping would SIGBUS.
+            let artifact = std::fs::read(path).unwrap_or_default();
             // SAFETY: the file was written by `Component::serialize` of this same engine
-            // configuration (the name carries its compatibility hash) into our own cache.
-            match unsafe { Component::deserialize_file(engine, path) } {
+            // configuration (the name carries its compatibility hash) into our own cache;
+            // wasmtime checks the header and rejects anything else.
+            match unsafe { Component::deserialize(engine, &artifact) } {
                 Ok(component) => return Ok((component, true)),
                 Err(e) => tracing::warn!(
                     "ignoring unreadable cached artifact {}: {e}",

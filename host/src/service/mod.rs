@@ -176,3 +176,6 @@ impl Service {
             .update(|e| e.callback_heartbeat(callback_id))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -31,6 +31,8 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         "spin" => spin(),
         "oom" => oom(),
         "log" => log(ctx),
+        "raw_checkpoint" => raw_checkpoint(),
+        "random" => random(ctx),
         other => Err(Error::new("UnknownScenario", format!("unknown scenario {other:?}")).into()),
     }
 }
@@ -263,4 +265,48 @@ fn log(ctx: &DurableContext) -> DurableResult<Value> {
     println!("stdout line");
     eprintln!("stderr line");
     Ok(json!("logged"))
+}
+
+/// A guest that brings its own SDK: reads the envelope and checkpoints a step with the
+/// raw `checkpoint` call. Returns what the service answered to a stale token, to a
+/// valid request and to an invalid transition.
+fn raw_checkpoint() -> DurableResult<Value> {
+    use durabox_sdk::bindings::durabox::durable::types::{checkpoint, invocation_envelope};
+    let envelope: Value = serde_json::from_str(&invocation_envelope())?;
+    let token = envelope["CheckpointToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let stale = checkpoint(&json!({ "CheckpointToken": "stale", "Updates": [] }).to_string());
+    let step = |action: &str| json!({ "Id": "raw-step", "Type": "STEP", "SubType": "Step", "Name": "raw", "Action": action });
+    let mut succeed = step("SUCCEED");
+    succeed["Payload"] = json!("\"raw result\"");
+    let accepted = checkpoint(
+        &json!({ "CheckpointToken": token, "Updates": [step("START"), succeed.clone()] })
+            .to_string(),
+    );
+    let accepted: Value = match accepted {
+        Ok(body) => serde_json::from_str(&body)?,
+        Err(e) => return Err(Error::new("Unexpected", format!("{:?}", e.error_message)).into()),
+    };
+    let next_token = accepted["CheckpointToken"].as_str().unwrap_or_default();
+    let again =
+        checkpoint(&json!({ "CheckpointToken": next_token, "Updates": [succeed] }).to_string());
+    Ok(json!({
+        "execution_ops": envelope["InitialExecutionState"]["Operations"].as_array().map(Vec::len),
+        "stale": stale.err().and_then(|e| e.error_message),
+        "returned_ops": accepted["NewExecutionState"]["Operations"].as_array().map(Vec::len),
+        "again": again.err().and_then(|e| e.error_message),
+    }))
+}
+
+/// Draws random numbers outside any step. The host hands every invocation of an
+/// execution the same stream, so a replay sees the same numbers.
+fn random(ctx: &DurableContext) -> DurableResult<Value> {
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+    let drawn = RandomState::new().hash_one(42u64);
+    let recorded: u64 = ctx.step("draw", |_| Ok(drawn))?;
+    ctx.wait(secs(1))?;
+    Ok(json!({ "same_on_replay": recorded == drawn }))
 }

@@ -1,0 +1,131 @@
+//! The `durabox` binary: readable output, `--json`, exit codes, one-line errors.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::common::guest;
+
+fn durabox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_durabox"))
+        .args(args)
+        .output()
+        .expect("the durabox binary runs")
+}
+
+fn stderr_line(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    assert_eq!(stderr.lines().count(), 1, "one clear line, got:\n{stderr}");
+    stderr
+}
+
+#[test]
+fn run_prints_the_tree_and_the_result() {
+    let quickstart = guest("rust", "quickstart");
+    let output = durabox(&[
+        "run",
+        quickstart.to_str().unwrap(),
+        "--input",
+        "\"input str\"",
+    ]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("context two [SUCCEEDED]"), "{stdout}");
+    assert!(
+        stdout.contains("  step two_1 [SUCCEEDED] → \"3 4\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#"result: ["1 2","3 4 4 3","5 6"]"#),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn run_json_gives_execution_and_history() {
+    let quickstart = guest("rust", "quickstart");
+    let output = durabox(&[
+        "run",
+        quickstart.to_str().unwrap(),
+        "--input",
+        "\"input str\"",
+        "--json",
+    ]);
+    assert!(output.status.success());
+    let out: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(out["Execution"]["Status"], "SUCCEEDED");
+    assert_eq!(out["Execution"]["Result"], r#"["1 2","3 4 4 3","5 6"]"#);
+    assert_eq!(out["Execution"]["InputPayload"], "\"input str\"");
+    let arn = out["Execution"]["DurableExecutionArn"].as_str().unwrap();
+    assert!(arn.starts_with(
+        "arn:aws:lambda:us-east-1:123456789012:function:quickstart:$LATEST/durable-execution/"
+    ));
+    let events = out["Events"].as_array().unwrap();
+    assert_eq!(events.len(), 16);
+    assert_eq!(events[0]["EventType"], "ExecutionStarted");
+    assert_eq!(events[15]["EventType"], "ExecutionSucceeded");
+    for event in events {
+        let details = format!("{}Details", event["EventType"].as_str().unwrap());
+        assert!(event[&details].is_object(), "{details} missing in {event}");
+        assert!(event["EventTimestamp"].is_number());
+    }
+}
+
+#[test]
+fn failed_execution_exits_non_zero() {
+    let scenarios = guest("rust", "scenarios");
+    let output = durabox(&[
+        "run",
+        scenarios.to_str().unwrap(),
+        "--input",
+        r#"{"scenario":"retry_exhausted"}"#,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("status: FAILED"), "{stdout}");
+    assert!(stdout.contains("MyError: boom"), "{stdout}");
+}
+
+#[test]
+fn bad_inputs_are_one_clear_line() {
+    let quickstart = guest("rust", "quickstart");
+    let quickstart = quickstart.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("durabox-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("notes.wasm");
+    std::fs::write(&text, "hello").unwrap();
+    let module = dir.join("module.wasm");
+    std::fs::write(&module, b"\0asm\x01\0\0\0").unwrap();
+    let empty_component = dir.join("empty.wasm");
+    std::fs::write(&empty_component, b"\0asm\x0d\0\x01\0").unwrap();
+
+    let cases: [(Vec<&str>, &str); 5] = [
+        (vec!["run", "/nonexistent/x.wasm"], "component not found"),
+        (
+            vec!["run", text.to_str().unwrap()],
+            "not a WebAssembly component",
+        ),
+        (
+            vec!["run", module.to_str().unwrap()],
+            "not a WebAssembly component",
+        ),
+        (
+            vec!["run", empty_component.to_str().unwrap()],
+            "does not implement the durabox:durable@0.1.0",
+        ),
+        (
+            vec!["run", quickstart, "--input", "{not json"],
+            "--input is not valid JSON",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = durabox(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let line = stderr_line(&output);
+        assert!(
+            line.starts_with("error: ") && line.contains(expected),
+            "{args:?}: {line}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
