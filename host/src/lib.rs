@@ -14,3 +14,5 @@ pub mod service;
 pub use model::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
 pub use runner::{ExecutionResult, FunctionConfig, Runtime, TestRunner};
 pub use sandbox::Limits;
+pub mod server;
+pub mod store;

@@ -7,4 +7,5 @@ mod common;
 mod quickstart;
 mod replay;
 mod sandbox;
+mod server;
 mod steps;

@@ -1,6 +1,8 @@
 //! Command-line front door: thin over the library.
 
+mod client;
 mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -21,10 +23,22 @@ struct Cli {
 enum Command {
     /// Run a component to completion and print its operation tree and result.
     Run(run::RunArgs),
+    /// Serve the Lambda durable-execution HTTP API (boto3, the AWS CLI, SAM).
+    Serve(serve::ServeArgs),
+    /// Start an execution on a running server.
+    Invoke(client::InvokeArgs),
+    /// Inspect or stop executions on a running server.
+    Execution(client::ExecutionArgs),
+    /// Answer callbacks on a running server.
+    Callback(client::CallbackArgs),
 }
 
 pub fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::serve(args).map(|()| ExitCode::SUCCESS),
+        Command::Invoke(args) => client::invoke(args),
+        Command::Execution(args) => client::execution(args),
+        Command::Callback(args) => client::callback(args),
     }
 }

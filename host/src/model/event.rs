@@ -32,6 +32,8 @@ pub enum EventType {
     CallbackFailed,
     CallbackTimedOut,
     InvocationCompleted,
+    ExecutionPaused,
+    ExecutionResumed,
 }
 
 impl EventType {
@@ -61,6 +63,8 @@ impl EventType {
             Self::CallbackFailed => "CallbackFailed",
             Self::CallbackTimedOut => "CallbackTimedOut",
             Self::InvocationCompleted => "InvocationCompleted",
+            Self::ExecutionPaused => "ExecutionPaused",
+            Self::ExecutionResumed => "ExecutionResumed",
         }
     }
 
@@ -149,6 +153,40 @@ impl Event {
     /// A detail field, e.g. `detail("Result")`.
     pub fn detail(&self, key: &str) -> Option<&Value> {
         self.details.get(key)
+    }
+}
+
+impl Event {
+    /// Parses an event from its API JSON (the inverse of [`Event::to_json`] with data).
+    pub fn from_json(value: &Value) -> Result<Self, String> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+        let event_type: EventType = serde_json::from_value(value["EventType"].clone())
+            .map_err(|e| format!("bad EventType: {e}"))?;
+        let timestamp = value["EventTimestamp"]
+            .as_f64()
+            .ok_or("EventTimestamp missing")?;
+        let details_key = format!("{}Details", event_type.as_str());
+        let details = match value.get(&details_key) {
+            Some(Value::Object(map)) => map.clone(),
+            _ => return Err(format!("{details_key} missing")),
+        };
+        Ok(Self {
+            event_type,
+            event_id: value["EventId"].as_u64().ok_or("EventId missing")?,
+            timestamp: (timestamp * 1000.0).round() as Millis,
+            id: text("Id"),
+            name: text("Name"),
+            parent_id: text("ParentId"),
+            sub_type: text("SubType"),
+            details,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = <Value as serde::Deserialize>::deserialize(deserializer)?;
+        Event::from_json(&value).map_err(serde::de::Error::custom)
     }
 }
 

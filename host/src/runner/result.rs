@@ -42,6 +42,8 @@ pub struct ExecutionResult {
     pub all_operations: Vec<Operation>,
     pub events: Vec<Event>,
     pub invocations: Vec<InvocationRecord>,
+    /// The execution as `GetDurableExecution` returns it.
+    pub description: Value,
 }
 
 impl ExecutionResult {
@@ -59,6 +61,7 @@ impl ExecutionResult {
             all_operations: execution.operations().to_vec(),
             events: execution.events().to_vec(),
             invocations: execution.invocations.clone(),
+            description: execution.describe(true),
         }
     }
 
@@ -136,26 +139,7 @@ impl ExecutionResult {
 
     /// The execution as `GetDurableExecution` returns it.
     pub fn execution_json(&self) -> Value {
-        use crate::model::event::seconds;
-        let mut out = json!({
-            "DurableExecutionArn": self.arn,
-            "DurableExecutionName": self.name,
-            "FunctionArn": self.arn.split("/durable-execution/").next().unwrap_or_default(),
-            "InputPayload": self.input,
-            "StartTimestamp": seconds(self.start),
-            "Status": self.status.as_str(),
-            "Version": "$LATEST",
-        });
-        if let Some(result) = &self.result {
-            out["Result"] = json!(result);
-        }
-        if let Some(error) = &self.error {
-            out["Error"] = json!(error);
-        }
-        if let Some(end) = self.end {
-            out["EndTimestamp"] = seconds(end);
-        }
-        out
+        self.description.clone()
     }
 }
 

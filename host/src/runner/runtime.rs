@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::sandbox::{Limits, LoadedFunction, Sandbox, SandboxError};
 use crate::service::execution::InvocationRecord;
 use crate::service::{Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind};
+use crate::store::{ExecutionStore, StoreError, StoreSpec};
 
 /// Settings of one registered function.
 #[derive(Clone, Debug)]
@@ -39,6 +40,8 @@ pub enum RuntimeError {
     Sandbox(#[from] SandboxError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("function '{0}' is not registered")]
     UnknownFunction(String),
     #[error("{0}")]
@@ -89,6 +92,7 @@ impl Default for RuntimeOptions {
 }
 
 struct Inner {
+    store: RwLock<Option<Arc<dyn ExecutionStore>>>,
     sandbox: Sandbox,
     service: Service,
     functions: RwLock<HashMap<String, Arc<RegisteredFunction>>>,
@@ -105,6 +109,7 @@ impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         Ok(Self {
             inner: Arc::new(Inner {
+                store: RwLock::new(None),
                 sandbox: Sandbox::new(options.cache_dir)?,
                 service: Service::default(),
                 functions: RwLock::new(HashMap::new()),
@@ -185,8 +190,23 @@ impl Runtime {
         let mut execution = Execution::new(spec);
         execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
         let arn = execution.arn.clone();
-        let cell = ExecutionCell::new(execution);
+        let store = self
+            .inner
+            .store
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let cell = ExecutionCell::with_store(execution, store);
         self.inner.service.insert(cell.clone());
+        self.spawn_driver(cell, function)?;
+        Ok(arn)
+    }
+
+    fn spawn_driver(
+        &self,
+        cell: Arc<ExecutionCell>,
+        function: Arc<RegisteredFunction>,
+    ) -> Result<(), RuntimeError> {
         let inner = self.inner.clone();
         std::thread::Builder::new()
             .name("durabox-execution".into())
@@ -194,7 +214,46 @@ impl Runtime {
             .map_err(|e| {
                 RuntimeError::Timeout(format!("cannot start the execution thread: {e}"))
             })?;
-        Ok(arn)
+        Ok(())
+    }
+
+    /// Opens the store, loads the executions it holds and resumes the unfinished ones
+    /// (their timers re-arm from the stored state). New executions are stored there too.
+    /// Returns how many executions were resumed. Register functions first.
+    pub fn attach_store(&self, spec: StoreSpec) -> Result<usize, RuntimeError> {
+        let Some(store) = spec.open()? else {
+            return Ok(0);
+        };
+        let mut resumed = 0;
+        for execution in store.load_all()? {
+            let running = !execution.status.is_terminal();
+            let function = execution.spec.function_name.clone();
+            let cell = ExecutionCell::with_store(execution, Some(store.clone()));
+            self.inner.service.insert(cell.clone());
+            if running {
+                match self.function(&function) {
+                    Ok(function) => {
+                        self.spawn_driver(cell, function)?;
+                        resumed += 1;
+                    }
+                    Err(_) => tracing::warn!(
+                        "not resuming an execution of unregistered function {function}"
+                    ),
+                }
+            }
+        }
+        *self.inner.store.write().unwrap_or_else(|p| p.into_inner()) = Some(store);
+        Ok(resumed)
+    }
+
+    /// DeleteDurableExecution: forgets a finished execution, in the store too.
+    pub fn delete_execution(&self, arn: &str) -> Result<(), RuntimeError> {
+        if let Some(cell) = self.inner.service.remove(arn) {
+            if let Some(store) = cell.store() {
+                store.delete(arn)?;
+            }
+        }
+        Ok(())
     }
 
     /// Blocks until the execution is terminal (or `timeout` passes).
@@ -249,10 +308,11 @@ fn drive(inner: &Inner, cell: &Arc<ExecutionCell>, function: &RegisteredFunction
                     cell.notify();
                     return;
                 }
-                if execution.needs_invocation {
+                if execution.needs_invocation && !execution.paused {
                     break;
                 }
                 if execution.complete_due_timers() {
+                    cell.persist(&execution);
                     continue;
                 }
                 if execution.version != idle_since.0 {
@@ -263,6 +323,7 @@ fn drive(inner: &Inner, cell: &Arc<ExecutionCell>, function: &RegisteredFunction
                         let idle = idle_since.1.elapsed();
                         if kind == TimerKind::Progress || idle >= inner.timeout_grace {
                             execution.clock.advance_to(at);
+                            cell.persist(&execution);
                             continue;
                         }
                         inner.timeout_grace - idle
@@ -274,7 +335,9 @@ fn drive(inner: &Inner, cell: &Arc<ExecutionCell>, function: &RegisteredFunction
                 };
                 execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
             }
-            execution.begin_invocation()
+            let request_id = execution.begin_invocation();
+            cell.persist(&execution);
+            request_id
         };
         cell.notify();
         let report = inner.sandbox.invoke(

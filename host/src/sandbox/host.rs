@@ -33,8 +33,6 @@ pub struct GuestState {
     cell: Arc<ExecutionCell>,
     pub(super) engine: ReplayEngine,
     arn: String,
-    /// Checkpoint token sequence for guests that use the raw `checkpoint` call.
-    token_seq: u64,
     /// The first fault reported to the guest (it traps right after).
     pub(super) fault: Option<ReplayFault>,
 }
@@ -63,7 +61,6 @@ impl GuestState {
             cell,
             engine: ReplayEngine::new(execution_id),
             arn,
-            token_seq: 0,
             fault: None,
         }
     }
@@ -93,10 +90,6 @@ impl GuestState {
                 Err(wasmtime::Error::new(fault))
             }
         }
-    }
-
-    fn token(&self) -> String {
-        format!("{}#{}", self.arn, self.token_seq)
     }
 }
 
@@ -360,12 +353,11 @@ impl wit::Host for GuestState {
     }
 
     fn invocation_envelope(&mut self) -> wasmtime::Result<String> {
-        let token = self.token();
         let envelope = {
             let execution = self.cell.lock();
             serde_json::json!({
                 "DurableExecutionArn": execution.arn,
-                "CheckpointToken": token,
+                "CheckpointToken": execution.checkpoint_token(),
                 "InitialExecutionState": {
                     "Operations": execution.replay_state(),
                     "NextMarker": "",
@@ -384,39 +376,28 @@ impl wit::Host for GuestState {
         #[serde(rename_all = "PascalCase")]
         struct CheckpointRequest {
             checkpoint_token: String,
+            client_token: Option<String>,
             #[serde(default)]
             updates: Vec<OperationUpdate>,
         }
-        let invalid = |m: String| {
-            Ok(Err(ServiceError::InvalidParameterValue(m)
-                .to_error_object()
-                .into()))
-        };
         let request: CheckpointRequest = match serde_json::from_str(&request) {
             Ok(r) => r,
-            Err(e) => return invalid(format!("Malformed checkpoint request: {e}")),
-        };
-        if request.checkpoint_token != self.token() {
-            return invalid("Invalid checkpoint token".into());
-        }
-        let applied = self.cell.update(|execution| {
-            execution.apply_checkpoint(&request.updates).map(|touched| {
-                touched
-                    .iter()
-                    .filter_map(|id| execution.operation(id).cloned())
-                    .collect::<Vec<_>>()
-            })
-        });
-        match applied {
-            Ok(operations) => {
-                self.token_seq += 1;
-                let response = serde_json::json!({
-                    "CheckpointToken": self.token(),
-                    "NewExecutionState": { "Operations": operations },
-                });
-                Ok(Ok(response.to_string()))
+            Err(e) => {
+                let error = ServiceError::InvalidParameterValue(format!(
+                    "Malformed checkpoint request: {e}"
+                ));
+                return Ok(Err(error.to_error_object().into()));
             }
-            Err(e) => Ok(Err(e.to_error_object().into())),
-        }
+        };
+        let response = self.cell.update(|execution| {
+            execution.checkpoint_request(
+                &request.checkpoint_token,
+                request.client_token.as_deref(),
+                &request.updates,
+            )
+        });
+        Ok(response
+            .map(|body| body.to_string())
+            .map_err(|e| e.to_error_object().into()))
     }
 }

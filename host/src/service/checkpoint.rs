@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use base64::Engine as _;
+
 use serde_json::{json, Map, Value};
 
 use super::execution::{CallbackTimer, Execution, PendingCompletion};
@@ -25,6 +27,46 @@ struct Seen {
 }
 
 impl Execution {
+    /// The checkpoint token a caller must present next.
+    pub fn checkpoint_token(&self) -> String {
+        let token = json!({ "arn": self.arn, "seq": self.token_seq });
+        base64::engine::general_purpose::STANDARD.encode(token.to_string())
+    }
+
+    /// CheckpointDurableExecution: checks the token (and ClientToken idempotency),
+    /// applies the updates, and returns the response body: a fresh token and the
+    /// operations the request touched.
+    pub fn checkpoint_request(
+        &mut self,
+        token: &str,
+        client_token: Option<&str>,
+        updates: &[OperationUpdate],
+    ) -> Result<Value, ServiceError> {
+        if let (Some(client), Some((last_client, last_token, response))) =
+            (client_token, &self.last_checkpoint)
+        {
+            if client == last_client && token == last_token {
+                return Ok(response.clone());
+            }
+        }
+        if token != self.checkpoint_token() || self.status.is_terminal() {
+            return Err(invalid("Invalid checkpoint token"));
+        }
+        let touched = self.apply_checkpoint(updates)?;
+        self.token_seq += 1;
+        let operations: Vec<&Operation> =
+            touched.iter().filter_map(|id| self.operation(id)).collect();
+        let mut response = json!({ "NewExecutionState": { "Operations": operations } });
+        // AWS sends no token once an EXECUTION update completed the execution.
+        if !updates.iter().any(|u| u.op_type == Type::Execution) {
+            response["CheckpointToken"] = json!(self.checkpoint_token());
+        }
+        if let Some(client) = client_token {
+            self.last_checkpoint = Some((client.to_owned(), token.to_owned(), response.clone()));
+        }
+        Ok(response)
+    }
+
     /// Validates and applies `updates` in order; returns the ids of touched operations.
     pub fn apply_checkpoint(
         &mut self,

@@ -13,7 +13,7 @@ pub fn real_now() -> Millis {
         .unwrap_or(0)
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionClock {
     skip_time: bool,
     /// Milliseconds skipped so far; `now = real + skipped`.

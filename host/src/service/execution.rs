@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use base64::Engine as _;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::clock::ExecutionClock;
@@ -15,7 +16,7 @@ use crate::model::{
 };
 
 /// Identity and settings of a new execution.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExecutionSpec {
     pub function_name: String,
     pub execution_name: String,
@@ -41,13 +42,13 @@ impl ExecutionSpec {
 }
 
 /// A completion requested by an EXECUTION checkpoint, applied when the invocation ends.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum PendingCompletion {
     Succeeded(Option<String>),
     Failed(ErrorObject),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallbackTimer {
     pub timeout_at: Option<Millis>,
     pub heartbeat_at: Option<Millis>,
@@ -66,7 +67,7 @@ impl CallbackTimer {
 }
 
 /// What one invocation printed and logged (not part of AWS history).
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct InvocationRecord {
     pub request_id: String,
     pub stdout: String,
@@ -99,6 +100,9 @@ pub enum TimerKind {
     Timeout,
 }
 
+/// Everything here is persisted by the store except the fields marked `skip`, which
+/// only make sense inside a running process.
+#[derive(Serialize, Deserialize)]
 pub struct Execution {
     pub arn: String,
     pub spec: ExecutionSpec,
@@ -109,6 +113,7 @@ pub struct Execution {
     pub error: Option<ErrorObject>,
     pub clock: ExecutionClock,
     operations: Vec<Operation>,
+    #[serde(skip)]
     index: HashMap<String, usize>,
     events: Vec<Event>,
     pub(super) start_counts: HashMap<String, u32>,
@@ -125,9 +130,17 @@ pub struct Execution {
     invalid_pending: u32,
     pub max_consecutive_crashes: u32,
     /// Bumped on each change, so waiters can tell something happened.
+    #[serde(skip)]
     pub version: u64,
     /// Captured output of every invocation, in order.
     pub invocations: Vec<InvocationRecord>,
+    /// Sequence of the current checkpoint token; each accepted checkpoint consumes it.
+    pub(super) token_seq: u64,
+    /// The last accepted checkpoint (client token, inbound token, response) for
+    /// ClientToken idempotency.
+    pub(super) last_checkpoint: Option<(String, String, serde_json::Value)>,
+    /// Set while PauseDurableExecution holds invocations back.
+    pub paused: bool,
 }
 
 impl Execution {
@@ -159,6 +172,9 @@ impl Execution {
             max_consecutive_crashes: 3,
             version: 0,
             invocations: Vec::new(),
+            token_seq: 0,
+            last_checkpoint: None,
+            paused: false,
             spec,
         };
         let mut op = Operation::new(
@@ -180,6 +196,22 @@ impl Execution {
         );
         execution.push_execution_event(EventType::ExecutionStarted, details, now);
         execution
+    }
+
+    /// Brings an execution loaded from a store back to life after a restart: an
+    /// invocation that was running when the process died is lost and runs again.
+    pub fn restore(mut self) -> Self {
+        self.index = self
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(i, op)| (op.id.clone(), i))
+            .collect();
+        if self.invocation_running {
+            self.invocation_running = false;
+            self.needs_invocation = !self.status.is_terminal();
+        }
+        self
     }
 
     pub fn execution_op_id(&self) -> &str {
@@ -433,6 +465,57 @@ impl Execution {
             op.end_timestamp = Some(now);
         }
         now
+    }
+
+    /// The status as the API reports it (PAUSING while a paused execution's invocation
+    /// is still running).
+    pub fn reported_status(&self) -> &'static str {
+        match (self.paused, self.invocation_running) {
+            (true, true) if !self.status.is_terminal() => "PAUSING",
+            (true, false) if !self.status.is_terminal() => "PAUSED",
+            _ => self.status.as_str(),
+        }
+    }
+
+    /// PauseDurableExecution: no invocations until resumed; timers keep completing.
+    pub fn pause(&mut self, reason: Option<String>) -> Result<(), ServiceError> {
+        if self.status.is_terminal() {
+            return Err(ServiceError::ResourceConflict(format!(
+                "Cannot pause an execution in status {}",
+                self.status.as_str()
+            )));
+        }
+        if !self.paused {
+            self.paused = true;
+            let now = self.clock.now();
+            let mut details = Map::new();
+            details.insert("PauseRequestTimestamp".into(), seconds(now));
+            if let Some(reason) = reason {
+                details.insert("Reason".into(), payload_wrapper(Some(&reason)));
+            }
+            details.insert("ExecutionTimeoutPaused".into(), json!(false));
+            self.push_execution_event(EventType::ExecutionPaused, details, now);
+        }
+        Ok(())
+    }
+
+    /// ResumeDurableExecution: invocations may run again.
+    pub fn resume(&mut self, reason: Option<String>) -> Result<(), ServiceError> {
+        if self.status.is_terminal() || !self.paused {
+            return Err(ServiceError::ResourceConflict(format!(
+                "Cannot resume an execution in status {}",
+                self.reported_status()
+            )));
+        }
+        self.paused = false;
+        let now = self.clock.now();
+        let mut details = Map::new();
+        details.insert("ResumeRequestTimestamp".into(), seconds(now));
+        if let Some(reason) = reason {
+            details.insert("Reason".into(), payload_wrapper(Some(&reason)));
+        }
+        self.push_execution_event(EventType::ExecutionResumed, details, now);
+        Ok(())
     }
 
     // ---- timers -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! The emulated AWS durable execution service: executions, checkpoint processing with
 //! AWS's validators, timers, callbacks and history.
 
+pub mod api;
 mod checkpoint;
 pub mod clock;
 pub mod execution;
@@ -14,6 +15,7 @@ use base64::Engine as _;
 pub use execution::{Execution, ExecutionSpec, InvocationOutcome, TimerKind};
 
 use crate::model::ErrorObject;
+use crate::store::ExecutionStore;
 
 /// Errors of the service API, named after the AWS exceptions they map to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,17 +47,39 @@ impl ServiceError {
 }
 
 /// An execution shared between its driver, the guest's host calls and API callers.
+/// With a store attached, every change is written through before waiters wake.
 pub struct ExecutionCell {
     state: Mutex<Execution>,
     changed: Condvar,
+    store: Option<Arc<dyn ExecutionStore>>,
 }
 
 impl ExecutionCell {
     pub fn new(execution: Execution) -> Arc<Self> {
-        Arc::new(Self {
+        Self::with_store(execution, None)
+    }
+
+    pub fn with_store(execution: Execution, store: Option<Arc<dyn ExecutionStore>>) -> Arc<Self> {
+        let cell = Arc::new(Self {
             state: Mutex::new(execution),
             changed: Condvar::new(),
-        })
+            store,
+        });
+        cell.persist(&cell.lock());
+        cell
+    }
+
+    /// Writes the execution to the store, if there is one.
+    pub fn persist(&self, execution: &Execution) {
+        if let Some(store) = &self.store {
+            if let Err(e) = store.save(execution) {
+                tracing::error!("could not persist execution {}: {e}", execution.arn);
+            }
+        }
+    }
+
+    pub fn store(&self) -> Option<&Arc<dyn ExecutionStore>> {
+        self.store.as_ref()
     }
 
     /// Locks the execution. A panic elsewhere never makes the state unreachable.
@@ -88,6 +112,7 @@ impl ExecutionCell {
             let mut execution = self.lock();
             let result = f(&mut execution);
             execution.version += 1;
+            self.persist(&execution);
             result
         };
         self.notify();
@@ -124,6 +149,14 @@ impl Service {
             .ok_or_else(|| {
                 ServiceError::ResourceNotFound("Durable Execution does not exist".into())
             })
+    }
+
+    /// DeleteDurableExecution: forgets the execution.
+    pub fn remove(&self, arn: &str) -> Option<Arc<ExecutionCell>> {
+        self.executions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(arn)
     }
 
     pub fn all(&self) -> Vec<Arc<ExecutionCell>> {

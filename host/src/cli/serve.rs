@@ -1,0 +1,88 @@
+//! `durabox serve`: the Lambda-compatible HTTP API.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use durabox::runner::{Runtime, RuntimeOptions};
+use durabox::server::{FunctionSpec, ServeConfig};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DURABOX_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "DURABOX_PORT", default_value_t = 9000)]
+    port: u16,
+    /// A function, NAME=PATH.wasm (repeatable; comma-separated in DURABOX_FUNCTIONS).
+    #[arg(
+        long = "function",
+        env = "DURABOX_FUNCTIONS",
+        value_delimiter = ',',
+        value_name = "NAME=PATH"
+    )]
+    functions: Vec<String>,
+    /// A TOML file with functions (environment variables, limits, timeouts) and settings.
+    #[arg(long, env = "DURABOX_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where executions live: `memory` or `sqlite:PATH`.
+    #[arg(long, env = "DURABOX_STORE", default_value = "memory")]
+    store: String,
+    /// Skip time: waits, retry delays and timeouts complete at once (real time by default).
+    #[arg(long, env = "DURABOX_SKIP_TIME")]
+    skip_time: bool,
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = match &args.config {
+        Some(path) => ServeConfig::from_file(path).map_err(anyhow::Error::msg)?,
+        None => ServeConfig::default(),
+    };
+    config.skip_time |= args.skip_time;
+    for entry in &args.functions {
+        let (name, path) = entry
+            .split_once('=')
+            .with_context(|| format!("--function expects NAME=PATH.wasm, got '{entry}'"))?;
+        config
+            .functions
+            .insert(name.to_owned(), FunctionSpec::new(PathBuf::from(path)));
+    }
+    if config.functions.is_empty() {
+        bail!("no functions to serve: pass --function NAME=PATH.wasm or --config FILE");
+    }
+    let store = durabox::store::StoreSpec::parse(&args.store).map_err(anyhow::Error::msg)?;
+    let addr: SocketAddr = format!("{}:{}", args.host, args.port)
+        .parse()
+        .with_context(|| format!("invalid --host/--port: {}:{}", args.host, args.port))?;
+
+    let runtime = Runtime::new(RuntimeOptions::default())?;
+    for (name, spec) in &config.functions {
+        runtime
+            .register_file(name, &spec.component, spec.function_config())
+            .with_context(|| {
+                format!(
+                    "cannot load function {name} from {}",
+                    spec.component.display()
+                )
+            })?;
+    }
+    let restored = runtime.attach_store(store)?;
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    tokio
+        .block_on(durabox::server::serve(runtime, &config, addr, |bound| {
+            println!("durabox listening on http://{bound}");
+            for (name, spec) in &config.functions {
+                println!("  function {name} = {}", spec.component.display());
+            }
+            if restored > 0 {
+                println!("  resumed {restored} unfinished executions from the store");
+            }
+        }))
+        .with_context(|| format!("cannot serve on {addr}"))?;
+    Ok(())
+}

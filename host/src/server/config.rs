@@ -1,0 +1,122 @@
+//! Server settings: from flags, `DURABOX_*` variables, or a TOML file.
+//!
+//! ```toml
+//! skip_time = false
+//! [functions.orders]
+//! component = "target/guests/rust/orders.wasm"
+//! env = { TABLE = "orders" }
+//! fuel = 20000000000
+//! memory_mb = 256
+//! invocation_timeout_seconds = 60
+//! execution_timeout_seconds = 86400
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::runner::FunctionConfig;
+use crate::sandbox::Limits;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    #[serde(default)]
+    pub skip_time: bool,
+    #[serde(default = "default_region")]
+    pub region: String,
+    #[serde(default = "default_account")]
+    pub account_id: String,
+    #[serde(default)]
+    pub functions: BTreeMap<String, FunctionSpec>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+fn default_account() -> String {
+    "123456789012".into()
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            skip_time: false,
+            region: default_region(),
+            account_id: default_account(),
+            functions: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionSpec {
+    pub component: PathBuf,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub fuel: Option<u64>,
+    pub memory_mb: Option<usize>,
+    pub invocation_timeout_seconds: Option<u64>,
+    pub execution_timeout_seconds: Option<u64>,
+    pub max_consecutive_crashes: Option<u32>,
+}
+
+impl FunctionSpec {
+    pub fn new(component: PathBuf) -> Self {
+        Self {
+            component,
+            env: BTreeMap::new(),
+            fuel: None,
+            memory_mb: None,
+            invocation_timeout_seconds: None,
+            execution_timeout_seconds: None,
+            max_consecutive_crashes: None,
+        }
+    }
+
+    pub fn function_config(&self) -> FunctionConfig {
+        let limits = Limits::default();
+        let defaults = FunctionConfig::default();
+        FunctionConfig {
+            limits: Limits {
+                fuel: self.fuel.unwrap_or(limits.fuel),
+                memory_bytes: self.memory_mb.map_or(limits.memory_bytes, |mb| mb << 20),
+                invocation_timeout: self
+                    .invocation_timeout_seconds
+                    .map_or(limits.invocation_timeout, Duration::from_secs),
+            },
+            env: self
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            execution_timeout_seconds: self
+                .execution_timeout_seconds
+                .unwrap_or(defaults.execution_timeout_seconds),
+            max_consecutive_crashes: self
+                .max_consecutive_crashes
+                .unwrap_or(defaults.max_consecutive_crashes),
+        }
+    }
+}
+
+impl ServeConfig {
+    /// Reads a TOML config; relative component paths are relative to the file.
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut config: ServeConfig =
+            toml::from_str(&text).map_err(|e| format!("invalid config {}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for spec in config.functions.values_mut() {
+            if spec.component.is_relative() {
+                spec.component = base.join(&spec.component);
+            }
+        }
+        Ok(config)
+    }
+}

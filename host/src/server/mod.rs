@@ -1,0 +1,64 @@
+//! `durabox serve`: the Lambda-compatible HTTP API over a [`Runtime`].
+
+mod config;
+mod errors;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+
+pub use config::{FunctionSpec, ServeConfig};
+pub use errors::ApiError;
+pub use routes::{function_name, Server};
+
+use crate::runner::Runtime;
+
+/// Largest request body accepted (the synchronous invoke limit plus headroom).
+const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
+
+async fn dispatch(
+    State(server): State<Arc<Server>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match routes::Request::parse(method, &uri, headers, body) {
+        Ok(request) => server.handle(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+pub fn router(server: Arc<Server>) -> axum::Router {
+    axum::Router::new()
+        .fallback(dispatch)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(server)
+}
+
+/// Serves `runtime` on `addr` until Ctrl+C; calls `on_ready` with the bound address.
+pub async fn serve(
+    runtime: Runtime,
+    config: &ServeConfig,
+    addr: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let server = Arc::new(Server {
+        runtime,
+        skip_time: config.skip_time,
+        region: config.region.clone(),
+        account_id: config.account_id.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    on_ready(listener.local_addr()?);
+    axum::serve(listener, router(server))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,251 @@
+//! `durabox serve` as a process: the HTTP API, and executions surviving a SIGKILL with
+//! the SQLite store.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::Value;
+
+use crate::common::guest;
+
+struct ServerProcess {
+    child: Child,
+    base: String,
+}
+
+impl ServerProcess {
+    fn start(store: &Path) -> Self {
+        let scenarios = guest("rust", "scenarios");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_durabox"))
+            .args(["serve", "--port", "0", "--store"])
+            .arg(format!("sqlite:{}", store.display()))
+            .arg("--function")
+            .arg(format!("scenarios={}", scenarios.display()))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("durabox serve starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().expect("a listening line").unwrap();
+        let base = first
+            .strip_prefix("durabox listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_owned();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self { child, base }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into()
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        let mut response = Self::agent()
+            .get(format!("{}{path}", self.base))
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap(),
+        )
+    }
+
+    fn post(&self, path: &str, body: &str, invocation_type: Option<&str>) -> (u16, Option<String>) {
+        let mut request = Self::agent().post(format!("{}{path}", self.base));
+        if let Some(t) = invocation_type {
+            request = request.header("x-amz-invocation-type", t);
+        }
+        let response = request.send(body.as_bytes()).unwrap();
+        let arn = response
+            .headers()
+            .get("x-amz-durable-execution-arn")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (response.status().as_u16(), arn)
+    }
+
+    fn start_execution(&self, input: &str) -> String {
+        let (status, arn) = self.post(
+            "/2015-03-31/functions/scenarios/invocations",
+            input,
+            Some("Event"),
+        );
+        assert_eq!(status, 202);
+        arn.expect("ARN header")
+    }
+
+    fn history(&self, arn: &str) -> Vec<Value> {
+        let path = format!("/2025-12-01/durable-executions/{}/history", encode(arn));
+        let (status, body) = self.get(&path);
+        assert_eq!(status, 200, "{body}");
+        body["Events"].as_array().unwrap().clone()
+    }
+
+    /// Polls the history until `done` holds (or fails after 30 s).
+    fn wait_for(&self, arn: &str, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let events = self.history(arn);
+            if done(&events) {
+                return events;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {events:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn encode(text: &str) -> String {
+    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+}
+
+fn types(events: &[Value]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|e| e["EventType"].as_str().unwrap())
+        .collect()
+}
+
+fn suspended(events: &[Value]) -> bool {
+    events
+        .last()
+        .is_some_and(|e| e["EventType"] == "InvocationCompleted")
+}
+
+#[test]
+fn executions_survive_sigkill_with_the_sqlite_store() {
+    let dir = std::env::temp_dir().join(format!("durabox-restart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("durabox.db");
+
+    let server = ServerProcess::start(&store);
+    let waiting = server.start_execution(r#"{"scenario":"wait","seconds":3}"#);
+    let calling = server.start_execution(r#"{"scenario":"callback"}"#);
+    server.wait_for(&waiting, "the wait to suspend", suspended);
+    let before = server.wait_for(&calling, "the callback to suspend", suspended);
+    let callback_id = before[1]["CallbackStartedDetails"]["CallbackId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.kill();
+
+    let server = ServerProcess::start(&store);
+    // The real-time wait was re-armed from the store and fires after the restart.
+    let events = server.wait_for(&waiting, "the wait execution to finish", |e| {
+        e.last()
+            .is_some_and(|e| e["EventType"] == "ExecutionSucceeded")
+    });
+    assert_eq!(
+        types(&events),
+        [
+            "ExecutionStarted",
+            "WaitStarted",
+            "InvocationCompleted",
+            "WaitSucceeded",
+            "InvocationCompleted",
+            "ExecutionSucceeded"
+        ]
+    );
+    // The callback created before the crash can still be answered.
+    let path = format!(
+        "/2025-12-01/durable-execution-callbacks/{}/succeed",
+        encode(&callback_id)
+    );
+    let (status, _) = server.post(&path, r#""after restart""#, None);
+    assert_eq!(status, 200);
+    let events = server.wait_for(&calling, "the callback execution to finish", |e| {
+        e.last()
+            .is_some_and(|e| e["EventType"] == "ExecutionSucceeded")
+    });
+    assert_eq!(
+        types(&events),
+        [
+            "ExecutionStarted",
+            "CallbackStarted",
+            "InvocationCompleted",
+            "CallbackSucceeded",
+            "InvocationCompleted",
+            "ExecutionSucceeded"
+        ]
+    );
+    for history in [server.history(&waiting), events] {
+        for (i, event) in history.iter().enumerate() {
+            assert_eq!(event["EventId"], i as u64 + 1, "gap-free event ids");
+        }
+    }
+    let (_, execution) = server.get(&format!(
+        "/2025-12-01/durable-executions/{}",
+        encode(&calling)
+    ));
+    assert_eq!(execution["Result"], r#"{"callback":"after restart"}"#);
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn errors_carry_the_aws_error_type_header() {
+    let dir = std::env::temp_dir().join(format!("durabox-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = ServerProcess::start(&dir.join("db"));
+    let cases = [
+        (
+            "/2025-12-01/durable-executions/arn%3Anope",
+            404,
+            "ResourceNotFoundException",
+        ),
+        (
+            "/2025-12-01/durable-executions/x/history?MaxItems=5000",
+            404,
+            "ResourceNotFoundException",
+        ),
+        (
+            "/2025-12-01/functions/nope/durable-executions",
+            404,
+            "ResourceNotFoundException",
+        ),
+        ("/nothing/here", 404, "UnknownOperationException"),
+    ];
+    for (path, status, error_type) in cases {
+        let response = ServerProcess::agent()
+            .get(format!("{}{path}", server.base))
+            .call()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let header = response
+            .headers()
+            .get("x-amzn-errortype")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(header, error_type, "{path}");
+    }
+    let (status, _) = server.post(
+        "/2015-03-31/functions/scenarios/invocations",
+        "{not json",
+        None,
+    );
+    assert_eq!(status, 400);
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
