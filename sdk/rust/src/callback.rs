@@ -6,8 +6,8 @@ use serde::Serialize;
 use crate::bindings::durabox::durable::types::{self as wit, CallbackHandle, CallbackOutcome};
 use crate::context::from_json;
 use crate::{
-    CallbackConfig, DurableContext, DurableError, DurableResult, Error, ErrorObject, OperationName,
-    StepConfig, StepContext, WaitForCallbackConfig,
+    CallbackConfig, DurableContext, DurableError, DurableResult, Error, ErrorObject, JsonSerdes,
+    OperationName, StepConfig, StepContext, WaitForCallbackConfig,
 };
 
 /// A created callback. Its result is read with [`Callback::result`], which suspends the
@@ -81,7 +81,8 @@ impl<'a> DurableContext<'a> {
             None => what.to_string(),
         };
         let (create_name, submitter_name) = (inner("create callback id"), inner("submitter"));
-        let result = self.child(name.clone(), Some("WaitForCallback"), |ctx| {
+        let serdes = JsonSerdes::new();
+        let result = self.child(name.clone(), Some("WaitForCallback"), &serdes, |ctx| {
             let callback = ctx.create_callback(create_name, config.callback)?;
             let step_config = StepConfig {
                 retry_strategy: config.retry_strategy,

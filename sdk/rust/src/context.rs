@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::bindings::durabox::durable::types::{self as wit, ChildStart, LogLevel, Outcome};
-use crate::{DurableError, DurableResult, ErrorObject};
+use crate::{DurableError, DurableResult, ErrorObject, JsonSerdes, Serdes};
 
 /// The durable context handed to a handler or a child-context function.
 ///
@@ -89,34 +89,50 @@ impl<'a> DurableContext<'a> {
         T: Serialize + DeserializeOwned,
         F: FnOnce(&DurableContext<'_>) -> DurableResult<T>,
     {
-        self.child(name.into_name(), None, f)
+        self.child(name.into_name(), None, &JsonSerdes::new(), f)
+    }
+
+    /// [`run_in_child_context`](Self::run_in_child_context) with a custom [`Serdes`] for the
+    /// context's result (AWS `ChildConfig.serdes`): the checkpointed payload is
+    /// `serdes.serialize(value)`, and the value returned (also on replay) is
+    /// `serdes.deserialize(payload)`.
+    pub fn run_in_child_context_with_serdes<T, F>(
+        &self,
+        name: impl OperationName,
+        serdes: &dyn Serdes<T>,
+        f: F,
+    ) -> DurableResult<T>
+    where
+        F: FnOnce(&DurableContext<'_>) -> DurableResult<T>,
+    {
+        self.child(name.into_name(), None, serdes, f)
     }
 
     pub(crate) fn child<T, F>(
         &self,
         name: Option<String>,
         sub_type: Option<&str>,
+        serdes: &dyn Serdes<T>,
         f: F,
     ) -> DurableResult<T>
     where
-        T: Serialize + DeserializeOwned,
         F: FnOnce(&DurableContext<'_>) -> DurableResult<T>,
     {
         let raw = match self.raw.child_begin(name.as_deref(), sub_type)? {
             ChildStart::Done(outcome) => {
-                return finish(outcome, None, DurableError::ChildContextFailed)
+                return finish(outcome, None, serdes, DurableError::ChildContextFailed)
             }
             ChildStart::Run(raw) => raw,
         };
         let body = match f(&DurableContext::new(&raw)) {
             // Nothing to checkpoint: dropping `raw` leaves the context open for the replay.
             Err(DurableError::Suspended) => return Err(DurableError::Suspended),
-            Ok(value) => to_json(&value).map_err(|e| e.to_error_object()),
+            Ok(value) => serdes.serialize(&value).map_err(|e| e.to_error_object()),
             Err(e) => Err(e.to_error_object()),
         };
         let body = body.as_deref();
         let outcome = wit::child_end(raw, body)?;
-        finish(outcome, body.ok(), DurableError::ChildContextFailed)
+        finish(outcome, body.ok(), serdes, DurableError::ChildContextFailed)
     }
 }
 
@@ -148,21 +164,20 @@ impl Logger<'_> {
     }
 }
 
-/// The value of a finished operation. `ours` is the JSON this invocation produced: it is
+/// The value of a finished operation. `ours` is the payload this invocation produced: it is
 /// preferred to the host's copy, which may be a summary (large child results).
-pub(crate) fn finish<T: DeserializeOwned>(
+pub(crate) fn finish<T>(
     outcome: Outcome,
     ours: Option<&str>,
+    serdes: &dyn Serdes<T>,
     failed: fn(ErrorObject) -> DurableError,
 ) -> DurableResult<T> {
     match outcome {
-        Outcome::Succeeded(recorded) => from_json(ours.or(recorded.as_deref())),
+        Outcome::Succeeded(recorded) => serdes
+            .deserialize(ours.or(recorded.as_deref()))
+            .map_err(|e| DurableError::Serde(e.message)),
         Outcome::Failed(e) => Err(failed(e)),
     }
-}
-
-pub(crate) fn to_json<T: Serialize>(value: &T) -> DurableResult<String> {
-    Ok(serde_json::to_string(value)?)
 }
 
 /// An absent payload reads as JSON `null` (so `()` and `Option<T>` work).

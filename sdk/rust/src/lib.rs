@@ -19,6 +19,7 @@ mod callback;
 mod config;
 mod context;
 mod error;
+mod serdes;
 mod step;
 
 /// Bindings generated from `wit/durable.wit`; guests normally need none of it.
@@ -41,6 +42,7 @@ pub use config::{
 };
 pub use context::{DurableContext, Logger, OperationName};
 pub use error::{DurableError, DurableResult, Error};
+pub use serdes::{JsonSerdes, Serdes};
 pub use step::StepContext;
 
 /// Exports `$handler` as the component's `durabox:durable/handler`.

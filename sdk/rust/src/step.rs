@@ -5,9 +5,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::bindings::durabox::durable::types::{RetryDecision, StepAttempt, StepStart};
-use crate::context::{finish, to_json};
+use crate::context::finish;
 use crate::{
-    DurableContext, DurableError, DurableResult, Error, Logger, OperationName, StepConfig,
+    DurableContext, DurableError, DurableResult, Error, JsonSerdes, Logger, OperationName, Serdes,
+    StepConfig,
 };
 
 /// What a step body receives.
@@ -51,10 +52,28 @@ impl DurableContext<'_> {
         T: Serialize + DeserializeOwned,
         F: FnOnce(&StepContext<'_>) -> Result<T, Error>,
     {
+        self.step_with_serdes(name, config, &JsonSerdes::new(), f)
+    }
+
+    /// [`step_with_config`](Self::step_with_config) with a custom [`Serdes`] for the step's
+    /// result (AWS `StepConfig.serdes`): the checkpointed payload is `serdes.serialize(value)`,
+    /// and the value returned (also on replay) is `serdes.deserialize(payload)`.
+    pub fn step_with_serdes<T, F>(
+        &self,
+        name: impl OperationName,
+        config: StepConfig,
+        serdes: &dyn Serdes<T>,
+        f: F,
+    ) -> DurableResult<T>
+    where
+        F: FnOnce(&StepContext<'_>) -> Result<T, Error>,
+    {
         let name = name.into_name();
         let (config, retry_fn) = config.to_wit();
         let StepAttempt { id, attempt } = match self.raw.step_begin(name.as_deref(), &config)? {
-            StepStart::Done(outcome) => return finish(outcome, None, DurableError::StepFailed),
+            StepStart::Done(outcome) => {
+                return finish(outcome, None, serdes, DurableError::StepFailed)
+            }
             StepStart::Run(attempt) => attempt,
         };
         let step = StepContext {
@@ -62,8 +81,8 @@ impl DurableContext<'_> {
             attempt,
         };
         let (body, decision) = match f(&step) {
-            Ok(value) => match to_json(&value) {
-                Ok(json) => (Ok(json), None),
+            Ok(value) => match serdes.serialize(&value) {
+                Ok(payload) => (Ok(payload), None),
                 // A value that cannot be serialized fails the same way on every attempt.
                 Err(e) => (Err(e.to_error_object()), Some(no_retry())),
             },
@@ -75,7 +94,7 @@ impl DurableContext<'_> {
         };
         let body = body.as_deref();
         let outcome = self.raw.step_end(&id, body, decision)?;
-        finish(outcome, body.ok(), DurableError::StepFailed)
+        finish(outcome, body.ok(), serdes, DurableError::StepFailed)
     }
 }
 

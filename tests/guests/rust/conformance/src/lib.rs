@@ -1,0 +1,53 @@
+//! The Rust handlers of AWS's durable-execution conformance suite
+//! (`aws-durable-execution-conformance-tests` 1.0.0), one component for all of them.
+//!
+//! The environment variable `DURABOX_CONFORMANCE_FN` holds the requirement id (e.g. `1-11`)
+//! and selects the handler; `tests/conformance/rust.yaml` maps each id to a function that
+//! sets it. Each handler does what its YAML's `handler:`/`invocations:` text describes.
+
+mod callback;
+mod child;
+mod step;
+mod wait;
+mod wait_for_callback;
+
+use durabox_sdk::{DurableContext, DurableResult, Error};
+use serde_json::Value;
+
+/// The environment variable naming the requirement to serve.
+const FN_VAR: &str = "DURABOX_CONFORMANCE_FN";
+
+fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
+    let id = std::env::var(FN_VAR).unwrap_or_default();
+    let handled = match id.split_once('-').map(|(suite, _)| suite) {
+        Some("1") => step::handle(&id, ctx, &input),
+        Some("2") => wait::handle(&id, ctx, &input),
+        Some("3") => child::handle(&id, ctx, &input),
+        Some("4") => callback::handle(&id, ctx, &input),
+        Some("7") => wait_for_callback::handle(&id, ctx, &input),
+        _ => None,
+    };
+    handled.unwrap_or_else(|| {
+        Err(Error::new(
+            "UnknownRequirement",
+            format!("{FN_VAR}={id:?} names no implemented requirement"),
+        )
+        .into())
+    })
+}
+
+durabox_sdk::handler!(handler);
+
+/// The input as a string (the suite passes plain JSON strings; anything else is
+/// rendered as JSON).
+pub(crate) fn input_str(input: &Value) -> String {
+    match input {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whole seconds.
+pub(crate) fn secs(n: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(n)
+}
