@@ -4,6 +4,7 @@
 mod callbacks;
 mod cli;
 mod common;
+mod polling;
 mod quickstart;
 mod replay;
 mod sandbox;

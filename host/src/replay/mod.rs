@@ -6,7 +6,11 @@
 //! One `ReplayEngine` lives for one invocation. Every method takes the execution it works
 //! on, so it stays free of locking and of wasmtime.
 
+mod condition;
+mod invoke;
 pub mod retry;
+
+pub use condition::{ConditionDecision, ConditionStart};
 
 use std::collections::HashMap;
 
@@ -205,6 +209,7 @@ fn describe(
 pub struct ReplayEngine {
     frames: Vec<Frame>,
     open_steps: HashMap<String, OpenStep>,
+    open_conditions: HashMap<String, condition::OpenCondition>,
     /// Seed for retry jitter, so a replayed execution draws the same delays.
     jitter_seed: u64,
     pub logs: Vec<LogLine>,
@@ -227,6 +232,7 @@ impl ReplayEngine {
                 closed: false,
             }],
             open_steps: HashMap::new(),
+            open_conditions: HashMap::new(),
             jitter_seed: u64::from_str_radix(seed_hex, 16).unwrap_or(0),
             logs: Vec::new(),
         }

@@ -118,6 +118,47 @@ impl RetryPolicy {
     }
 }
 
+/// AWS `WaitStrategyConfig` for wait-for-condition polls (`waits.py`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitStrategy {
+    pub max_attempts: u32,
+    pub initial_delay_seconds: u32,
+    pub max_delay_seconds: u32,
+    pub backoff_rate: f64,
+    pub jitter: Jitter,
+}
+
+impl Default for WaitStrategy {
+    /// The AWS defaults: 60 checks, 5 s initial, 300 s cap, rate 1.5, full jitter.
+    fn default() -> Self {
+        Self {
+            max_attempts: 60,
+            initial_delay_seconds: 5,
+            max_delay_seconds: 300,
+            backoff_rate: 1.5,
+            jitter: Jitter::Full,
+        }
+    }
+}
+
+impl WaitStrategy {
+    /// The delay before the next check, or None once `attempts_made` checks are all
+    /// the strategy allows.
+    pub fn next_delay(&self, attempts_made: u32, random: f64) -> Option<u64> {
+        if attempts_made >= self.max_attempts {
+            return None;
+        }
+        let policy = RetryPolicy::exponential(
+            u32::MAX,
+            self.initial_delay_seconds,
+            self.max_delay_seconds,
+            self.backoff_rate,
+            self.jitter,
+        );
+        policy.next_delay(&ErrorObject::default(), attempts_made, random)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +223,22 @@ mod tests {
         assert!(p
             .next_delay(&err("Fatal", "socket timeout"), 1, 0.0)
             .is_some());
+    }
+
+    #[test]
+    fn wait_strategy_defaults_and_exhaustion() {
+        let s = WaitStrategy::default();
+        // 5 * 1.5^(n-1), capped at 300; a sample near 1 keeps the full-jitter base.
+        assert_eq!(s.next_delay(1, 0.999), Some(5));
+        assert_eq!(s.next_delay(2, 0.999), Some(8));
+        assert_eq!(s.next_delay(30, 0.999), Some(300));
+        assert_eq!(s.next_delay(60, 0.5), None);
+        let plain = WaitStrategy {
+            jitter: Jitter::None,
+            max_attempts: 3,
+            ..WaitStrategy::default()
+        };
+        assert_eq!(plain.next_delay(2, 0.1), Some(8));
+        assert_eq!(plain.next_delay(3, 0.1), None);
     }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::sandbox::{Limits, LoadedFunction, Sandbox, SandboxError};
 use crate::service::execution::InvocationRecord;
+use crate::service::execution::{InvokeTargets, ParentLink, PendingInvoke};
 use crate::service::{Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind};
 use crate::store::{ExecutionStore, StoreError, StoreSpec};
 
@@ -91,11 +92,24 @@ impl Default for RuntimeOptions {
     }
 }
 
+/// Registered functions by name; also what chained invokes can reach.
+#[derive(Default)]
+struct FunctionRegistry(RwLock<HashMap<String, Arc<RegisteredFunction>>>);
+
+impl InvokeTargets for FunctionRegistry {
+    fn exists(&self, function_name: &str) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(function_name)
+    }
+}
+
 struct Inner {
     store: RwLock<Option<Arc<dyn ExecutionStore>>>,
     sandbox: Sandbox,
     service: Service,
-    functions: RwLock<HashMap<String, Arc<RegisteredFunction>>>,
+    functions: Arc<FunctionRegistry>,
     timeout_grace: Duration,
 }
 
@@ -112,7 +126,7 @@ impl Runtime {
                 store: RwLock::new(None),
                 sandbox: Sandbox::new(options.cache_dir)?,
                 service: Service::default(),
-                functions: RwLock::new(HashMap::new()),
+                functions: Arc::default(),
                 timeout_grace: options.timeout_grace,
             }),
         })
@@ -150,6 +164,7 @@ impl Runtime {
         });
         self.inner
             .functions
+            .0
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(name.to_owned(), function.clone());
@@ -159,6 +174,7 @@ impl Runtime {
     pub fn function(&self, name: &str) -> Result<Arc<RegisteredFunction>, RuntimeError> {
         self.inner
             .functions
+            .0
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(name)
@@ -173,8 +189,18 @@ impl Runtime {
         input: &str,
         options: StartOptions,
     ) -> Result<String, RuntimeError> {
-        let function = self.function(function)?;
-        let invocation_id = unique_id();
+        self.start_with(self.function(function)?, input, options, None, None)
+    }
+
+    fn start_with(
+        &self,
+        function: Arc<RegisteredFunction>,
+        input: &str,
+        options: StartOptions,
+        invocation_id: Option<String>,
+        parent: Option<ParentLink>,
+    ) -> Result<String, RuntimeError> {
+        let invocation_id = invocation_id.unwrap_or_else(unique_id);
         let spec = ExecutionSpec {
             function_name: function.name.clone(),
             execution_name: options
@@ -189,6 +215,7 @@ impl Runtime {
         };
         let mut execution = Execution::new(spec);
         execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
+        execution.parent = parent;
         let arn = execution.arn.clone();
         let store = self
             .inner
@@ -207,10 +234,11 @@ impl Runtime {
         cell: Arc<ExecutionCell>,
         function: Arc<RegisteredFunction>,
     ) -> Result<(), RuntimeError> {
-        let inner = self.inner.clone();
+        let runtime = self.clone();
+        cell.lock().invoke_targets = Some(self.inner.functions.clone());
         std::thread::Builder::new()
             .name("durabox-execution".into())
-            .spawn(move || drive(&inner, &cell, &function))
+            .spawn(move || drive(&runtime, &cell, &function))
             .map_err(|e| {
                 RuntimeError::Timeout(format!("cannot start the execution thread: {e}"))
             })?;
@@ -244,6 +272,61 @@ impl Runtime {
         }
         *self.inner.store.write().unwrap_or_else(|p| p.into_inner()) = Some(store);
         Ok(resumed)
+    }
+
+    /// Starts the child execution of a chained invoke; an unstartable one fails the
+    /// parent's operation at once.
+    fn start_chained(&self, parent: &ExecutionCell, invoke: PendingInvoke) {
+        let (parent_arn, region, account_id, skip_time) = {
+            let p = parent.lock();
+            (
+                p.arn.clone(),
+                p.spec.region.clone(),
+                p.spec.account_id.clone(),
+                p.clock.skips_time(),
+            )
+        };
+        let link = ParentLink {
+            arn: parent_arn,
+            op_id: invoke.op_id.clone(),
+        };
+        let options = StartOptions {
+            execution_name: Some(invoke.execution_name.clone()),
+            skip_time,
+            region,
+            account_id,
+        };
+        let started = self.function(&invoke.function_name).and_then(|function| {
+            self.start_with(
+                function,
+                &invoke.input,
+                options,
+                Some(invoke.invocation_id.clone()),
+                Some(link.clone()),
+            )
+        });
+        if let Err(e) = started {
+            let error = crate::model::ErrorObject::new("ServiceException", e.to_string());
+            self.complete_parent(
+                &link,
+                (crate::model::ExecutionStatus::Failed, None, Some(error)),
+            );
+        }
+    }
+
+    /// Reports a child execution's end to the parent operation waiting for it.
+    fn complete_parent(
+        &self,
+        link: &ParentLink,
+        (status, result, error): (
+            crate::model::ExecutionStatus,
+            Option<String>,
+            Option<crate::model::ErrorObject>,
+        ),
+    ) {
+        if let Ok(parent) = self.inner.service.get(&link.arn) {
+            parent.update(|p| p.complete_chained_invoke(&link.op_id, status, result, error));
+        }
     }
 
     /// DeleteDurableExecution: forgets a finished execution, in the store too.
@@ -297,15 +380,25 @@ impl Runtime {
 
 /// Invokes the handler whenever the execution needs it, fires its timers, and returns
 /// once it is terminal.
-fn drive(inner: &Inner, cell: &Arc<ExecutionCell>, function: &RegisteredFunction) {
+fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunction) {
+    let inner = &runtime.inner;
     let mut idle_since = (0u64, Instant::now());
     loop {
         let request_id = {
             let mut execution = cell.lock();
             loop {
                 if execution.status.is_terminal() {
+                    let parent = execution.parent.clone();
+                    let outcome = (
+                        execution.status,
+                        execution.result.clone(),
+                        execution.error.clone(),
+                    );
                     drop(execution);
                     cell.notify();
+                    if let Some(parent) = parent {
+                        runtime.complete_parent(&parent, outcome);
+                    }
                     return;
                 }
                 if execution.needs_invocation && !execution.paused {
@@ -362,6 +455,10 @@ fn drive(inner: &Inner, cell: &Arc<ExecutionCell>, function: &RegisteredFunction
             });
             execution.finish_invocation(&request_id, report.outcome);
         });
+        let invokes = cell.update(|execution| execution.take_pending_invokes());
+        for invoke in invokes {
+            runtime.start_chained(cell, invoke);
+        }
     }
 }
 

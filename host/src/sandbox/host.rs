@@ -7,7 +7,7 @@ use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::model::{ErrorObject, OperationUpdate};
-use crate::replay::retry::{Backoff, Jitter, RetryPolicy, RetryPreset};
+use crate::replay::retry::{Backoff, Jitter, RetryPolicy, RetryPreset, WaitStrategy};
 use crate::replay::{self, ContextHandle, OpError, ReplayEngine, ReplayFault};
 use crate::service::{ExecutionCell, ServiceError};
 
@@ -312,6 +312,74 @@ impl wit::HostContext for GuestState {
             replay::CallbackOutcome::Failed(e) => wit::CallbackOutcome::Failed(e.into()),
             replay::CallbackOutcome::TimedOut(e) => wit::CallbackOutcome::TimedOut(e.into()),
         }))
+    }
+
+    fn condition_begin(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        name: Option<String>,
+        initial_state: String,
+    ) -> wasmtime::Result<Result<wit::ConditionStart, wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        let result = self.engine_call(|engine, ex| {
+            engine.condition_begin(ex, handle, name.as_deref(), initial_state)
+        })?;
+        Ok(result.map(|start| match start {
+            replay::ConditionStart::Done(outcome) => wit::ConditionStart::Done(outcome.into()),
+            replay::ConditionStart::Check { id, attempt, state } => {
+                wit::ConditionStart::Check(wit::ConditionCheck { id, attempt, state })
+            }
+        }))
+    }
+
+    fn condition_end(
+        &mut self,
+        _ctx: Resource<ContextRes>,
+        id: String,
+        checked: Result<String, wit::ErrorObject>,
+        decision: wit::ConditionDecision,
+    ) -> wasmtime::Result<Result<wit::Outcome, wit::OpError>> {
+        let decision = match decision {
+            wit::ConditionDecision::Stop => replay::ConditionDecision::Stop,
+            wit::ConditionDecision::ContinueAfter(seconds) => {
+                replay::ConditionDecision::ContinueAfter(seconds)
+            }
+            wit::ConditionDecision::ContinueWith(c) => {
+                replay::ConditionDecision::ContinueWith(WaitStrategy {
+                    max_attempts: c.max_attempts,
+                    initial_delay_seconds: c.initial_delay_seconds,
+                    max_delay_seconds: c.max_delay_seconds,
+                    backoff_rate: c.backoff_rate,
+                    jitter: jitter(c.jitter),
+                })
+            }
+        };
+        let checked = checked.map_err(ErrorObject::from);
+        let result =
+            self.engine_call(|engine, ex| engine.condition_end(ex, &id, checked, decision))?;
+        Ok(result.map(Into::into))
+    }
+
+    fn invoke(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        name: Option<String>,
+        function_name: String,
+        payload: Option<String>,
+        tenant_id: Option<String>,
+    ) -> wasmtime::Result<Result<wit::Outcome, wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        let result = self.engine_call(|engine, ex| {
+            engine.invoke(
+                ex,
+                handle,
+                name.as_deref(),
+                &function_name,
+                payload,
+                tenant_id,
+            )
+        })?;
+        Ok(result.map(Into::into))
     }
 
     fn log(

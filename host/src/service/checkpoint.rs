@@ -8,12 +8,13 @@ use base64::Engine as _;
 
 use serde_json::{json, Map, Value};
 
-use super::execution::{CallbackTimer, Execution, PendingCompletion};
+use super::execution::{CallbackTimer, Execution, PendingCompletion, PendingInvoke};
 use super::ServiceError;
 use crate::model::event::{error_wrapper, payload_wrapper, seconds};
 use crate::model::{
-    limits, CallbackDetails, ContextDetails, EventType, Operation, OperationAction as Action,
-    OperationStatus as Status, OperationType as Type, OperationUpdate, StepDetails, WaitDetails,
+    limits, CallbackDetails, ChainedInvokeDetails, ContextDetails, ErrorObject, EventType,
+    Operation, OperationAction as Action, OperationStatus as Status, OperationType as Type,
+    OperationUpdate, StepDetails, WaitDetails,
 };
 
 fn invalid(message: impl Into<String>) -> ServiceError {
@@ -122,6 +123,9 @@ impl Execution {
                 validate_identity(update, op)?;
             }
             validate_payload_sizes(update)?;
+            if update.op_type == Type::ChainedInvoke && update.action == Action::Start {
+                self.validate_invoke_target(update)?;
+            }
             let current = in_request
                 .get(update.id.as_str())
                 .map(|(seen, _, _)| seen.status)
@@ -172,7 +176,7 @@ impl Execution {
             Type::Context => self.apply_context(update, now),
             Type::Wait => self.apply_wait(update, now),
             Type::Callback => self.apply_callback(update, now),
-            Type::ChainedInvoke => unreachable!("rejected by validation"),
+            Type::ChainedInvoke => self.apply_chained_invoke(update, now),
         }
         self.updated_ids.push(update.id.clone());
     }
@@ -337,6 +341,151 @@ impl Execution {
     }
 }
 
+impl Execution {
+    fn validate_invoke_target(&self, update: &OperationUpdate) -> Result<(), ServiceError> {
+        let options = update.chained_invoke_options.as_ref().ok_or_else(|| {
+            invalid("Update for CHAINED_INVOKE operation requires ChainedInvokeOptions.")
+        })?;
+        let target = parse_function_target(&options.function_name)
+            .ok_or_else(|| invalid(format!("Invalid function ARN '{}'", options.function_name)))?;
+        if target.account.is_some_and(|a| a != self.spec.account_id) {
+            return Err(invalid(
+                "Cannot start a CHAINED_INVOKE on a function in another account.",
+            ));
+        }
+        if target.region.is_some_and(|r| r != self.spec.region) {
+            return Err(invalid(
+                "Cannot start a CHAINED_INVOKE on a function in another region.",
+            ));
+        }
+        if let Some(tenant) = &options.tenant_id {
+            let valid = (1..=256).contains(&tenant.len())
+                && tenant
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._:/=+-@ ".contains(c));
+            if !valid {
+                return Err(invalid(
+                    "TenantId must be 1 to 256 characters matching [a-zA-Z0-9._:/=+-@ ].",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_chained_invoke(&mut self, update: &OperationUpdate, now: i64) {
+        let id = update.id.as_str();
+        let options = update.chained_invoke_options.clone().unwrap_or_default();
+        let function = parse_function_target(&options.function_name)
+            .map(|t| t.name.to_owned())
+            .unwrap_or_default();
+        let known = self
+            .invoke_targets
+            .as_ref()
+            .is_some_and(|t| t.exists(&function));
+        self.upsert(update, Status::Started, now);
+        let mut details = Map::new();
+        details.insert("FunctionName".into(), json!(options.function_name));
+        if let Some(tenant) = &options.tenant_id {
+            details.insert("TenantId".into(), json!(tenant));
+        }
+        if !known {
+            // Unknown targets fail at once and keep no input (as the service does).
+            self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+            let error = ErrorObject::new(
+                "ResourceNotFoundException",
+                format!(
+                    "Function not found: arn:aws:lambda:{}:{}:function:{function}",
+                    self.spec.region, self.spec.account_id
+                ),
+            );
+            let op = self.operation_mut(id).expect("just inserted");
+            op.status = Status::Failed;
+            op.end_timestamp = Some(now);
+            op.chained_invoke_details = Some(ChainedInvokeDetails {
+                result: None,
+                error: Some(error.clone()),
+            });
+            let mut failed = Map::new();
+            failed.insert("Error".into(), error_wrapper(&error));
+            self.push_op_event(id, EventType::ChainedInvokeFailed, failed, now);
+            return;
+        }
+        let child_id = crate::model::ids::hash_step_id(&format!("{}/{id}", self.arn));
+        let invocation_id = format!(
+            "{}-{}-{}-{}-{}",
+            &child_id[0..8],
+            &child_id[8..12],
+            &child_id[12..16],
+            &child_id[16..20],
+            &child_id[20..32]
+        );
+        let input = update.payload.clone().unwrap_or_else(|| "{}".into());
+        let child_arn = format!(
+            "arn:aws:lambda:{}:{}:function:{function}:$LATEST/durable-execution/{invocation_id}/{invocation_id}",
+            self.spec.region, self.spec.account_id
+        );
+        self.operation_mut(id)
+            .expect("just inserted")
+            .chained_invoke_details = Some(ChainedInvokeDetails::default());
+        details.insert("Input".into(), payload_wrapper(Some(&input)));
+        details.insert("ExecutedVersion".into(), json!("$LATEST"));
+        details.insert("DurableExecutionArn".into(), json!(child_arn));
+        self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+        self.pending_invokes.push(PendingInvoke {
+            op_id: id.to_owned(),
+            function_name: function,
+            input,
+            execution_name: invocation_id.clone(),
+            invocation_id,
+            tenant_id: options.tenant_id,
+        });
+    }
+}
+
+/// A chained-invoke target: `name`, `name:qualifier`, `account:function:name`, or a full ARN.
+struct FunctionTarget<'a> {
+    region: Option<&'a str>,
+    account: Option<&'a str>,
+    name: &'a str,
+}
+
+fn parse_function_target(text: &str) -> Option<FunctionTarget<'_>> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let (region, account, rest) = match parts.as_slice() {
+        ["arn", partition, "lambda", region, account, "function", rest @ ..]
+            if partition.starts_with("aws") =>
+        {
+            (Some(*region), Some(*account), rest)
+        }
+        [account, "function", rest @ ..] => (None, Some(*account), rest),
+        ["function", rest @ ..] => (None, None, rest),
+        rest => (None, None, rest),
+    };
+    let (name, qualifier) = match rest {
+        [name] => (*name, None),
+        [name, qualifier] => (*name, Some(*qualifier)),
+        _ => return None,
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 140
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let qualifier_ok = qualifier.is_none_or(|q| {
+        q == "$LATEST"
+            || (!q.is_empty()
+                && q.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)))
+    });
+    let account_ok = account.is_none_or(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()));
+    let region_ok = region.is_none_or(|r| !r.is_empty());
+    (name_ok && qualifier_ok && account_ok && region_ok).then_some(FunctionTarget {
+        region,
+        account,
+        name,
+    })
+}
+
 fn validate_identity(update: &OperationUpdate, op: &Operation) -> Result<(), ServiceError> {
     if update.op_type != op.op_type {
         return Err(invalid("Inconsistent operation type."));
@@ -359,14 +508,17 @@ fn validate_payload_sizes(update: &OperationUpdate) -> Result<(), ServiceError> 
             return Err(invalid("Error object size must be less than 32768 bytes."));
         }
     }
-    let max = match update.op_type {
-        Type::Execution => limits::MAX_EXECUTION_PAYLOAD,
-        _ => limits::MAX_OPERATION_PAYLOAD,
+    let (max, what) = match update.op_type {
+        Type::Execution => (limits::MAX_EXECUTION_PAYLOAD, "EXECUTION payload"),
+        Type::ChainedInvoke => (
+            limits::MAX_OPERATION_PAYLOAD,
+            "CHAINED_INVOKE input payload",
+        ),
+        other => (limits::MAX_OPERATION_PAYLOAD, other.as_str()),
     };
     match &update.payload {
         Some(payload) if payload.len() > max => Err(invalid(format!(
-            "{} payload size must be less than or equal to {max} bytes.",
-            update.op_type.as_str()
+            "{what} size must be less than or equal to {max} bytes."
         ))),
         _ => Ok(()),
     }
@@ -472,8 +624,12 @@ fn validate_transition(
             Action::Start => Ok(Some(Status::Started)),
             _ => Err(bad_action()),
         },
-        Type::ChainedInvoke => Err(invalid(
-            "Checkpoint for CHAINED_INVOKE is not implemented yet.",
-        )),
+        Type::ChainedInvoke => match action {
+            Action::Start if current.is_some() => Err(invalid(
+                "Cannot start a CHAINED_INVOKE operation that already exists.",
+            )),
+            Action::Start => Ok(Some(Status::Started)),
+            _ => Err(bad_action()),
+        },
     }
 }

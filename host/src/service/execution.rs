@@ -78,6 +78,29 @@ pub struct InvocationRecord {
     pub error: Option<ErrorObject>,
 }
 
+/// A chained invoke the runtime must start (the target's child execution).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingInvoke {
+    pub op_id: String,
+    pub function_name: String,
+    pub input: String,
+    pub execution_name: String,
+    pub invocation_id: String,
+    pub tenant_id: Option<String>,
+}
+
+/// The operation of a parent execution that a child execution completes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ParentLink {
+    pub arn: String,
+    pub op_id: String,
+}
+
+/// Which functions chained invokes can reach.
+pub trait InvokeTargets: Send + Sync {
+    fn exists(&self, function_name: &str) -> bool;
+}
+
 /// How an invocation of the handler ended.
 #[derive(Clone, Debug)]
 pub enum InvocationOutcome {
@@ -141,6 +164,14 @@ pub struct Execution {
     pub(super) last_checkpoint: Option<(String, String, serde_json::Value)>,
     /// Set while PauseDurableExecution holds invocations back.
     pub paused: bool,
+    /// Chained invokes accepted but not yet started by the runtime.
+    #[serde(default)]
+    pub(super) pending_invokes: Vec<PendingInvoke>,
+    /// Set on a chained-invoke child: the parent operation it completes.
+    #[serde(default)]
+    pub parent: Option<ParentLink>,
+    #[serde(skip)]
+    pub invoke_targets: Option<std::sync::Arc<dyn InvokeTargets>>,
 }
 
 impl Execution {
@@ -175,6 +206,9 @@ impl Execution {
             token_seq: 0,
             last_checkpoint: None,
             paused: false,
+            pending_invokes: Vec::new(),
+            parent: None,
+            invoke_targets: None,
             spec,
         };
         let mut op = Operation::new(
@@ -633,6 +667,53 @@ impl Execution {
             self.version += 1;
         }
         fired
+    }
+
+    // ---- chained invokes ------------------------------------------------------------
+
+    /// Chained invokes the runtime must start now.
+    pub fn take_pending_invokes(&mut self) -> Vec<PendingInvoke> {
+        std::mem::take(&mut self.pending_invokes)
+    }
+
+    /// Completes a chained invoke with the outcome of the target's execution.
+    pub fn complete_chained_invoke(
+        &mut self,
+        op_id: &str,
+        status: ExecutionStatus,
+        result: Option<String>,
+        error: Option<ErrorObject>,
+    ) {
+        let now = self.clock.now();
+        let Some(op) = self
+            .operation_mut(op_id)
+            .filter(|op| op.status == Status::Started)
+        else {
+            return; // finished meanwhile (e.g. the parent was stopped)
+        };
+        let (op_status, event_type) = match status {
+            ExecutionStatus::Succeeded => (Status::Succeeded, EventType::ChainedInvokeSucceeded),
+            ExecutionStatus::TimedOut => (Status::TimedOut, EventType::ChainedInvokeTimedOut),
+            ExecutionStatus::Stopped => (Status::Stopped, EventType::ChainedInvokeStopped),
+            _ => (Status::Failed, EventType::ChainedInvokeFailed),
+        };
+        op.status = op_status;
+        op.end_timestamp = Some(now);
+        let error = (op_status != Status::Succeeded).then(|| {
+            error.unwrap_or_else(|| ErrorObject::new("InvokeError", "Chained invoke failed."))
+        });
+        op.chained_invoke_details = Some(crate::model::ChainedInvokeDetails {
+            result: result.clone(),
+            error: error.clone(),
+        });
+        let mut details = Map::new();
+        match &error {
+            None => details.insert("Result".into(), payload_wrapper(result.as_deref())),
+            Some(error) => details.insert("Error".into(), error_wrapper(error)),
+        };
+        self.push_op_event(op_id, event_type, details, now);
+        self.updated_ids.push(op_id.to_owned());
+        self.needs_invocation = true;
     }
 
     // ---- callbacks ---------------------------------------------------------------

@@ -262,11 +262,7 @@ impl RetryStrategyConfig {
             backoff_rate,
             backoff,
             increment_seconds: increment,
-            jitter: match self.jitter {
-                JitterStrategy::None => wit::Jitter::None,
-                JitterStrategy::Full => wit::Jitter::Full,
-                JitterStrategy::Half => wit::Jitter::Half,
-            },
+            jitter: self.jitter.to_wit(),
             retryable_error_patterns: self.retryable_errors.clone(),
             retryable_error_types: self.retryable_error_types.clone(),
         }
@@ -392,5 +388,15 @@ mod tests {
         assert!(wit.retry.is_none());
         let error = crate::Error::msg("x").to_error_object();
         assert_eq!(function.unwrap()(&error, 3).delay, Duration::from_secs(3));
+    }
+}
+
+impl JitterStrategy {
+    pub(crate) fn to_wit(self) -> wit::Jitter {
+        match self {
+            JitterStrategy::None => wit::Jitter::None,
+            JitterStrategy::Full => wit::Jitter::Full,
+            JitterStrategy::Half => wit::Jitter::Half,
+        }
     }
 }

@@ -35,6 +35,10 @@ pub enum DurableError {
     CallbackFailed(ErrorObject),
     /// A callback timed out (`Callback.Timeout` or `Callback.Heartbeat`).
     CallbackTimedOut(ErrorObject),
+    /// A wait-for-condition check failed, or its attempts ran out.
+    ConditionFailed(ErrorObject),
+    /// A chained invoke's target failed, timed out or was stopped.
+    InvokeFailed(ErrorObject),
     /// A payload could not be (de)serialized.
     Serde(String),
     /// An error raised by user code.
@@ -53,7 +57,9 @@ impl DurableError {
             DurableError::StepFailed(e)
             | DurableError::ChildContextFailed(e)
             | DurableError::CallbackFailed(e)
-            | DurableError::CallbackTimedOut(e) => Some(e),
+            | DurableError::CallbackTimedOut(e)
+            | DurableError::ConditionFailed(e)
+            | DurableError::InvokeFailed(e) => Some(e),
             _ => None,
         }
     }
@@ -74,7 +80,9 @@ impl DurableError {
             DurableError::StepFailed(e)
             | DurableError::ChildContextFailed(e)
             | DurableError::CallbackFailed(e)
-            | DurableError::CallbackTimedOut(e) => e.clone(),
+            | DurableError::CallbackTimedOut(e)
+            | DurableError::ConditionFailed(e)
+            | DurableError::InvokeFailed(e) => e.clone(),
         }
     }
 }
@@ -90,6 +98,8 @@ impl fmt::Display for DurableError {
             DurableError::ChildContextFailed(e) => ("child context failed", e),
             DurableError::CallbackFailed(e) => ("callback failed", e),
             DurableError::CallbackTimedOut(e) => ("callback timed out", e),
+            DurableError::ConditionFailed(e) => ("wait for condition failed", e),
+            DurableError::InvokeFailed(e) => ("chained invoke failed", e),
         };
         let ty = e.error_type.as_deref().unwrap_or(DEFAULT_ERROR_TYPE);
         let msg = e.error_message.as_deref().unwrap_or("");

@@ -16,9 +16,11 @@
 //! `durabox:durable` WIT world in closures, `?` and serde.
 
 mod callback;
+mod condition;
 mod config;
 mod context;
 mod error;
+mod invoke;
 mod serdes;
 mod step;
 
@@ -36,12 +38,17 @@ pub mod bindings {
 
 pub use bindings::durabox::durable::types::{ErrorObject, LogLevel};
 pub use callback::Callback;
+pub use condition::{
+    ConditionContext, WaitDecision, WaitFn, WaitForConditionConfig, WaitStrategy,
+    WaitStrategyConfig,
+};
 pub use config::{
     Backoff, CallbackConfig, JitterStrategy, RetryDecision, RetryFn, RetryPreset, RetryPresets,
     RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics, WaitForCallbackConfig,
 };
 pub use context::{DurableContext, Logger, OperationName};
 pub use error::{DurableError, DurableResult, Error};
+pub use invoke::InvokeConfig;
 pub use serdes::{JsonSerdes, Serdes};
 pub use step::StepContext;
 

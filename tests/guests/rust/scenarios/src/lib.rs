@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use durabox_sdk::{
     CallbackConfig, DurableContext, DurableError, DurableResult, Error, JitterStrategy,
-    RetryPresets, RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics,
+    RetryPresets, RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics, WaitDecision,
+    WaitForConditionConfig, WaitStrategy, WaitStrategyConfig,
 };
 use serde_json::{json, Value};
 
@@ -33,6 +34,8 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         "log" => log(ctx),
         "raw_checkpoint" => raw_checkpoint(),
         "random" => random(ctx),
+        "condition" => condition(ctx, &input),
+        "invoke" => invoke(ctx, &input),
         other => Err(Error::new("UnknownScenario", format!("unknown scenario {other:?}")).into()),
     }
 }
@@ -309,4 +312,50 @@ fn random(ctx: &DurableContext) -> DurableResult<Value> {
     let recorded: u64 = ctx.step("draw", |_| Ok(drawn))?;
     ctx.wait(secs(1))?;
     Ok(json!({ "same_on_replay": recorded == drawn }))
+}
+
+/// Polls a counter that each check increments, until it reaches `input.target`
+/// (default 3). `input.custom` picks a guest strategy of 1 s between checks, otherwise
+/// the AWS backoff with `input.max_attempts` (default 60). Returns the final count.
+fn condition(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let target = input["target"].as_u64().unwrap_or(3);
+    let strategy = if input["custom"].as_bool().unwrap_or(false) {
+        WaitStrategy::function(move |n: &u64, _attempt| {
+            if *n >= target {
+                WaitDecision::Stop
+            } else {
+                WaitDecision::ContinueAfter(secs(1))
+            }
+        })
+    } else {
+        let config = WaitStrategyConfig {
+            max_attempts: input["max_attempts"].as_u64().unwrap_or(60) as u32,
+            ..WaitStrategyConfig::default()
+        };
+        WaitStrategy::with_config(move |n: &u64| *n < target, config)
+    };
+    let count = ctx.wait_for_condition(
+        "counter",
+        |n: u64, check| {
+            check
+                .logger()
+                .info(format!("check {} sees {n}", check.attempt()));
+            Ok(n + 1)
+        },
+        WaitForConditionConfig::new(0, strategy),
+    )?;
+    Ok(json!(count))
+}
+
+/// Invokes `input.function` with `input.payload`; with `input.catch` a failure returns
+/// `{"failed": ErrorType}` instead of failing the execution.
+fn invoke(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let function = input["function"].as_str().unwrap_or("scenarios");
+    match ctx.invoke::<Value, Value>("call", function, &input["payload"]) {
+        Ok(result) => Ok(json!({ "result": result })),
+        Err(DurableError::InvokeFailed(e)) if input["catch"].as_bool().unwrap_or(false) => {
+            Ok(json!({ "failed": e.error_type, "message": e.error_message }))
+        }
+        Err(other) => Err(other),
+    }
 }
