@@ -1,6 +1,7 @@
 //! Integration tests: real guest components (built by `cargo xtask build-guests`) run in
 //! the real sandbox against the emulated service.
 
+mod batches;
 mod callbacks;
 mod cli;
 mod common;

@@ -6,10 +6,15 @@
 //! One `ReplayEngine` lives for one invocation. Every method takes the execution it works
 //! on, so it stays free of locking and of wasmtime.
 
+mod batch;
 mod condition;
 mod invoke;
 pub mod retry;
 
+pub use batch::{
+    completion, BatchConfig, BatchHandle, BatchItem, BatchKind, BatchOutcome, BatchStart,
+    CompletionConfig, CompletionReason, ItemStatus, Nesting, NextBranch,
+};
 pub use condition::{ConditionDecision, ConditionStart};
 
 use std::collections::HashMap;
@@ -48,6 +53,10 @@ pub enum ReplayFault {
     UnknownHandle { what: &'static str, id: String },
     #[error("checkpoint rejected: {0}")]
     Checkpoint(#[from] ServiceError),
+    #[error("durable protocol misuse: {0}")]
+    Protocol(String),
+    #[error("recorded state is unreadable: {0}")]
+    Corrupt(String),
 }
 
 impl ReplayFault {
@@ -55,7 +64,10 @@ impl ReplayFault {
         let kind = match self {
             Self::NonDeterminism { .. } => "NonDeterministicExecutionError",
             Self::Checkpoint(e) => e.aws_type(),
-            Self::CallAfterSuspend | Self::UnknownHandle { .. } => "DurableProtocolError",
+            Self::CallAfterSuspend | Self::UnknownHandle { .. } | Self::Protocol(_) => {
+                "DurableProtocolError"
+            }
+            Self::Corrupt(_) => "DurableStateError",
         };
         ErrorObject::new(kind, self.to_string())
     }
@@ -121,8 +133,17 @@ pub struct RetryDecision {
 }
 
 struct Frame {
-    /// The CONTEXT operation id; None for the root.
+    /// The ParentId of operations issued in this context (None at the root).
     op_id: Option<String>,
+    /// What operation ids are derived from: the context's own id. Differs from `op_id`
+    /// only for FLAT batch branches, whose operations hang under the container.
+    prefix: Option<String>,
+    /// The enclosing batch branch frame (this frame, for a branch): a suspension stops
+    /// there instead of reaching the handler, and the ids issued inside are kept so the
+    /// branch's timers can be found.
+    branch_owner: Option<usize>,
+    /// Operation ids issued under this frame when it is a batch branch.
+    allocated: Vec<String>,
     parent: Option<usize>,
     counter: u32,
     suspended: bool,
@@ -210,6 +231,7 @@ pub struct ReplayEngine {
     frames: Vec<Frame>,
     open_steps: HashMap<String, OpenStep>,
     open_conditions: HashMap<String, condition::OpenCondition>,
+    batches: Vec<batch::Batch>,
     /// Seed for retry jitter, so a replayed execution draws the same delays.
     jitter_seed: u64,
     pub logs: Vec<LogLine>,
@@ -224,6 +246,9 @@ impl ReplayEngine {
         Self {
             frames: vec![Frame {
                 op_id: None,
+                prefix: None,
+                branch_owner: None,
+                allocated: Vec::new(),
                 parent: None,
                 counter: 0,
                 suspended: false,
@@ -233,6 +258,7 @@ impl ReplayEngine {
             }],
             open_steps: HashMap::new(),
             open_conditions: HashMap::new(),
+            batches: Vec::new(),
             jitter_seed: u64::from_str_radix(seed_hex, 16).unwrap_or(0),
             logs: Vec::new(),
         }
@@ -264,17 +290,31 @@ impl ReplayEngine {
         let frame = &mut self.frames[ctx.0];
         frame.counter += 1;
         let parent = frame.op_id.clone();
-        Ok((operation_id(parent.as_deref(), frame.counter), parent))
+        let id = operation_id(frame.prefix.as_deref(), frame.counter);
+        if let Some(owner) = frame.branch_owner {
+            self.frames[owner].allocated.push(id.clone());
+        }
+        Ok((id, parent))
     }
 
-    /// Marks `ctx` and its ancestors suspended and returns the suspension.
+    /// Marks `ctx` and its ancestors suspended, up to the enclosing batch branch (the
+    /// other branches go on), and returns the suspension.
     fn suspend<T>(&mut self, ctx: ContextHandle) -> OpResult<T> {
         let mut at = Some(ctx.0);
         while let Some(i) = at {
             self.frames[i].suspended = true;
-            at = self.frames[i].parent;
+            at = match self.frames[i].branch_owner {
+                Some(owner) if owner == i => None,
+                _ => self.frames[i].parent,
+            };
         }
         Ok(Err(OpError::Suspended))
+    }
+
+    /// Adds a context frame; returns its handle.
+    fn push_frame(&mut self, frame: Frame) -> ContextHandle {
+        self.frames.push(frame);
+        ContextHandle(self.frames.len() - 1)
     }
 
     /// The recorded operation at `id`, after checking it is the one the code asks for.
@@ -565,8 +605,12 @@ impl ReplayEngine {
                 return Ok(Ok(ChildStart::Done(Outcome::Failed(error))));
             }
         };
-        self.frames.push(Frame {
-            op_id: Some(id),
+        let branch_owner = self.frames[ctx.0].branch_owner;
+        let child = self.push_frame(Frame {
+            op_id: Some(id.clone()),
+            prefix: Some(id),
+            branch_owner,
+            allocated: Vec::new(),
             parent: Some(ctx.0),
             counter: 0,
             suspended: false,
@@ -574,7 +618,7 @@ impl ReplayEngine {
             request: Some(request),
             closed: false,
         });
-        Ok(Ok(ChildStart::Run(ContextHandle(self.frames.len() - 1))))
+        Ok(Ok(ChildStart::Run(child)))
     }
 
     /// Closes a child context with its body's result.
@@ -627,8 +671,13 @@ impl ReplayEngine {
 
     /// Forgets a child context the guest dropped without closing it (it suspended).
     pub fn child_drop(&mut self, child: ContextHandle) {
-        if let Some(frame) = self.frames.get_mut(child.0) {
-            frame.closed = true;
+        let Some(frame) = self.frames.get_mut(child.0) else {
+            return;
+        };
+        let was_open = !frame.closed;
+        frame.closed = true;
+        if was_open && frame.branch_owner == Some(child.0) {
+            self.branch_dropped(child);
         }
     }
 

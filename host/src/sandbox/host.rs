@@ -15,7 +15,10 @@ wasmtime::component::bindgen!({
     world: "durable-function",
     path: "../wit",
     imports: { default: trappable },
-    with: { "durabox:durable/types.context": ContextRes },
+    with: {
+        "durabox:durable/types.context": ContextRes,
+        "durabox:durable/types.batch": BatchRes,
+    },
 });
 
 use self::durabox::durable::types as wit;
@@ -23,6 +26,11 @@ use self::durabox::durable::types as wit;
 /// The host's view of a guest `context` resource.
 pub struct ContextRes {
     handle: ContextHandle,
+}
+
+/// The host's view of a guest `batch` resource.
+pub struct BatchRes {
+    handle: replay::BatchHandle,
 }
 
 /// Per-invocation store data.
@@ -314,6 +322,33 @@ impl wit::HostContext for GuestState {
         }))
     }
 
+    fn batch_begin(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        name: Option<String>,
+        kind: wit::BatchKind,
+        count: u32,
+        config: wit::BatchConfig,
+    ) -> wasmtime::Result<Result<wit::BatchStart, wit::OpError>> {
+        let handle = self.handle(&ctx)?;
+        let kind = match kind {
+            wit::BatchKind::Map => replay::BatchKind::Map,
+            wit::BatchKind::Parallel => replay::BatchKind::Parallel,
+        };
+        let config = batch_config(config);
+        let result = self.engine_call(|engine, ex| {
+            engine.batch_begin(ex, handle, name.as_deref(), kind, count, config)
+        })?;
+        Ok(match result {
+            Ok(replay::BatchStart::Done(outcome)) => Ok(wit::BatchStart::Done(outcome.into())),
+            Ok(replay::BatchStart::Failed(error)) => Ok(wit::BatchStart::Failed(error.into())),
+            Ok(replay::BatchStart::Run(batch)) => Ok(wit::BatchStart::Run(
+                self.table.push(BatchRes { handle: batch })?,
+            )),
+            Err(e) => Err(e),
+        })
+    }
+
     fn condition_begin(
         &mut self,
         ctx: Resource<ContextRes>,
@@ -404,6 +439,105 @@ impl wit::HostContext for GuestState {
         if res.handle != ReplayEngine::ROOT {
             self.engine.child_drop(res.handle);
         }
+        Ok(())
+    }
+}
+
+fn batch_config(config: wit::BatchConfig) -> replay::BatchConfig {
+    replay::BatchConfig {
+        max_concurrency: config.max_concurrency,
+        completion: replay::CompletionConfig {
+            min_successful: config.completion.min_successful,
+            tolerated_failure_count: config.completion.tolerated_failure_count,
+            tolerated_failure_percentage: config.completion.tolerated_failure_percentage,
+        },
+        nesting: match config.nesting {
+            wit::Nesting::Nested => replay::Nesting::Nested,
+            wit::Nesting::Flat => replay::Nesting::Flat,
+        },
+        branch_names: config.branch_names,
+    }
+}
+
+impl From<replay::BatchOutcome> for wit::BatchOutcome {
+    fn from(outcome: replay::BatchOutcome) -> Self {
+        wit::BatchOutcome {
+            items: outcome
+                .all
+                .into_iter()
+                .map(|item| wit::BatchItem {
+                    index: item.index,
+                    status: match item.status {
+                        replay::ItemStatus::Succeeded => wit::ItemStatus::Succeeded,
+                        replay::ItemStatus::Failed => wit::ItemStatus::Failed,
+                        replay::ItemStatus::Started => wit::ItemStatus::Started,
+                    },
+                    result: item.result,
+                    error: item.error.map(Into::into),
+                })
+                .collect(),
+            completion_reason: match outcome.completion_reason {
+                replay::CompletionReason::AllCompleted => wit::CompletionReason::AllCompleted,
+                replay::CompletionReason::MinSuccessfulReached => {
+                    wit::CompletionReason::MinSuccessfulReached
+                }
+                replay::CompletionReason::FailureToleranceExceeded => {
+                    wit::CompletionReason::FailureToleranceExceeded
+                }
+            },
+        }
+    }
+}
+
+impl wit::HostBatch for GuestState {
+    fn next(
+        &mut self,
+        batch: Resource<BatchRes>,
+    ) -> wasmtime::Result<Result<Option<wit::Branch>, wit::OpError>> {
+        let handle = self.table.get(&batch)?.handle;
+        loop {
+            let next = self.engine_call(|engine, ex| engine.next_branch(ex, handle))?;
+            match next {
+                Err(e) => return Ok(Err(e)),
+                Ok(replay::NextBranch::Finish) => return Ok(Ok(None)),
+                Ok(replay::NextBranch::Run { index, ctx }) => {
+                    let ctx = self.table.push(ContextRes { handle: ctx })?;
+                    return Ok(Ok(Some(wit::Branch { index, ctx })));
+                }
+                Ok(replay::NextBranch::SleepUntil(at)) => {
+                    // Real time: wait for the branch's timer without holding the execution.
+                    let delay = self.cell.lock().clock.real_delay_until(at);
+                    std::thread::sleep(std::time::Duration::from_millis(delay as u64));
+                    self.cell.update(|ex| ex.complete_due_timers());
+                }
+            }
+        }
+    }
+
+    fn branch_end(
+        &mut self,
+        batch: Resource<BatchRes>,
+        index: u32,
+        ctx: Resource<ContextRes>,
+        body: Result<String, wit::ErrorObject>,
+    ) -> wasmtime::Result<Result<(), wit::OpError>> {
+        let handle = self.table.get(&batch)?.handle;
+        self.table.delete(ctx)?;
+        let body = body.map_err(ErrorObject::from);
+        self.engine_call(|engine, ex| engine.branch_end(ex, handle, index, body))
+    }
+
+    fn finish(
+        &mut self,
+        batch: Resource<BatchRes>,
+    ) -> wasmtime::Result<Result<wit::BatchOutcome, wit::OpError>> {
+        let handle = self.table.get(&batch)?.handle;
+        let result = self.engine_call(|engine, ex| engine.batch_finish(ex, handle))?;
+        Ok(result.map(Into::into))
+    }
+
+    fn drop(&mut self, batch: Resource<BatchRes>) -> wasmtime::Result<()> {
+        self.table.delete(batch)?;
         Ok(())
     }
 }

@@ -15,6 +15,7 @@
 //! The host (durabox) owns replay, operation ids and retries; this crate wraps the
 //! `durabox:durable` WIT world in closures, `?` and serde.
 
+mod batch;
 mod callback;
 mod condition;
 mod config;
@@ -36,6 +37,10 @@ pub mod bindings {
     });
 }
 
+pub use batch::{
+    BatchItem, BatchItemStatus, BatchResult, BranchFn, CompletionConfig, CompletionReason,
+    ItemNamer, MapConfig, Nesting, ParallelBranch, ParallelConfig,
+};
 pub use bindings::durabox::durable::types::{ErrorObject, LogLevel};
 pub use callback::Callback;
 pub use condition::{

@@ -5,8 +5,9 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use durabox_sdk::{
-    CallbackConfig, DurableContext, DurableError, DurableResult, Error, JitterStrategy,
-    RetryPresets, RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics, WaitDecision,
+    BatchResult, CallbackConfig, CompletionConfig, DurableContext, DurableError, DurableResult,
+    Error, JitterStrategy, MapConfig, Nesting, ParallelBranch, ParallelConfig, RetryPresets,
+    RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics, WaitDecision,
     WaitForConditionConfig, WaitStrategy, WaitStrategyConfig,
 };
 use serde_json::{json, Value};
@@ -36,6 +37,8 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         "random" => random(ctx),
         "condition" => condition(ctx, &input),
         "invoke" => invoke(ctx, &input),
+        "map" => map(ctx, &input),
+        "parallel" => parallel(ctx, &input),
         other => Err(Error::new("UnknownScenario", format!("unknown scenario {other:?}")).into()),
     }
 }
@@ -358,4 +361,116 @@ fn invoke(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
         }
         Err(other) => Err(other),
     }
+}
+
+/// A batch result as JSON the tests can assert on.
+fn batch_json(result: &BatchResult<Value>) -> Value {
+    use durabox_sdk::{BatchItemStatus as S, CompletionReason as R};
+    let status = |s: S| match s {
+        S::Succeeded => "SUCCEEDED",
+        S::Failed => "FAILED",
+        S::Started => "STARTED",
+    };
+    let reason = match result.completion_reason {
+        R::AllCompleted => "AllCompleted",
+        R::MinSuccessfulReached => "MinSuccessfulReached",
+        R::FailureToleranceExceeded => "FailureToleranceExceeded",
+    };
+    json!({
+        "reason": reason,
+        "items": result.all.iter().map(|i| json!({
+            "index": i.index,
+            "status": status(i.status),
+            "result": i.result,
+            "error": i.error.as_ref().and_then(|e| e.error_type.clone()),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn completion(input: &Value) -> CompletionConfig {
+    match input["completion"].as_str().unwrap_or("") {
+        "all_completed" => CompletionConfig::all_completed(),
+        "first_successful" => CompletionConfig::first_successful(),
+        "tolerate_one" => CompletionConfig {
+            tolerated_failure_count: Some(1),
+            ..CompletionConfig::default()
+        },
+        _ => CompletionConfig::default(),
+    }
+}
+
+/// Maps over `input.items` (numbers): each item doubles its value in a step, waits
+/// `input.wait` seconds if set, and fails (no retry) when the value is in `input.fail`.
+/// `input.max_concurrency`, `input.completion`, `input.flat` configure the map.
+fn map(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let items: Vec<u64> = serde_json::from_value(input["items"].clone()).unwrap_or_default();
+    let fail: Vec<u64> = serde_json::from_value(input["fail"].clone()).unwrap_or_default();
+    let wait = input["wait"].as_u64();
+    let config = MapConfig {
+        max_concurrency: input["max_concurrency"].as_u64().map(|n| n as u32),
+        completion: completion(input),
+        nesting: if input["flat"].as_bool().unwrap_or(false) {
+            Nesting::Flat
+        } else {
+            Nesting::Nested
+        },
+        item_namer: Some(Box::new(|item: &u64, _| format!("item-{item}"))),
+    };
+    let result = ctx.map(
+        "numbers",
+        &items,
+        |branch, item, _index| {
+            if let Some(seconds) = wait {
+                branch.wait(secs(seconds + item))?;
+            }
+            let failing = fail.contains(item);
+            let no_retry = StepConfig::new().retry_strategy(RetryPresets::none());
+            let doubled: u64 = branch.step_with_config("double", no_retry, |_| {
+                if failing {
+                    Err(Error::new("ItemError", format!("item {item} failed")))
+                } else {
+                    Ok(item * 2)
+                }
+            })?;
+            Ok(json!(doubled))
+        },
+        config,
+    )?;
+    Ok(batch_json(&result))
+}
+
+/// Three named branches: "fast" returns at once, "slow" waits `input.wait` seconds
+/// (default 10), "failing" fails unless `input.no_failure`.
+fn parallel(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let wait = input["wait"].as_u64().unwrap_or(10);
+    let no_failure = input["no_failure"].as_bool().unwrap_or(false);
+    let branches = vec![
+        ParallelBranch::named("fast", |b: &DurableContext| {
+            b.step("now", |_| Ok(json!("fast")))
+        }),
+        ParallelBranch::named("slow", move |b: &DurableContext| {
+            b.wait(secs(wait))?;
+            Ok(json!("slow"))
+        }),
+        ParallelBranch::named("failing", move |b: &DurableContext| {
+            if no_failure {
+                return Ok(json!("fine"));
+            }
+            let no_retry = StepConfig::new().retry_strategy(RetryPresets::none());
+            b.step_with_config("boom", no_retry, |_| -> Result<Value, Error> {
+                Err(Error::new("BranchError", "boom"))
+            })
+        }),
+    ];
+    let config = ParallelConfig {
+        max_concurrency: input["max_concurrency"].as_u64().map(|n| n as u32),
+        completion: if input["completion"].is_string() {
+            completion(input)
+        } else {
+            ParallelConfig::default().completion
+        },
+        nesting: Nesting::Nested,
+    };
+    let result = ctx.parallel("branches", branches, config)?;
+    Ok(batch_json(&result))
 }

@@ -1,0 +1,712 @@
+//! map and parallel (reference §3.7), computed in the host: branch ids `H("<container>-i")`,
+//! NESTED or FLAT branches, max concurrency, completion policies and reasons, early
+//! completion, and in-invocation resume of branches whose timers come due.
+//!
+//! The guest runs one branch at a time: it asks `next_branch` which branch to run, runs
+//! it in the context it is given, and reports the result (`branch_end`) or drops the
+//! context when the branch suspends. A suspended branch keeps its concurrency slot.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ContextHandle, Frame, OpError, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
+use crate::model::ids::hash_step_id;
+use crate::model::{
+    limits, ContextOptions, ErrorObject, Millis, OperationAction as Action,
+    OperationStatus as Status, OperationType as Type,
+};
+use crate::service::Execution;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchKind {
+    Map,
+    Parallel,
+}
+
+impl BatchKind {
+    fn sub_types(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Map => ("Map", "MapIteration"),
+            Self::Parallel => ("Parallel", "ParallelBranch"),
+        }
+    }
+
+    fn default_branch_name(self, index: u32) -> String {
+        match self {
+            Self::Map => format!("map-item-{index}"),
+            Self::Parallel => format!("parallel-branch-{index}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Nesting {
+    /// Each branch is a CONTEXT operation under the container.
+    #[default]
+    Nested,
+    /// No branch operations; a branch's operations hang directly under the container.
+    Flat,
+}
+
+/// AWS `CompletionConfig`. All none = fail fast on the first failure.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompletionConfig {
+    pub min_successful: Option<u32>,
+    pub tolerated_failure_count: Option<u32>,
+    pub tolerated_failure_percentage: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct BatchConfig {
+    /// None = all branches at once.
+    pub max_concurrency: Option<u32>,
+    pub completion: CompletionConfig,
+    pub nesting: Nesting,
+    /// One name per branch (AWS item namers / named parallel branches).
+    pub branch_names: Option<Vec<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CompletionReason {
+    AllCompleted,
+    MinSuccessfulReached,
+    FailureToleranceExceeded,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ItemStatus {
+    Succeeded,
+    Failed,
+    Started,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchItem {
+    pub index: u32,
+    pub status: ItemStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorObject>,
+}
+
+/// The BatchResult: every started branch, in index order, and why the batch ended.
+/// Serialized as the container's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchOutcome {
+    pub all: Vec<BatchItem>,
+    pub completion_reason: CompletionReason,
+}
+
+/// When a batch is complete (AWS `CompletionPolicy`); tolerance is checked first.
+pub fn completion(
+    config: &CompletionConfig,
+    total: u32,
+    succeeded: u32,
+    failed: u32,
+) -> Option<CompletionReason> {
+    let no_criteria = config.min_successful.is_none()
+        && config.tolerated_failure_count.is_none()
+        && config.tolerated_failure_percentage.is_none();
+    let exceeded = if no_criteria {
+        failed > 0
+    } else {
+        config.tolerated_failure_count.is_some_and(|c| failed > c)
+            || config
+                .tolerated_failure_percentage
+                .is_some_and(|p| total > 0 && f64::from(failed) / f64::from(total) * 100.0 > p)
+    };
+    if exceeded {
+        Some(CompletionReason::FailureToleranceExceeded)
+    } else if succeeded + failed >= total {
+        Some(CompletionReason::AllCompleted)
+    } else if config.min_successful.is_some_and(|m| succeeded >= m) {
+        Some(CompletionReason::MinSuccessfulReached)
+    } else {
+        None
+    }
+}
+
+/// Checks a batch configuration before anything is checkpointed.
+pub fn validate(config: &BatchConfig, count: u32) -> Result<(), String> {
+    if config.max_concurrency == Some(0) {
+        return Err("max_concurrency must be at least 1".into());
+    }
+    match config.completion.min_successful {
+        Some(0) => return Err("min_successful must be at least 1".into()),
+        Some(m) if m > count => {
+            return Err(format!(
+                "min_successful ({m}) exceeds the number of items ({count})"
+            ))
+        }
+        _ => {}
+    }
+    if let Some(p) = config.completion.tolerated_failure_percentage {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(format!(
+                "tolerated_failure_percentage must be between 0 and 100, got {p}"
+            ));
+        }
+    }
+    if let Some(names) = &config.branch_names {
+        if names.len() != count as usize {
+            return Err(format!(
+                "{} branch names given for {count} branches",
+                names.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BatchStart {
+    Done(BatchOutcome),
+    Failed(ErrorObject),
+    Run(BatchHandle),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchHandle(pub usize);
+
+/// What the guest should do next in a batch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NextBranch {
+    /// Run branch `index` in `ctx`.
+    Run { index: u32, ctx: ContextHandle },
+    /// Nothing can run before `at` (real time): sleep, then ask again.
+    SleepUntil(Millis),
+    /// Call `finish`.
+    Finish,
+}
+
+#[derive(Clone, Debug)]
+enum Branch {
+    Pending,
+    Running(ContextHandle),
+    Suspended(ContextHandle),
+    Succeeded(Option<String>),
+    Failed(ErrorObject),
+}
+
+pub(super) struct Batch {
+    container: String,
+    parent_ctx: ContextHandle,
+    request: OwnedRequest,
+    kind: BatchKind,
+    config: BatchConfig,
+    branches: Vec<Branch>,
+    /// The container succeeded with ReplayChildren: branches re-run only to rebuild
+    /// results, nothing is checkpointed.
+    replaying_completed: bool,
+    finished: bool,
+}
+
+impl Batch {
+    fn counts(&self) -> (u32, u32) {
+        self.branches.iter().fold((0, 0), |(s, f), b| match b {
+            Branch::Succeeded(_) => (s + 1, f),
+            Branch::Failed(_) => (s, f + 1),
+            _ => (s, f),
+        })
+    }
+
+    fn reason(&self) -> Option<CompletionReason> {
+        let (succeeded, failed) = self.counts();
+        completion(
+            &self.config.completion,
+            self.branches.len() as u32,
+            succeeded,
+            failed,
+        )
+    }
+
+    fn branch_id(&self, index: u32) -> String {
+        hash_step_id(&format!("{}-{index}", self.container))
+    }
+
+    fn outcome(&self, reason: CompletionReason) -> BatchOutcome {
+        let all = self
+            .branches
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let (status, result, error) = match b {
+                    Branch::Pending => return None,
+                    Branch::Running(_) | Branch::Suspended(_) => (ItemStatus::Started, None, None),
+                    Branch::Succeeded(r) => (ItemStatus::Succeeded, r.clone(), None),
+                    Branch::Failed(e) => (ItemStatus::Failed, None, Some(e.clone())),
+                };
+                Some(BatchItem {
+                    index: i as u32,
+                    status,
+                    result,
+                    error,
+                })
+            })
+            .collect();
+        BatchOutcome {
+            all,
+            completion_reason: reason,
+        }
+    }
+}
+
+impl ReplayEngine {
+    fn batch(&mut self, handle: BatchHandle) -> Result<&mut Batch, ReplayFault> {
+        self.batches
+            .get_mut(handle.0)
+            .filter(|b| !b.finished)
+            .ok_or(ReplayFault::UnknownHandle {
+                what: "batch",
+                id: handle.0.to_string(),
+            })
+    }
+
+    /// Starts (or replays) a map or parallel of `count` branches.
+    pub fn batch_begin(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        name: Option<&str>,
+        kind: BatchKind,
+        count: u32,
+        config: BatchConfig,
+    ) -> OpResult<BatchStart> {
+        if let Err(message) = validate(&config, count) {
+            return Ok(Err(OpError::InvalidArgument(message)));
+        }
+        let (id, parent) = self.next_id(ctx)?;
+        let request = OwnedRequest {
+            op_type: Type::Context,
+            sub_type: kind.sub_types().0.to_owned(),
+            name: name.map(str::to_owned),
+            parent,
+        };
+        let recorded = Self::recorded(execution, &id, &request.borrow())?.map(|op| {
+            let replay_children = op
+                .context_details
+                .as_ref()
+                .is_some_and(|d| d.replay_children);
+            (
+                op.status,
+                replay_children,
+                op.result().map(str::to_owned),
+                op.error().cloned(),
+            )
+        });
+        let replaying_completed = match recorded {
+            None => {
+                Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
+                false
+            }
+            Some((Status::Started, ..)) => false,
+            Some((Status::Succeeded, true, ..)) => true,
+            Some((Status::Succeeded, false, result, _)) => {
+                let outcome = result
+                    .as_deref()
+                    .and_then(|r| serde_json::from_str(r).ok())
+                    .ok_or_else(|| {
+                        ReplayFault::Corrupt(format!("batch {id} has no readable result"))
+                    })?;
+                return Ok(Ok(BatchStart::Done(outcome)));
+            }
+            Some((_, _, _, error)) => {
+                let error = error.unwrap_or_else(|| ErrorObject::new("BatchError", "Batch failed"));
+                return Ok(Ok(BatchStart::Failed(error)));
+            }
+        };
+        let mut batch = Batch {
+            container: id,
+            parent_ctx: ctx,
+            request,
+            kind,
+            config,
+            branches: vec![Branch::Pending; count as usize],
+            replaying_completed,
+            finished: false,
+        };
+        if batch.config.nesting == Nesting::Nested {
+            for index in 0..count {
+                let recorded = execution.operation(&batch.branch_id(index));
+                match recorded.map(|op| op.status) {
+                    Some(Status::Succeeded) if !replaying_completed => {
+                        let result = recorded.and_then(|op| op.result()).map(str::to_owned);
+                        batch.branches[index as usize] = Branch::Succeeded(result);
+                    }
+                    Some(Status::Failed) => {
+                        let error = recorded
+                            .and_then(|op| op.error())
+                            .cloned()
+                            .unwrap_or_default();
+                        batch.branches[index as usize] = Branch::Failed(error);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.batches.push(batch);
+        Ok(Ok(BatchStart::Run(BatchHandle(self.batches.len() - 1))))
+    }
+
+    /// Which branch the guest should run next (see [`NextBranch`]).
+    pub fn next_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+    ) -> OpResult<NextBranch> {
+        loop {
+            let batch = self.batch(handle)?;
+            if let Some(running) = batch
+                .branches
+                .iter()
+                .position(|b| matches!(b, Branch::Running(_)))
+            {
+                return Err(ReplayFault::Protocol(format!(
+                    "branch {running} was neither ended nor dropped before asking for the next one"
+                )));
+            }
+            if batch.reason().is_some() {
+                return Ok(Ok(NextBranch::Finish));
+            }
+            let in_flight = batch
+                .branches
+                .iter()
+                .filter(|b| matches!(b, Branch::Suspended(_)))
+                .count() as u32;
+            let limit = batch.config.max_concurrency.unwrap_or(u32::MAX);
+            if in_flight < limit {
+                if let Some(index) = batch
+                    .branches
+                    .iter()
+                    .position(|b| matches!(b, Branch::Pending))
+                {
+                    return self.run_branch(execution, handle, index as u32).map(Ok);
+                }
+            }
+            // Resume the suspended branch whose timer comes due first.
+            let due = self.earliest_branch_timer(execution, handle)?;
+            let Some((index, at)) = due else {
+                return Ok(Ok(NextBranch::Finish));
+            };
+            if at <= execution.clock.now() {
+                return self.run_branch(execution, handle, index).map(Ok);
+            }
+            if !execution.clock.skips_time() {
+                return Ok(Ok(NextBranch::SleepUntil(at)));
+            }
+            execution.clock.advance_to(at);
+            execution.complete_due_timers();
+        }
+    }
+
+    /// The suspended branch with the earliest pending timer among its operations.
+    fn earliest_branch_timer(
+        &mut self,
+        execution: &Execution,
+        handle: BatchHandle,
+    ) -> Result<Option<(u32, Millis)>, ReplayFault> {
+        let batch = self.batch(handle)?;
+        let suspended: Vec<(u32, ContextHandle)> = batch
+            .branches
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| match b {
+                Branch::Suspended(ctx) => Some((i as u32, *ctx)),
+                _ => None,
+            })
+            .collect();
+        let timer_of = |id: &String| {
+            let op = execution.operation(id)?;
+            match (op.op_type, op.status) {
+                (Type::Wait, Status::Started) => {
+                    op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
+                }
+                (Type::Wait, Status::Succeeded) | (Type::Step, Status::Ready) => Some(Millis::MIN),
+                (Type::Step, Status::Pending) => op.step_details.as_ref()?.next_attempt_timestamp,
+                _ => None,
+            }
+        };
+        Ok(suspended
+            .into_iter()
+            .filter_map(|(index, ctx)| {
+                let at = self.frames[ctx.0]
+                    .allocated
+                    .iter()
+                    .filter_map(timer_of)
+                    .min()?;
+                Some((index, at))
+            })
+            .min_by_key(|(_, at)| *at))
+    }
+
+    fn run_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+        index: u32,
+    ) -> Result<NextBranch, ReplayFault> {
+        let batch = self.batch(handle)?;
+        let id = batch.branch_id(index);
+        let nested = batch.config.nesting == Nesting::Nested;
+        let name = batch
+            .config
+            .branch_names
+            .as_ref()
+            .map(|names| names[index as usize].clone())
+            .unwrap_or_else(|| batch.kind.default_branch_name(index));
+        let request = OwnedRequest {
+            op_type: Type::Context,
+            sub_type: batch.kind.sub_types().1.to_owned(),
+            name: Some(name),
+            parent: Some(batch.container.clone()),
+        };
+        let container = batch.container.clone();
+        let parent_ctx = batch.parent_ctx;
+        let replaying_completed = batch.replaying_completed;
+        if nested {
+            match Self::recorded(execution, &id, &request.borrow())? {
+                None if !replaying_completed => {
+                    Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
+                }
+                _ => {}
+            }
+        }
+        let frame = self.frames.len();
+        let ctx = self.push_frame(Frame {
+            op_id: Some(if nested { id.clone() } else { container }),
+            prefix: Some(id),
+            branch_owner: Some(frame),
+            allocated: Vec::new(),
+            parent: Some(parent_ctx.0),
+            counter: 0,
+            suspended: false,
+            replaying_completed,
+            request: nested.then_some(request),
+            closed: false,
+        });
+        self.batches[handle.0].branches[index as usize] = Branch::Running(ctx);
+        Ok(NextBranch::Run { index, ctx })
+    }
+
+    /// Reports how branch `index` ended.
+    pub fn branch_end(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+        index: u32,
+        body: Result<String, ErrorObject>,
+    ) -> OpResult<()> {
+        let batch = self.batch(handle)?;
+        let ctx = match batch.branches.get(index as usize) {
+            Some(Branch::Running(ctx)) => *ctx,
+            _ => {
+                return Err(ReplayFault::Protocol(format!(
+                    "branch {index} is not running"
+                )));
+            }
+        };
+        let frame = &mut self.frames[ctx.0];
+        frame.closed = true;
+        let checkpoint = !frame.replaying_completed;
+        let id = frame.prefix.clone().unwrap_or_default();
+        let request = frame.request.take();
+        if let (true, Some(request)) = (checkpoint, request) {
+            let mut update = request.borrow().update(
+                &id,
+                if body.is_ok() {
+                    Action::Succeed
+                } else {
+                    Action::Fail
+                },
+            );
+            match &body {
+                Ok(payload) => {
+                    let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
+                    update.payload = Some(if large {
+                        String::new()
+                    } else {
+                        payload.clone()
+                    });
+                    update.context_options = Some(ContextOptions {
+                        replay_children: large,
+                    });
+                }
+                Err(error) => update.error = Some(error.clone()),
+            }
+            Self::checkpoint(execution, update)?;
+        }
+        self.batches[handle.0].branches[index as usize] = match body {
+            Ok(payload) => Branch::Succeeded(Some(payload)),
+            Err(error) => Branch::Failed(error),
+        };
+        Ok(Ok(()))
+    }
+
+    /// A branch context dropped without `branch_end`: the branch suspended.
+    pub(super) fn branch_dropped(&mut self, ctx: ContextHandle) {
+        for batch in &mut self.batches {
+            for branch in &mut batch.branches {
+                if matches!(branch, Branch::Running(c) if *c == ctx) {
+                    *branch = Branch::Suspended(ctx);
+                }
+            }
+        }
+    }
+
+    /// Completes the batch: checkpoints the container with the BatchResult, or suspends
+    /// while unfinished branches wait for something outside this invocation.
+    pub fn batch_finish(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+    ) -> OpResult<BatchOutcome> {
+        let batch = self.batch(handle)?;
+        let reason = match batch.reason() {
+            Some(reason) => reason,
+            None if batch
+                .branches
+                .iter()
+                .any(|b| matches!(b, Branch::Pending | Branch::Running(_))) =>
+            {
+                return Err(ReplayFault::Protocol(
+                    "batch finished before its branches ran".into(),
+                ));
+            }
+            None => {
+                let parent = batch.parent_ctx;
+                return self.suspend(parent);
+            }
+        };
+        let outcome = batch.outcome(reason);
+        let container = batch.container.clone();
+        let replaying_completed = batch.replaying_completed;
+        let request = batch.request.borrow().update(&container, Action::Succeed);
+        self.batches[handle.0].finished = true;
+        if !replaying_completed {
+            let payload = serde_json::to_string(&outcome).unwrap_or_default();
+            let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
+            let mut update = request;
+            update.payload = Some(if large { String::new() } else { payload });
+            update.context_options = Some(ContextOptions {
+                replay_children: large,
+            });
+            Self::checkpoint(execution, update)?;
+        }
+        Ok(Ok(outcome))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(min: Option<u32>, count: Option<u32>, pct: Option<f64>) -> CompletionConfig {
+        CompletionConfig {
+            min_successful: min,
+            tolerated_failure_count: count,
+            tolerated_failure_percentage: pct,
+        }
+    }
+
+    #[test]
+    fn no_criteria_fails_fast() {
+        let c = CompletionConfig::default();
+        assert_eq!(completion(&c, 5, 2, 0), None);
+        assert_eq!(
+            completion(&c, 5, 2, 1),
+            Some(CompletionReason::FailureToleranceExceeded)
+        );
+        assert_eq!(
+            completion(&c, 5, 5, 0),
+            Some(CompletionReason::AllCompleted)
+        );
+        assert_eq!(
+            completion(&c, 0, 0, 0),
+            Some(CompletionReason::AllCompleted)
+        );
+    }
+
+    #[test]
+    fn tolerated_counts_and_percentages() {
+        let count = config(None, Some(1), None);
+        assert_eq!(completion(&count, 4, 1, 1), None);
+        assert_eq!(
+            completion(&count, 4, 3, 1),
+            Some(CompletionReason::AllCompleted)
+        );
+        assert_eq!(
+            completion(&count, 4, 1, 2),
+            Some(CompletionReason::FailureToleranceExceeded)
+        );
+        let pct = config(None, None, Some(50.0));
+        assert_eq!(completion(&pct, 4, 0, 2), None);
+        assert_eq!(
+            completion(&pct, 4, 0, 3),
+            Some(CompletionReason::FailureToleranceExceeded)
+        );
+        // all_completed(): 100% tolerated, every branch runs.
+        let all = config(None, None, Some(100.0));
+        assert_eq!(
+            completion(&all, 3, 0, 3),
+            Some(CompletionReason::AllCompleted)
+        );
+    }
+
+    #[test]
+    fn min_successful_completes_early() {
+        let first = config(Some(1), None, None);
+        assert_eq!(completion(&first, 3, 0, 0), None);
+        assert_eq!(
+            completion(&first, 3, 1, 0),
+            Some(CompletionReason::MinSuccessfulReached)
+        );
+        // Tolerance is checked first: with a minimum set, failures are tolerated
+        // unless a tolerance says otherwise.
+        assert_eq!(completion(&first, 3, 0, 2), None);
+        let strict = config(Some(2), Some(0), None);
+        assert_eq!(
+            completion(&strict, 3, 1, 1),
+            Some(CompletionReason::FailureToleranceExceeded)
+        );
+    }
+
+    #[test]
+    fn validation_before_any_checkpoint() {
+        let ok = BatchConfig::default();
+        assert!(validate(&ok, 3).is_ok());
+        let zero = BatchConfig {
+            max_concurrency: Some(0),
+            ..BatchConfig::default()
+        };
+        assert_eq!(
+            validate(&zero, 3).unwrap_err(),
+            "max_concurrency must be at least 1"
+        );
+        let too_many = BatchConfig {
+            completion: config(Some(4), None, None),
+            ..BatchConfig::default()
+        };
+        assert_eq!(
+            validate(&too_many, 3).unwrap_err(),
+            "min_successful (4) exceeds the number of items (3)"
+        );
+        let pct = BatchConfig {
+            completion: config(None, None, Some(120.0)),
+            ..BatchConfig::default()
+        };
+        assert!(validate(&pct, 3).is_err());
+    }
+
+    #[test]
+    fn branch_ids_use_the_index_not_the_counter() {
+        // Reference §2.2: map `H("5")` = 73776e3e…, its item 0 = H("73776e3e…-0") = a33fdc9f….
+        let container = crate::model::ids::operation_id(None, 5);
+        let item0 = hash_step_id(&format!("{container}-0"));
+        assert!(container.starts_with("73776e3e"));
+        assert!(item0.starts_with("a33fdc9f"));
+    }
+}

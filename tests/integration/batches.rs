@@ -1,0 +1,235 @@
+//! map and parallel: branch ids, completion policies, concurrency, in-invocation resume.
+
+use durabox::model::ids::{hash_step_id, operation_id};
+use durabox::model::EventType::*;
+use durabox::{ExecutionStatus, OperationStatus};
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+fn items(result: &Value) -> Vec<(u64, String)> {
+    result["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["index"].as_u64().unwrap(),
+                i["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn map_runs_every_item_in_its_own_branch() {
+    let result = runner(SCENARIOS)
+        .run(&scenario("map", json!({"items": [1, 2, 3]})))
+        .unwrap();
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        result.error
+    );
+    let answer: Value = result.result_json().unwrap();
+    assert_eq!(answer["reason"], "AllCompleted");
+    let results: Vec<_> = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["result"].clone())
+        .collect();
+    assert_eq!(results, [json!(2), json!(4), json!(6)]);
+
+    // Branch ids hash the container id with the item index; ops inside use the branch's counter.
+    let container = result.context("numbers").unwrap();
+    assert_eq!(container.id(), operation_id(None, 1));
+    assert_eq!(container.sub_type(), Some("Map"));
+    let branches = container.children();
+    assert_eq!(branches.len(), 3);
+    for (i, branch) in branches.iter().enumerate() {
+        assert_eq!(
+            branch.id(),
+            hash_step_id(&format!("{}-{i}", container.id()))
+        );
+        assert_eq!(branch.sub_type(), Some("MapIteration"));
+        assert_eq!(branch.name(), Some(format!("item-{}", i + 1).as_str()));
+        let step = branch.child("double").unwrap();
+        assert_eq!(step.id(), operation_id(Some(branch.id()), 1));
+    }
+    let payload: Value = serde_json::from_str(container.result().unwrap()).unwrap();
+    assert_eq!(payload["completionReason"], "ALL_COMPLETED");
+    assert_eq!(
+        payload["all"][1],
+        json!({"index": 1, "status": "SUCCEEDED", "result": "4"})
+    );
+}
+
+#[test]
+fn map_fails_fast_by_default_and_tolerates_when_told() {
+    let input = |completion: &str| {
+        scenario(
+            "map",
+            json!({"items": [1, 2, 3], "fail": [2], "completion": completion}),
+        )
+    };
+    let fail_fast: Value = runner(SCENARIOS)
+        .run(&input(""))
+        .unwrap()
+        .result_json()
+        .unwrap();
+    assert_eq!(fail_fast["reason"], "FailureToleranceExceeded");
+    // Branches run one after another here, so the third never started.
+    assert_eq!(
+        items(&fail_fast),
+        [(0, "SUCCEEDED".into()), (1, "FAILED".into())]
+    );
+    assert_eq!(fail_fast["items"][1]["error"], "ItemError");
+
+    let tolerant: Value = runner(SCENARIOS)
+        .run(&input("tolerate_one"))
+        .unwrap()
+        .result_json()
+        .unwrap();
+    assert_eq!(tolerant["reason"], "AllCompleted");
+    assert_eq!(items(&tolerant).len(), 3);
+
+    let result = runner(SCENARIOS).run(&input("all_completed")).unwrap();
+    // The container succeeds even though an item failed.
+    let container = result.context("numbers").unwrap();
+    assert_eq!(container.status(), OperationStatus::Succeeded);
+    assert_eq!(container.children()[1].status(), OperationStatus::Failed);
+    assert_eq!(count(&result.events, ContextFailed), 1);
+}
+
+#[test]
+fn suspended_branches_resume_within_the_invocation() {
+    let result = runner(SCENARIOS)
+        .run(&scenario(
+            "map",
+            json!({"items": [1, 2, 3], "wait": 1, "max_concurrency": 2}),
+        ))
+        .unwrap();
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        result.error
+    );
+    let answer: Value = result.result_json().unwrap();
+    assert_eq!(answer["reason"], "AllCompleted");
+    assert_eq!(items(&answer).len(), 3);
+    // All the waits completed while the one invocation kept running its branches.
+    assert_eq!(result.invocations.len(), 1);
+    assert_eq!(count(&result.events, WaitSucceeded), 3);
+    // max_concurrency 2: the third branch started only after one of the first two ended.
+    let container = result.context("numbers").unwrap();
+    let branches = container.children();
+    let first_end = branches[0]
+        .end_timestamp()
+        .unwrap()
+        .min(branches[1].end_timestamp().unwrap());
+    assert!(branches[2].start_timestamp() >= first_end);
+}
+
+#[test]
+fn flat_branches_checkpoint_no_branch_contexts() {
+    let result = runner(SCENARIOS)
+        .run(&scenario("map", json!({"items": [5, 6], "flat": true})))
+        .unwrap();
+    let answer: Value = result.result_json().unwrap();
+    assert_eq!(answer["reason"], "AllCompleted");
+    let container = result.context("numbers").unwrap();
+    let children = container.children();
+    // The steps hang under the container, with ids derived from the branch ids.
+    assert!(children
+        .iter()
+        .all(|c| c.op_type() == durabox::OperationType::Step));
+    let branch0 = hash_step_id(&format!("{}-0", container.id()));
+    assert_eq!(children[0].id(), operation_id(Some(&branch0), 1));
+}
+
+#[test]
+fn parallel_first_successful_abandons_the_rest() {
+    let result = runner(SCENARIOS)
+        .run(&scenario(
+            "parallel",
+            json!({"completion": "first_successful"}),
+        ))
+        .unwrap();
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        result.error
+    );
+    let answer: Value = result.result_json().unwrap();
+    assert_eq!(answer["reason"], "MinSuccessfulReached");
+    assert_eq!(answer["items"][0]["result"], "fast");
+    let container = result.context("branches").unwrap();
+    assert_eq!(container.sub_type(), Some("Parallel"));
+    let names: Vec<_> = container
+        .children()
+        .iter()
+        .map(|b| b.name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names[0], "fast");
+}
+
+#[test]
+fn parallel_all_successful_waits_for_slow_branches() {
+    let result = runner(SCENARIOS)
+        .run(&scenario(
+            "parallel",
+            json!({"no_failure": true, "wait": 30}),
+        ))
+        .unwrap();
+    let answer: Value = result.result_json().unwrap();
+    assert_eq!(answer["reason"], "AllCompleted");
+    let results: Vec<_> = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["result"].clone())
+        .collect();
+    assert_eq!(results, [json!("fast"), json!("slow"), json!("fine")]);
+    let slow = result.context("branches").unwrap().child("slow").unwrap();
+    let waited = slow.children()[0].end_timestamp().unwrap() - slow.children()[0].start_timestamp();
+    assert_eq!(waited, 30_000);
+}
+
+#[test]
+fn parallel_default_fails_on_the_first_failure() {
+    let answer: Value = runner(SCENARIOS)
+        .run(&scenario("parallel", json!({"wait": 5})))
+        .unwrap()
+        .result_json()
+        .unwrap();
+    assert_eq!(answer["reason"], "FailureToleranceExceeded");
+    // "slow" was suspended on its wait when "failing" failed: it is reported as started.
+    assert_eq!(
+        items(&answer),
+        [
+            (0, "SUCCEEDED".into()),
+            (1, "STARTED".into()),
+            (2, "FAILED".into())
+        ]
+    );
+}
+
+#[test]
+fn invalid_batch_config_is_rejected_before_any_checkpoint() {
+    let result = runner(SCENARIOS)
+        .run(&scenario(
+            "map",
+            json!({"items": [1], "max_concurrency": 0}),
+        ))
+        .unwrap();
+    assert_eq!(result.status, ExecutionStatus::Failed);
+    assert!(result.operations().is_empty());
+    assert_eq!(
+        result.error.unwrap().error_message.as_deref(),
+        Some("max_concurrency must be at least 1")
+    );
+}
