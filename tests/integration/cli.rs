@@ -129,3 +129,24 @@ fn bad_inputs_are_one_clear_line() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn run_registers_chained_invoke_targets() {
+    let scenarios = guest("rust", "scenarios");
+    let quickstart = guest("rust", "quickstart");
+    let input = r#"{"scenario":"invoke","function":"quick","payload":"x"}"#;
+    let output = durabox(&[
+        "run",
+        scenarios.to_str().unwrap(),
+        "--input",
+        input,
+        "--function",
+        &format!("quick={}", quickstart.display()),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(r#"result: {"result":["1 2","3 4 4 3","5 6"]}"#),
+        "{stdout}"
+    );
+}

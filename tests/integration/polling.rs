@@ -154,3 +154,34 @@ fn invoke_failures_reach_the_caller() {
         .get("Input")
         .is_none());
 }
+
+#[test]
+fn test_runner_registers_targets_and_shows_child_executions() {
+    let runner = durabox::TestRunner::new(guest("rust", "scenarios")).unwrap();
+    runner
+        .register_function(
+            "quick",
+            guest("rust", "quickstart"),
+            durabox::FunctionConfig::default(),
+        )
+        .unwrap();
+    let arn = runner
+        .run_async(&scenario(
+            "invoke",
+            json!({"function": "quick", "payload": "input str"}),
+        ))
+        .unwrap();
+    let result = runner.wait_for_result(&arn, WAIT).unwrap();
+    assert_eq!(
+        result.result_json::<serde_json::Value>().unwrap(),
+        json!({"result": ["1 2", "3 4 4 3", "5 6"]})
+    );
+    let children = runner.child_executions(&arn).unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].function_name, "quick");
+    assert_eq!(
+        children[0].events.len(),
+        16,
+        "the child has the quickstart's own history"
+    );
+}

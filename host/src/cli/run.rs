@@ -37,6 +37,9 @@ pub struct RunArgs {
     /// Environment variable for the guest, KEY=VALUE (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
+    /// Another function chained invokes can call, NAME=PATH.wasm (repeatable).
+    #[arg(long = "function", value_name = "NAME=PATH")]
+    functions: Vec<String>,
     /// Give up waiting for the execution after this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
@@ -78,8 +81,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ..FunctionConfig::default()
     };
     runtime
-        .register_file(&function, &args.component, config)
+        .register_file(&function, &args.component, config.clone())
         .with_context(|| format!("cannot load {}", args.component.display()))?;
+    for entry in &args.functions {
+        let (name, path) = entry
+            .split_once('=')
+            .with_context(|| format!("--function expects NAME=PATH.wasm, got '{entry}'"))?;
+        runtime
+            .register_file(name, std::path::Path::new(path), config.clone())
+            .with_context(|| format!("cannot load function {name} from {path}"))?;
+    }
     let options = StartOptions {
         execution_name: args.name,
         skip_time: !args.no_skip_time,

@@ -52,6 +52,29 @@ impl TestRunner {
         self
     }
 
+    /// Registers another component that chained invokes can call by `name` (the analogue
+    /// of `register_durable_function`); it runs as its own child execution.
+    pub fn register_function(
+        &self,
+        name: &str,
+        path: impl AsRef<Path>,
+        config: FunctionConfig,
+    ) -> Result<&Self, RuntimeError> {
+        self.runtime.register_file(name, path.as_ref(), config)?;
+        Ok(self)
+    }
+
+    /// The child executions a finished execution started through chained invokes.
+    pub fn child_executions(&self, arn: &str) -> Result<Vec<ExecutionResult>, RuntimeError> {
+        let parent = self.snapshot(arn)?;
+        parent
+            .events
+            .iter()
+            .filter_map(|e| e.detail("DurableExecutionArn").and_then(|a| a.as_str()))
+            .map(|child| self.snapshot(child))
+            .collect()
+    }
+
     pub fn runtime(&self) -> &Runtime {
         &self.runtime
     }
