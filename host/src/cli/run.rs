@@ -37,6 +37,9 @@ pub struct RunArgs {
     /// Environment variable for the guest, KEY=VALUE (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
+    /// Fail when the handler reads a clock or random numbers outside a step.
+    #[arg(long)]
+    strict_determinism: bool,
     /// Another function chained invokes can call, NAME=PATH.wasm (repeatable).
     #[arg(long = "function", value_name = "NAME=PATH")]
     functions: Vec<String>,
@@ -78,6 +81,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let config = FunctionConfig {
         limits,
         env,
+        strict_determinism: args.strict_determinism,
         ..FunctionConfig::default()
     };
     runtime
@@ -112,6 +116,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         for (i, invocation) in result.invocations.iter().enumerate() {
             for line in &invocation.logs {
                 println!("  [invocation {}] {} {}", i + 1, line.level, line.message);
+            }
+            for w in &invocation.warnings {
+                let after = w
+                    .after_operation
+                    .as_deref()
+                    .map(|id| format!(", last operation {id}"))
+                    .unwrap_or_default();
+                println!(
+                    "  [invocation {}] determinism warning: {} read outside a step ({}x, after {} operations{after})",
+                    i + 1,
+                    w.source,
+                    w.count,
+                    w.operations_before
+                );
             }
             if let Some(error) = &invocation.error {
                 println!("  [invocation {}] ended with {error}", i + 1);

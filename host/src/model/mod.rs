@@ -378,6 +378,21 @@ pub struct LogLine {
     pub position: u32,
 }
 
+/// A read of a nondeterministic source (clock, random) outside any step body: on AWS a
+/// replay sees a different value there. Reported by the determinism lint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeterminismWarning {
+    /// `wall-clock`, `monotonic-clock` or `random`.
+    pub source: String,
+    /// The last operation issued before the read (None = before the first one).
+    pub after_operation: Option<String>,
+    /// How many operations the invocation had issued before the read.
+    pub operations_before: u32,
+    /// Reads at this position.
+    pub count: u32,
+}
+
 /// Payload and size limits AWS enforces (reference §1.9).
 pub mod limits {
     /// Operation payloads other than a synchronous execution result.

@@ -28,6 +28,13 @@ use crate::model::{
 use crate::service::{Execution, ServiceError};
 use retry::RetryPolicy;
 
+/// Log lines kept per invocation; later ones are counted, not kept.
+pub const MAX_LOG_LINES: usize = 10_000;
+/// Longest log line kept; longer ones are truncated.
+pub const MAX_LOG_LINE_BYTES: usize = 16 * 1024;
+/// Log bytes kept per invocation.
+pub const MAX_LOG_BYTES: usize = 4 << 20;
+
 /// Error type recorded when an at-most-once step was interrupted mid-attempt.
 pub const STEP_INTERRUPTED: &str = "StepInterruptedError";
 
@@ -53,6 +60,8 @@ pub enum ReplayFault {
     UnknownHandle { what: &'static str, id: String },
     #[error("checkpoint rejected: {0}")]
     Checkpoint(#[from] ServiceError),
+    #[error("durable operation called inside the body of step {step}: a step body must not issue durable operations (AWS rejects this too); use a child context instead")]
+    InsideStep { step: String },
     #[error("durable protocol misuse: {0}")]
     Protocol(String),
     #[error("recorded state is unreadable: {0}")]
@@ -64,9 +73,10 @@ impl ReplayFault {
         let kind = match self {
             Self::NonDeterminism { .. } => "NonDeterministicExecutionError",
             Self::Checkpoint(e) => e.aws_type(),
-            Self::CallAfterSuspend | Self::UnknownHandle { .. } | Self::Protocol(_) => {
-                "DurableProtocolError"
-            }
+            Self::CallAfterSuspend
+            | Self::UnknownHandle { .. }
+            | Self::Protocol(_)
+            | Self::InsideStep { .. } => "DurableProtocolError",
             Self::Corrupt(_) => "DurableStateError",
         };
         ErrorObject::new(kind, self.to_string())
@@ -235,6 +245,12 @@ pub struct ReplayEngine {
     /// Seed for retry jitter, so a replayed execution draws the same delays.
     jitter_seed: u64,
     pub logs: Vec<LogLine>,
+    /// Log lines dropped past [`MAX_LOG_LINES`].
+    pub logs_dropped: usize,
+    /// Operations issued in this invocation and the last one (for the determinism lint).
+    issued: u32,
+    last_issued: Option<String>,
+    log_bytes: usize,
 }
 
 impl ReplayEngine {
@@ -261,7 +277,21 @@ impl ReplayEngine {
             batches: Vec::new(),
             jitter_seed: u64::from_str_radix(seed_hex, 16).unwrap_or(0),
             logs: Vec::new(),
+            logs_dropped: 0,
+            issued: 0,
+            last_issued: None,
+            log_bytes: 0,
         }
+    }
+
+    /// The last operation issued in this invocation and how many were issued.
+    pub fn position(&self) -> (Option<&str>, u32) {
+        (self.last_issued.as_deref(), self.issued)
+    }
+
+    /// Whether guest code is inside a step body or a condition check.
+    pub fn inside_step(&self) -> bool {
+        !self.open_steps.is_empty() || !self.open_conditions.is_empty()
     }
 
     pub fn context_id(&self, ctx: ContextHandle) -> Option<&str> {
@@ -287,10 +317,15 @@ impl ReplayEngine {
         if frame.suspended {
             return Err(ReplayFault::CallAfterSuspend);
         }
+        if let Some((id, _)) = self.open_steps.iter().find(|(_, step)| step.ctx == ctx) {
+            return Err(ReplayFault::InsideStep { step: id.clone() });
+        }
         let frame = &mut self.frames[ctx.0];
         frame.counter += 1;
         let parent = frame.op_id.clone();
         let id = operation_id(frame.prefix.as_deref(), frame.counter);
+        self.issued += 1;
+        self.last_issued = Some(id.clone());
         if let Some(owner) = frame.branch_owner {
             self.frames[owner].allocated.push(id.clone());
         }
@@ -745,7 +780,22 @@ impl ReplayEngine {
 
     // ---- logging ----------------------------------------------------------------
 
-    pub fn log(&mut self, ctx: ContextHandle, level: &str, message: String) {
+    pub fn log(&mut self, ctx: ContextHandle, level: &str, mut message: String) {
+        // Bounded, so a guest logging without end cannot exhaust the host's memory.
+        if self.logs.len() >= MAX_LOG_LINES || self.log_bytes >= MAX_LOG_BYTES {
+            self.logs_dropped += 1;
+            return;
+        }
+        if message.len() > MAX_LOG_LINE_BYTES {
+            let mut cut = MAX_LOG_LINE_BYTES;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let total = message.len();
+            message.truncate(cut);
+            message.push_str(&format!("… [truncated, {total} bytes]"));
+        }
+        self.log_bytes += message.len();
         let (context_id, position) = self
             .frames
             .get(ctx.0)

@@ -22,6 +22,9 @@ pub struct FunctionConfig {
     pub execution_timeout_seconds: u64,
     /// Crashed invocations in a row before the execution fails.
     pub max_consecutive_crashes: u32,
+    /// Fail the execution when the handler reads a clock or random numbers outside a
+    /// step (otherwise those reads are reported as warnings).
+    pub strict_determinism: bool,
 }
 
 impl Default for FunctionConfig {
@@ -31,6 +34,7 @@ impl Default for FunctionConfig {
             env: Vec::new(),
             execution_timeout_seconds: 86_400,
             max_consecutive_crashes: 3,
+            strict_determinism: false,
         }
     }
 }
@@ -438,6 +442,7 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
             cell,
             &function.config.limits,
             &function.config.env,
+            function.config.strict_determinism,
         );
         cell.update(|execution| {
             let error = match &report.outcome {
@@ -450,6 +455,7 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
                 stdout: report.stdout,
                 stderr: report.stderr,
                 logs: report.logs,
+                warnings: report.warnings,
                 fuel_consumed: report.fuel_consumed,
                 error,
             });

@@ -43,6 +43,7 @@ pub struct GuestState {
     arn: String,
     /// The first fault reported to the guest (it traps right after).
     pub(super) fault: Option<ReplayFault>,
+    lint: Arc<super::lint::DeterminismLint>,
 }
 
 impl WasiView for GuestState {
@@ -61,6 +62,7 @@ impl GuestState {
         cell: Arc<ExecutionCell>,
         execution_id: &str,
         arn: String,
+        lint: Arc<super::lint::DeterminismLint>,
     ) -> Self {
         Self {
             wasi,
@@ -70,6 +72,7 @@ impl GuestState {
             engine: ReplayEngine::new(execution_id),
             arn,
             fault: None,
+            lint,
         }
     }
 
@@ -90,6 +93,9 @@ impl GuestState {
     ) -> wasmtime::Result<Result<T, wit::OpError>> {
         let engine = &mut self.engine;
         let result = self.cell.update(|execution| f(engine, execution));
+        let (last, issued) = self.engine.position();
+        self.lint
+            .set_position(last, issued, self.engine.inside_step());
         match result {
             Ok(Ok(value)) => Ok(Ok(value)),
             Ok(Err(op_error)) => Ok(Err(op_error.into())),

@@ -6,6 +6,8 @@ mod cache;
 mod engine;
 mod host;
 mod limits;
+mod lint;
+mod output;
 mod wasi;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +21,7 @@ pub use cache::{content_hash, default_cache_dir};
 pub use engine::{PoolConfig, EPOCH_TICK};
 pub use limits::Limits;
 
-use crate::model::{limits as aws_limits, ErrorObject};
+use crate::model::{limits as aws_limits, DeterminismWarning, ErrorObject};
 use crate::replay::{LogLine, ReplayFault};
 use crate::service::{ExecutionCell, InvocationOutcome};
 use host::{DurableFunctionPre, GuestState};
@@ -58,6 +60,8 @@ pub struct InvocationReport {
     pub stdout: String,
     pub stderr: String,
     pub logs: Vec<LogLine>,
+    /// Determinism lint findings.
+    pub warnings: Vec<DeterminismWarning>,
     pub fuel_consumed: u64,
 }
 
@@ -124,6 +128,7 @@ impl Sandbox {
         cell: &Arc<ExecutionCell>,
         limits: &Limits,
         env: &[(String, String)],
+        strict_determinism: bool,
     ) -> InvocationReport {
         let (input, execution_id, arn, now) = {
             let execution = cell.lock();
@@ -136,13 +141,15 @@ impl Sandbox {
         };
         let seed = u64::from_str_radix(&crate::model::ids::hash_step_id(&execution_id)[..16], 16)
             .unwrap_or(0);
-        let (wasi, output) = wasi::guest_wasi(seed, now, env);
+        let lint = Arc::new(lint::DeterminismLint::default());
+        let (wasi, output) = wasi::guest_wasi(seed, now, env, &lint);
         let state = GuestState::new(
             wasi,
             limits::MemoryLimiter::new(limits.memory_bytes),
             cell.clone(),
             &execution_id,
             arn,
+            lint.clone(),
         );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -159,15 +166,47 @@ impl Sandbox {
                 .call_handle(&mut store, root, &input)
         });
         let fuel_consumed = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
-        let outcome = match result {
+        let mut outcome = match result {
             Ok(output) => output_outcome(output),
             Err(error) => classify_failure(&error, store.data(), limits, started),
         };
+        let warnings = lint.take_warnings();
+        if strict_determinism
+            && !warnings.is_empty()
+            && !matches!(outcome, InvocationOutcome::Crashed(_))
+        {
+            let first = &warnings[0];
+            outcome = InvocationOutcome::Fatal(ErrorObject::new(
+                "NondeterministicReadError",
+                format!(
+                    "strict determinism: the handler read the {} outside any step (after {} operations{}); \
+                     on AWS a replay would see a different value — move the read into a step",
+                    first.source,
+                    first.operations_before,
+                    first.after_operation.as_deref().map(|id| format!(", last {id}")).unwrap_or_default()
+                ),
+            ));
+        }
+        let engine = &mut store.data_mut().engine;
+        let mut logs = std::mem::take(&mut engine.logs);
+        if engine.logs_dropped > 0 {
+            logs.push(LogLine {
+                level: "WARN".into(),
+                message: format!(
+                    "[durabox] {} more log lines dropped (limit {})",
+                    engine.logs_dropped,
+                    crate::replay::MAX_LOG_LINES
+                ),
+                context_id: None,
+                position: 0,
+            });
+        }
         InvocationReport {
             outcome,
-            stdout: wasi::CapturedOutput::text(&output.stdout),
-            stderr: wasi::CapturedOutput::text(&output.stderr),
-            logs: std::mem::take(&mut store.data_mut().engine.logs),
+            stdout: output.stdout.text(),
+            stderr: output.stderr.text(),
+            logs,
+            warnings,
             fuel_consumed,
         }
     }
@@ -216,6 +255,10 @@ fn classify_failure(
     let crashed =
         |kind: &str, message: String| InvocationOutcome::Crashed(ErrorObject::new(kind, message));
     match error.downcast_ref::<Trap>() {
+        Some(Trap::StackOverflow) => crashed(
+            "Runtime.StackOverflow",
+            "Runtime exited: the guest exhausted its call stack (unbounded recursion?)".into(),
+        ),
         Some(Trap::OutOfFuel) => crashed(
             "Runtime.OutOfFuel",
             format!("Invocation ran out of fuel after {} units", limits.fuel),

@@ -3,22 +3,24 @@
 //! numbers virtualised per execution (random is the same stream in every invocation of
 //! an execution, so runtime start-up cannot diverge on replay).
 
+use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 
+use super::lint::DeterminismLint;
+use super::output::CappedOutput;
 use crate::model::Millis;
 
-/// Bytes of guest stdout (and, separately, stderr) kept per invocation; writes past it fail.
+/// Bytes of guest stdout (and, separately, stderr) kept per invocation.
 pub const OUTPUT_CAPTURE_BYTES: usize = 1 << 20;
-/// Length of the repeating random stream handed to a guest.
-const RANDOM_STREAM_BYTES: usize = 4096;
 
 /// The execution's (virtual) wall clock: modeled time, advancing with real time.
 struct VirtualWallClock {
     virtual_start: Millis,
     real_start: Instant,
+    lint: Arc<DeterminismLint>,
 }
 
 impl HostWallClock for VirtualWallClock {
@@ -26,6 +28,7 @@ impl HostWallClock for VirtualWallClock {
         Duration::from_millis(1)
     }
     fn now(&self) -> Duration {
+        self.lint.read("wall-clock");
         Duration::from_millis(self.virtual_start.max(0) as u64) + self.real_start.elapsed()
     }
 }
@@ -33,6 +36,7 @@ impl HostWallClock for VirtualWallClock {
 /// A monotonic clock starting at zero for each invocation.
 struct InvocationMonotonicClock {
     start: Instant,
+    lint: Arc<DeterminismLint>,
 }
 
 impl HostMonotonicClock for InvocationMonotonicClock {
@@ -40,19 +44,37 @@ impl HostMonotonicClock for InvocationMonotonicClock {
         1_000
     }
     fn now(&self) -> u64 {
+        self.lint.read("monotonic-clock");
         self.start.elapsed().as_nanos() as u64
     }
 }
 
-pub struct CapturedOutput {
-    pub stdout: MemoryOutputPipe,
-    pub stderr: MemoryOutputPipe,
+/// The same random stream in every invocation of an execution; every read is linted.
+struct GuestRandom {
+    rng: fastrand::Rng,
+    lint: Arc<DeterminismLint>,
 }
 
-impl CapturedOutput {
-    pub fn text(pipe: &MemoryOutputPipe) -> String {
-        String::from_utf8_lossy(&pipe.contents()).into_owned()
+impl rand_core::TryRng for GuestRandom {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.lint.read("random");
+        Ok(self.rng.u32(..))
     }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.lint.read("random");
+        Ok(self.rng.u64(..))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.lint.read("random");
+        self.rng.fill(dst);
+        Ok(())
+    }
+}
+
+pub struct CapturedOutput {
+    pub stdout: CappedOutput,
+    pub stderr: CappedOutput,
 }
 
 /// Builds the locked-down WASI context for one invocation.
@@ -60,14 +82,16 @@ pub fn guest_wasi(
     seed: u64,
     virtual_now: Millis,
     env: &[(String, String)],
+    lint: &Arc<DeterminismLint>,
 ) -> (WasiCtx, CapturedOutput) {
     let output = CapturedOutput {
-        stdout: MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES),
-        stderr: MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES),
+        stdout: CappedOutput::new(OUTPUT_CAPTURE_BYTES),
+        stderr: CappedOutput::new(OUTPUT_CAPTURE_BYTES),
     };
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut stream = vec![0u8; RANDOM_STREAM_BYTES];
-    rng.fill(&mut stream);
+    let random = |salt: u64| GuestRandom {
+        rng: fastrand::Rng::with_seed(seed ^ salt),
+        lint: lint.clone(),
+    };
     let mut builder = WasiCtxBuilder::new();
     builder
         .stdout(output.stdout.clone())
@@ -76,13 +100,15 @@ pub fn guest_wasi(
         .wall_clock(VirtualWallClock {
             virtual_start: virtual_now,
             real_start: Instant::now(),
+            lint: lint.clone(),
         })
         .monotonic_clock(InvocationMonotonicClock {
             start: Instant::now(),
+            lint: lint.clone(),
         })
-        .secure_random(Deterministic::new(stream.clone()))
-        .insecure_random(Deterministic::new(stream))
-        .insecure_random_seed(u128::from(rng.u64(..)) << 64 | u128::from(rng.u64(..)))
+        .secure_random(random(0))
+        .insecure_random(random(0x5bd1_e995))
+        .insecure_random_seed(u128::from(seed) << 64 | u128::from(!seed))
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false)

@@ -63,6 +63,8 @@ pub struct FunctionSpec {
     pub invocation_timeout_seconds: Option<u64>,
     pub execution_timeout_seconds: Option<u64>,
     pub max_consecutive_crashes: Option<u32>,
+    #[serde(default)]
+    pub strict_determinism: bool,
 }
 
 impl FunctionSpec {
@@ -75,6 +77,7 @@ impl FunctionSpec {
             invocation_timeout_seconds: None,
             execution_timeout_seconds: None,
             max_consecutive_crashes: None,
+            strict_determinism: false,
         }
     }
 
@@ -100,6 +103,7 @@ impl FunctionSpec {
             max_consecutive_crashes: self
                 .max_consecutive_crashes
                 .unwrap_or(defaults.max_consecutive_crashes),
+            strict_determinism: self.strict_determinism,
         }
     }
 }

@@ -97,6 +97,11 @@ impl Execution {
         if let Some(error) = &self.error {
             out["Error"] = json!(error);
         }
+        // durabox's own field (botocore ignores it): the determinism lint's findings.
+        let warnings: Vec<_> = self.invocations.iter().flat_map(|i| &i.warnings).collect();
+        if !warnings.is_empty() {
+            out["DeterminismWarnings"] = json!(warnings);
+        }
         match self.end {
             Some(end) => out["EndTimestamp"] = seconds(end),
             None => {

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use super::clock::ExecutionClock;
 use super::ServiceError;
 use crate::model::event::{error_wrapper, payload_wrapper, seconds};
+use crate::model::DeterminismWarning;
 use crate::model::{
     ErrorObject, Event, EventType, ExecutionDetails, ExecutionStatus, LogLine, Millis, Operation,
     OperationStatus as Status, OperationType as Type,
@@ -73,6 +74,9 @@ pub struct InvocationRecord {
     pub stdout: String,
     pub stderr: String,
     pub logs: Vec<LogLine>,
+    /// Determinism lint findings (reads of clocks or random numbers outside steps).
+    #[serde(default)]
+    pub warnings: Vec<DeterminismWarning>,
     pub fuel_consumed: u64,
     /// The error the invocation ended with, if it crashed or faulted.
     pub error: Option<ErrorObject>,
