@@ -82,6 +82,7 @@ impl Execution {
         let mut touched = Vec::with_capacity(updates.len());
         for update in updates {
             self.apply_update(update);
+            self.track_timer(&update.id);
             if update.op_type != Type::Execution && !touched.contains(&update.id) {
                 touched.push(update.id.clone());
             }

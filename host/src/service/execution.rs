@@ -142,6 +142,10 @@ pub struct Execution {
     operations: Vec<Operation>,
     #[serde(skip)]
     index: HashMap<String, usize>,
+    /// Positions of operations that may hold a timer (STARTED waits, PENDING steps), so
+    /// timer checks do not scan the whole execution.
+    #[serde(skip)]
+    timed: std::collections::BTreeSet<usize>,
     events: Vec<Event>,
     pub(super) start_counts: HashMap<String, u32>,
     pub(super) callback_ids: HashMap<String, String>,
@@ -192,6 +196,7 @@ impl Execution {
             clock,
             operations: Vec::new(),
             index: HashMap::new(),
+            timed: Default::default(),
             events: Vec::new(),
             start_counts: HashMap::new(),
             callback_ids: HashMap::new(),
@@ -245,6 +250,10 @@ impl Execution {
             .enumerate()
             .map(|(i, op)| (op.id.clone(), i))
             .collect();
+        let all: Vec<String> = self.operations.iter().map(|op| op.id.clone()).collect();
+        for id in all {
+            self.track_timer(&id);
+        }
         if self.invocation_running {
             self.invocation_running = false;
             self.needs_invocation = !self.status.is_terminal();
@@ -264,6 +273,19 @@ impl Execution {
 
     pub(super) fn operation_mut(&mut self, id: &str) -> Option<&mut Operation> {
         self.index.get(id).map(|&i| &mut self.operations[i])
+    }
+
+    /// Remembers an operation that now holds a timer.
+    pub(super) fn track_timer(&mut self, id: &str) {
+        if let Some(&i) = self.index.get(id) {
+            let op = &self.operations[i];
+            if matches!(
+                (op.op_type, op.status),
+                (Type::Wait, Status::Started) | (Type::Step, Status::Pending)
+            ) {
+                self.timed.insert(i);
+            }
+        }
     }
 
     pub(super) fn insert_operation(&mut self, op: Operation) {
@@ -564,8 +586,9 @@ impl Execution {
             return None;
         }
         let progress = self
-            .operations
+            .timed
             .iter()
+            .map(|&i| &self.operations[i])
             .filter_map(|op| match (op.op_type, op.status) {
                 (Type::Wait, Status::Started) => {
                     op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
@@ -611,7 +634,8 @@ impl Execution {
             return false;
         }
         let mut fired = false;
-        for i in 0..self.operations.len() {
+        let timed: Vec<usize> = self.timed.iter().copied().collect();
+        for i in timed {
             let op = &mut self.operations[i];
             match (op.op_type, op.status) {
                 (Type::Wait, Status::Started) => {
@@ -640,7 +664,16 @@ impl Execution {
                         fired = true;
                     }
                 }
-                _ => {}
+                _ => {
+                    self.timed.remove(&i);
+                }
+            }
+            let op = &self.operations[i];
+            if !matches!(
+                (op.op_type, op.status),
+                (Type::Wait, Status::Started) | (Type::Step, Status::Pending)
+            ) {
+                self.timed.remove(&i);
             }
         }
         let due: Vec<(String, Millis, bool)> = self
