@@ -37,6 +37,9 @@ pub struct Server {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// A synchronous invoke waits at most as long as any execution may run (366 days).
+const MAX_SYNC_WAIT: Duration = Duration::from_secs(366 * 24 * 3600);
+
 impl Request {
     pub fn parse(
         method: Method,
@@ -407,7 +410,7 @@ impl Server {
             let runtime = self.runtime.clone();
             let wait_arn = arn.clone();
             let cell = tokio::task::spawn_blocking(move || {
-                runtime.wait_for_completion(&wait_arn, Duration::from_secs(u64::MAX / 4))
+                runtime.wait_for_completion(&wait_arn, MAX_SYNC_WAIT)
             })
             .await
             .map_err(|e| {
