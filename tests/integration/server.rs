@@ -249,3 +249,70 @@ fn errors_carry_the_aws_error_type_header() {
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn malformed_requests_get_4xx_never_5xx() {
+    let dir = std::env::temp_dir().join(format!("durabox-malformed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = ServerProcess::start(&dir.join("db"));
+    let arn = server.start_execution(r#"{"scenario":"callback"}"#);
+    let events = server.wait_for(&arn, "the callback to suspend", suspended);
+    let callback = encode(
+        events[1]["CallbackStartedDetails"]["CallbackId"]
+            .as_str()
+            .unwrap(),
+    );
+    let execution = format!("/2025-12-01/durable-executions/{}", encode(&arn));
+    let posts = [
+        format!("{execution}/checkpoint"),
+        format!("{execution}/stop"),
+        format!("{execution}/pause"),
+        format!("{execution}/resume"),
+        format!("/2025-12-01/durable-execution-callbacks/{callback}/fail"),
+        "/2025-12-01/durable-execution-callbacks/%FF%FE/succeed".to_owned(),
+        "/2015-03-31/functions/%00/invocations".to_owned(),
+    ];
+    let bodies: [&[u8]; 6] = [
+        b"{",
+        b"[]",
+        b"\"x\"",
+        br#"{"Updates":"nope","CheckpointToken":1}"#,
+        b"\xff\xfe\x00",
+        br#"{"ErrorType":7}"#,
+    ];
+    for path in &posts {
+        for body in bodies {
+            let response = ServerProcess::agent()
+                .post(format!("{}{path}", server.base))
+                .send(body)
+                .unwrap();
+            let status = response.status().as_u16();
+            assert!(
+                (400..500).contains(&status) || status == 200 || status == 202,
+                "{path} {body:?}: {status}"
+            );
+        }
+    }
+    let gets = [
+        format!("{execution}/history?MaxItems=abc"),
+        format!("{execution}/history?IncludeExecutionData=maybe"),
+        format!("{execution}/history?Marker=zzz"),
+        format!("{execution}/state"),
+        format!("{execution}/state?CheckpointToken=%%%"),
+        "/2025-12-01/functions/scenarios/durable-executions?StartedAfter=yesterday".to_owned(),
+        "/2025-12-01/durable-executions/%2F%2F%2F".to_owned(),
+    ];
+    for path in &gets {
+        let response = ServerProcess::agent()
+            .get(format!("{}{path}", server.base))
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        assert!((400..500).contains(&status), "{path}: {status}");
+    }
+    // The server is still healthy afterwards.
+    let (status, _) = server.get("/health");
+    assert_eq!(status, 200);
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
