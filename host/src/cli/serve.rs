@@ -30,6 +30,9 @@ pub struct ServeArgs {
     /// Where executions live: `memory` or `sqlite:PATH`.
     #[arg(long, env = "DURABOX_STORE", default_value = "memory")]
     store: String,
+    /// Write guest log lines to DIR/<function>.jsonl (CloudWatch-like events).
+    #[arg(long, env = "DURABOX_LOGS_DIR")]
+    logs_dir: Option<PathBuf>,
     /// Skip time: waits, retry delays and timeouts complete at once (real time by default).
     #[arg(long, env = "DURABOX_SKIP_TIME")]
     skip_time: bool,
@@ -57,7 +60,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .parse()
         .with_context(|| format!("invalid --host/--port: {}:{}", args.host, args.port))?;
 
-    let runtime = Runtime::new(RuntimeOptions::default())?;
+    let runtime = Runtime::new(RuntimeOptions {
+        logs_dir: args.logs_dir.clone(),
+        ..RuntimeOptions::default()
+    })?;
     for (name, spec) in &config.functions {
         runtime
             .register_file(name, &spec.component, spec.function_config())

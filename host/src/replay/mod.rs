@@ -780,7 +780,25 @@ impl ReplayEngine {
 
     // ---- logging ----------------------------------------------------------------
 
-    pub fn log(&mut self, ctx: ContextHandle, level: &str, mut message: String) {
+    /// Records a log line, unless the context is replaying: code re-run to reach the
+    /// point where the last invocation stopped does not log twice (as the AWS SDK's
+    /// replay-aware logger behaves).
+    pub fn log(
+        &mut self,
+        execution: &Execution,
+        ctx: ContextHandle,
+        level: &str,
+        mut message: String,
+    ) {
+        if let Some(frame) = self.frames.get(ctx.0) {
+            let next = operation_id(frame.prefix.as_deref(), frame.counter + 1);
+            if execution
+                .operation(&next)
+                .is_some_and(|op| op.status.is_terminal())
+            {
+                return;
+            }
+        }
         // Bounded, so a guest logging without end cannot exhaust the host's memory.
         if self.logs.len() >= MAX_LOG_LINES || self.log_bytes >= MAX_LOG_BYTES {
             self.logs_dropped += 1;

@@ -82,6 +82,9 @@ impl Default for StartOptions {
 
 pub struct RuntimeOptions {
     pub cache_dir: Option<PathBuf>,
+    /// Where guest log lines go, one JSON-lines file per function
+    /// (`<dir>/<function>.jsonl`), shaped like CloudWatch Logs events.
+    pub logs_dir: Option<PathBuf>,
     /// With skipped time, timeouts (callback, execution) fire only after the execution
     /// has been idle this long in real time, so a test can still answer a callback.
     pub timeout_grace: Duration,
@@ -91,6 +94,7 @@ impl Default for RuntimeOptions {
     fn default() -> Self {
         Self {
             cache_dir: crate::sandbox::default_cache_dir(),
+            logs_dir: None,
             timeout_grace: Duration::from_millis(500),
         }
     }
@@ -110,6 +114,7 @@ impl InvokeTargets for FunctionRegistry {
 }
 
 struct Inner {
+    logs_dir: Option<PathBuf>,
     store: RwLock<Option<Arc<dyn ExecutionStore>>>,
     sandbox: Sandbox,
     service: Service,
@@ -127,6 +132,7 @@ impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         Ok(Self {
             inner: Arc::new(Inner {
+                logs_dir: options.logs_dir,
                 store: RwLock::new(None),
                 sandbox: Sandbox::new(options.cache_dir)?,
                 service: Service::default(),
@@ -444,6 +450,17 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
             &function.config.env,
             function.config.strict_determinism,
         );
+        if let Some(dir) = &inner.logs_dir {
+            if let Err(e) = append_logs(
+                dir,
+                &function.name,
+                &cell.lock().arn,
+                &request_id,
+                &report.logs,
+            ) {
+                tracing::warn!("cannot write guest logs to {}: {e}", dir.display());
+            }
+        }
         cell.update(|execution| {
             let error = match &report.outcome {
                 crate::service::InvocationOutcome::Crashed(e)
@@ -466,6 +483,42 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
             runtime.start_chained(cell, invoke);
         }
     }
+}
+
+/// Appends log lines as CloudWatch-like events whose message is the JSON record a
+/// Lambda durable function's logger writes (with `durableExecutionArn`).
+fn append_logs(
+    dir: &Path,
+    function: &str,
+    arn: &str,
+    request_id: &str,
+    lines: &[crate::model::LogLine],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let now = crate::service::clock::real_now();
+    let mut out = String::new();
+    for line in lines {
+        let record = serde_json::json!({
+            "timestamp": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            "level": line.level,
+            "message": line.message,
+            "durableExecutionArn": arn,
+            "operationId": line.context_id,
+            "requestId": request_id,
+        });
+        let event = serde_json::json!({ "timestamp": now, "ingestionTime": now, "message": record.to_string() });
+        out.push_str(&event.to_string());
+        out.push('\n');
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{function}.jsonl")))?;
+    file.write_all(out.as_bytes())
 }
 
 /// A unique, URL-safe id (`[a-f0-9-]`) for executions.

@@ -436,7 +436,8 @@ impl wit::HostContext for GuestState {
             wit::LogLevel::Warn => "WARN",
             wit::LogLevel::Error => "ERROR",
         };
-        self.engine.log(handle, level, message);
+        let execution = self.cell.lock();
+        self.engine.log(&execution, handle, level, message);
         Ok(())
     }
 
