@@ -155,7 +155,13 @@ fn test(root: &Path) -> Result<()> {
     tests
         .args(["test", "-p", "durabox"])
         .env("DURABOX_CACHE_DIR", root.join("target/durabox-cache"));
-    run(tests)
+    run(tests)?;
+    // boto3 against `durabox serve`, then AWS's conformance suite (docs/conformance.md).
+    let mut python = Command::new("bash");
+    python
+        .arg(root.join("tests/run_python_suites.sh"))
+        .env("DURABOX_CACHE_DIR", root.join("target/durabox-cache"));
+    run(python)
 }
 
 /// Formatting and clippy, warnings as errors, on every crate of the workspace.

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The Python test suites against `durabox serve`:
+#   1. tests/boto3       pytest suite driving every Lambda durable-execution route through boto3;
+#   2. the AWS conformance suite (tests/conformance/harness.py) for the step, wait, child,
+#      callback and wait_for_callback suites, on a real-time server from serve.sh; the report
+#      goes to docs/conformance.md.
+# Project-local virtualenvs: target/venv-boto3 and target/venv-conformance (python3 >= 3.11).
+# Exits non-zero if either suite fails.
+#
+# Environment:
+#   PYTHON=python3                  interpreter used to create the venvs
+#   CONFORMANCE_SUITES=...          suites for the harness (default: step,wait,child,callback,wait_for_callback)
+#   CONFORMANCE_LANG=rust           mapping tests/conformance/<LANG>.yaml
+#   CONFORMANCE_LOGS=1              also check ExpectedLogs from the server's --logs-dir capture
+#                                   (otherwise those requirements are reported NOT_IMPLEMENTED)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+PYTHON=${PYTHON:-python3}
+SUITES=${CONFORMANCE_SUITES:-step,wait,child,callback,wait_for_callback}
+LANG_NAME=${CONFORMANCE_LANG:-rust}
+OUT="$ROOT/target/conformance"
+mkdir -p "$OUT"
+
+step() { echo "==> $*"; }
+die() { echo "run_python_suites: $*" >&2; exit 1; }
+
+# A venv whose packages are (re)installed only when its requirements file changes.
+make_venv() {
+    local dir=$1 requirements=$2
+    shift 2
+    local stamp="$dir/.requirements.sha256"
+    local want
+    want=$(sha256sum "$requirements" | cut -d' ' -f1)
+    if [ ! -x "$dir/bin/python" ]; then
+        "$PYTHON" -m venv "$dir" || die "cannot create $dir"
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@" -r "$requirements" \
+            || die "pip install -r $requirements failed"
+        echo "$want" > "$stamp"
+    fi
+}
+
+step "building durabox and the guests"
+cargo build -p durabox || die "cargo build failed"
+cargo xtask build-guests || die "cargo xtask build-guests failed"
+
+step "virtualenvs"
+make_venv target/venv-boto3 tests/boto3/requirements.txt
+make_venv target/venv-conformance tests/conformance/requirements.txt --ignore-requires-python --no-deps
+
+step "boto3 suite (tests/boto3)"
+target/venv-boto3/bin/python -m pytest tests/boto3 -p no:cacheprovider
+boto3_status=$?
+
+step "conformance suite ($SUITES) against tests/conformance/serve.sh 0 $LANG_NAME"
+SERVER_LOG="$OUT/serve-$LANG_NAME.log"
+tests/conformance/serve.sh 0 "$LANG_NAME" > "$SERVER_LOG" 2>&1 &
+SERVER_PID=$!  # serve.sh execs durabox: same pid
+stop_server() {
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+    fi
+}
+trap stop_server EXIT
+
+ENDPOINT=""
+for _ in $(seq 1 1200); do  # up to 10 minutes: serve.sh may build first
+    ENDPOINT=$(sed -n 's/^durabox listening on \(http:[^ ]*\).*/\1/p' "$SERVER_LOG" | head -n 1)
+    [ -n "$ENDPOINT" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.5
+done
+if [ -z "$ENDPOINT" ]; then
+    cat "$SERVER_LOG" >&2
+    die "the conformance server did not start (log: $SERVER_LOG)"
+fi
+echo "server at $ENDPOINT (log: $SERVER_LOG)"
+
+LOG_ARGS=()
+if [ "${CONFORMANCE_LOGS:-0}" = "1" ]; then
+    LOG_ARGS=(--logs-dir "target/conformance/logs/$LANG_NAME")
+fi
+target/venv-conformance/bin/python tests/conformance/harness.py \
+    --endpoint "$ENDPOINT" \
+    --mapping "tests/conformance/$LANG_NAME.yaml" \
+    --suites "$SUITES" \
+    --report docs/conformance.md \
+    "${LOG_ARGS[@]}"
+conformance_status=$?
+stop_server
+trap - EXIT
+
+echo "run_python_suites: boto3 suite exit $boto3_status, conformance harness exit $conformance_status"
+if [ "$boto3_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
+    exit 1
+fi
+exit 0
