@@ -101,8 +101,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ..StartOptions::default()
     };
     let arn = runtime.start_execution(&function, &args.input, options)?;
-    let cell = runtime.wait_for_completion(&arn, Duration::from_secs(args.timeout))?;
+    let cell = runtime.service().get(&arn)?;
+    let settled = runtime.wait_until(&cell, Duration::from_secs(args.timeout), |e| {
+        (e.status.is_terminal() && !e.invocation_running) || e.waits_only_for_callbacks()
+    });
+    if !settled {
+        bail!(
+            "the execution did not finish within {} s (--timeout)",
+            args.timeout
+        );
+    }
     let result = durabox::ExecutionResult::snapshot(&cell.lock());
+    if !result.status.is_terminal() {
+        eprint!("{}", render_tree(&result));
+        bail!(
+            "the execution is waiting for a callback, which `durabox run` cannot answer: \
+             serve it with `durabox serve` and answer with `durabox callback succeed|fail`"
+        );
+    }
 
     if args.json {
         let out = serde_json::json!({

@@ -422,7 +422,9 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
                     idle_since = (execution.version, Instant::now());
                 }
                 let wait = match execution.next_timer() {
-                    Some((at, kind)) if execution.clock.skips_time() => {
+                    Some((at, kind))
+                        if execution.clock.skips_time() && kind != TimerKind::ExecutionTimeout =>
+                    {
                         let idle = idle_since.1.elapsed();
                         if kind == TimerKind::Progress || idle >= inner.timeout_grace {
                             execution.clock.advance_to(at);

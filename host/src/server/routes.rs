@@ -237,7 +237,8 @@ impl Server {
             (Method::POST, ["pause"]) => {
                 let body = r.json_body(json!({}))?;
                 let reason = body["Reason"].as_str().map(str::to_owned);
-                cell.update(|e| e.pause(reason))?;
+                let timeout_paused = body["ExecutionTimeoutPaused"].as_bool().unwrap_or(true);
+                cell.update(|e| e.pause(reason, timeout_paused))?;
                 Ok(json_response(StatusCode::ACCEPTED, json!({})))
             }
             (Method::POST, ["resume"]) => {

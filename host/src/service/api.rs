@@ -97,6 +97,16 @@ impl Execution {
         if let Some(error) = &self.error {
             out["Error"] = json!(error);
         }
+        if let (true, Some((at, reason, timeout_paused))) = (self.paused, &self.pause_request) {
+            let mut details = json!({
+                "PauseRequestTimestamp": seconds(*at),
+                "ExecutionTimeoutPaused": timeout_paused,
+            });
+            if let Some(reason) = reason {
+                details["Reason"] = json!(reason);
+            }
+            out["PauseDetails"] = details;
+        }
         // durabox's own field (botocore ignores it): the determinism lint's findings.
         let warnings: Vec<_> = self.invocations.iter().flat_map(|i| &i.warnings).collect();
         if !warnings.is_empty() {

@@ -119,12 +119,15 @@ pub enum InvocationOutcome {
     Fatal(ErrorObject),
 }
 
-/// Which kind of timer is due next; skipped time jumps at once to waits and retries, but
-/// timeouts (which a test may want to beat with a callback) only once the execution idles.
+/// Which kind of timer is due next. Skipped time jumps at once to waits and retries;
+/// to callback timeouts (which a test may want to beat with an answer) only once the
+/// execution idles; never to the execution timeout, which stays real time so a pending
+/// callback can always be answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimerKind {
     Progress,
     Timeout,
+    ExecutionTimeout,
 }
 
 /// Everything here is persisted by the store except the fields marked `skip`, which
@@ -172,6 +175,9 @@ pub struct Execution {
     pub(super) last_checkpoint: Option<(String, String, serde_json::Value)>,
     /// Set while PauseDurableExecution holds invocations back.
     pub paused: bool,
+    /// The pause request: when, why, and whether the execution timeout is paused too.
+    #[serde(default)]
+    pub pause_request: Option<(Millis, Option<String>, bool)>,
     /// Chained invokes accepted but not yet started by the runtime.
     #[serde(default)]
     pub(super) pending_invokes: Vec<PendingInvoke>,
@@ -215,6 +221,7 @@ impl Execution {
             token_seq: 0,
             last_checkpoint: None,
             paused: false,
+            pause_request: None,
             pending_invokes: Vec::new(),
             parent: None,
             invoke_targets: None,
@@ -538,7 +545,11 @@ impl Execution {
     }
 
     /// PauseDurableExecution: no invocations until resumed; timers keep completing.
-    pub fn pause(&mut self, reason: Option<String>) -> Result<(), ServiceError> {
+    pub fn pause(
+        &mut self,
+        reason: Option<String>,
+        timeout_paused: bool,
+    ) -> Result<(), ServiceError> {
         if self.status.is_terminal() {
             return Err(ServiceError::ResourceConflict(format!(
                 "Cannot pause an execution in status {}",
@@ -548,12 +559,14 @@ impl Execution {
         if !self.paused {
             self.paused = true;
             let now = self.clock.now();
+            let reason_copy = reason.clone();
             let mut details = Map::new();
             details.insert("PauseRequestTimestamp".into(), seconds(now));
             if let Some(reason) = reason {
                 details.insert("Reason".into(), payload_wrapper(Some(&reason)));
             }
-            details.insert("ExecutionTimeoutPaused".into(), json!(false));
+            details.insert("ExecutionTimeoutPaused".into(), json!(timeout_paused));
+            self.pause_request = Some((now, reason_copy, timeout_paused));
             self.push_execution_event(EventType::ExecutionPaused, details, now);
         }
         Ok(())
@@ -568,6 +581,7 @@ impl Execution {
             )));
         }
         self.paused = false;
+        self.pause_request = None;
         let now = self.clock.now();
         let mut details = Map::new();
         details.insert("ResumeRequestTimestamp".into(), seconds(now));
@@ -603,16 +617,24 @@ impl Execution {
             .values()
             .flat_map(|t| [t.timeout_at, t.heartbeat_at])
             .flatten();
-        let execution_timeout = self.start + self.spec.execution_timeout_seconds as i64 * 1000;
-        let timeout = callbacks
-            .chain(std::iter::once(execution_timeout))
-            .min()
-            .map(|at| (at, TimerKind::Timeout));
-        match (progress, timeout) {
-            (Some(p), Some(t)) if t.0 < p.0 => Some(t),
-            (Some(p), _) => Some(p),
-            (None, t) => t,
-        }
+        let timeout = callbacks.min().map(|at| (at, TimerKind::Timeout));
+        let execution_timeout = (
+            self.start + self.spec.execution_timeout_seconds as i64 * 1000,
+            TimerKind::ExecutionTimeout,
+        );
+        [progress, timeout, Some(execution_timeout)]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(at, _)| *at)
+    }
+
+    /// Nothing can happen but an answer to a callback (or the execution timeout).
+    pub fn waits_only_for_callbacks(&self) -> bool {
+        !self.status.is_terminal()
+            && !self.invocation_running
+            && !self.needs_invocation
+            && self.pending_callback_id(None).is_some()
+            && matches!(self.next_timer(), Some((_, TimerKind::ExecutionTimeout)))
     }
 
     /// Completes every timer due by now; returns whether an invocation is needed.
