@@ -128,15 +128,15 @@ impl Client {
         method: &str,
         path: &str,
         body: Option<(&str, &[u8])>,
-        header: Option<(&str, &str)>,
+        headers: &[(&str, &str)],
     ) -> anyhow::Result<(Value, Option<String>)> {
         let url = format!("{}{path}", self.base);
         let mut response = match (method, body) {
             ("GET", _) => self.agent.get(&url).call(),
             (_, body) => {
                 let mut request = self.agent.post(&url);
-                if let Some((name, value)) = header {
-                    request = request.header(name, value);
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
                 }
                 let (content_type, bytes) = body.unwrap_or(("application/json", b""));
                 request.header("content-type", content_type).send(bytes)
@@ -195,7 +195,12 @@ pub fn invoke(args: InvokeArgs) -> anyhow::Result<std::process::ExitCode> {
         "/2015-03-31/functions/{}/invocations",
         segment(&args.function)
     );
-    let arn = client.start(&path, &args.input, args.name.as_deref())?;
+    let mut headers = vec![("x-amz-invocation-type", "Event")];
+    if let Some(name) = &args.name {
+        headers.push(("x-amz-durable-execution-name", name.as_str()));
+    }
+    let body = Some(("application/json", args.input.as_bytes()));
+    let (_, arn) = client.call("POST", &path, body, &headers)?;
     let arn = arn.context("the server answered without an execution ARN")?;
     if !args.endpoint.json {
         println!("{arn}");
@@ -212,7 +217,7 @@ pub fn invoke(args: InvokeArgs) -> anyhow::Result<std::process::ExitCode> {
             "GET",
             &format!("/2025-12-01/durable-executions/{}", segment(&arn)),
             None,
-            None,
+            &[],
         )?;
         let status = execution["Status"].as_str().unwrap_or("");
         if !matches!(status, "RUNNING" | "PAUSING" | "PAUSED") {
@@ -242,62 +247,13 @@ pub fn invoke(args: InvokeArgs) -> anyhow::Result<std::process::ExitCode> {
     })
 }
 
-impl Client {
-    /// An Event invoke: returns the new execution's ARN at once.
-    fn start(&self, path: &str, input: &str, name: Option<&str>) -> anyhow::Result<Option<String>> {
-        let url = format!("{}{path}", self.base);
-        let mut request = self
-            .agent
-            .post(&url)
-            .header("x-amz-invocation-type", "Event");
-        if let Some(name) = name {
-            request = request.header("x-amz-durable-execution-name", name);
-        }
-        let mut response = request.send(input.as_bytes()).with_context(|| {
-            format!(
-                "cannot reach durabox at {} (is `durabox serve` running?)",
-                self.base
-            )
-        })?;
-        let status = response.status();
-        let arn = response
-            .headers()
-            .get("x-amz-durable-execution-arn")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let error_type = response
-            .headers()
-            .get("x-amzn-errortype")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        if !status.is_success() {
-            let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let message = value
-                .get("message")
-                .or_else(|| value.get("Message"))
-                .and_then(Value::as_str)
-                .unwrap_or(&text);
-            bail!(
-                "{}: {message} (HTTP {status})",
-                error_type.unwrap_or_else(|| "Error".into())
-            );
-        }
-        Ok(arn)
-    }
-}
-
 pub fn execution(args: ExecutionArgs) -> anyhow::Result<std::process::ExitCode> {
     let client = Client::new(&args.endpoint);
     let executions = "/2025-12-01/durable-executions";
     match args.command {
         ExecutionCommand::Get { arn } => {
-            let (value, _) = client.call(
-                "GET",
-                &format!("{executions}/{}", segment(&arn)),
-                None,
-                None,
-            )?;
+            let (value, _) =
+                client.call("GET", &format!("{executions}/{}", segment(&arn)), None, &[])?;
             print(&args.endpoint, &value, |v| {
                 for key in [
                     "DurableExecutionArn",
@@ -330,7 +286,7 @@ pub fn execution(args: ExecutionArgs) -> anyhow::Result<std::process::ExitCode> 
                 if let Some(m) = &marker {
                     path.push_str(&format!("&Marker={}", segment(m)));
                 }
-                let (page, _) = client.call("GET", &path, None, None)?;
+                let (page, _) = client.call("GET", &path, None, &[])?;
                 events.extend(page["Events"].as_array().cloned().unwrap_or_default());
                 marker = page["NextMarker"].as_str().map(str::to_owned);
                 if marker.is_none() {
@@ -365,7 +321,7 @@ pub fn execution(args: ExecutionArgs) -> anyhow::Result<std::process::ExitCode> 
                 path.push('?');
                 path.push_str(&query.join("&"));
             }
-            let (value, _) = client.call("GET", &path, None, None)?;
+            let (value, _) = client.call("GET", &path, None, &[])?;
             print(&args.endpoint, &value, |v| {
                 for e in v["DurableExecutions"].as_array().into_iter().flatten() {
                     println!(
@@ -391,7 +347,7 @@ pub fn execution(args: ExecutionArgs) -> anyhow::Result<std::process::ExitCode> 
                 "POST",
                 &format!("{executions}/{}/stop", segment(&arn)),
                 Some(("application/json", body.as_bytes())),
-                None,
+                &[],
             )?;
             print(&args.endpoint, &value, |v| {
                 println!("stopped at {}", v["StopTimestamp"])
@@ -448,7 +404,7 @@ pub fn callback(args: CallbackArgs) -> anyhow::Result<std::process::ExitCode> {
         CallbackCommand::Succeed { .. } => "application/octet-stream",
         _ => "application/json",
     };
-    let (value, _) = client.call("POST", &path, Some((content_type, body.as_bytes())), None)?;
+    let (value, _) = client.call("POST", &path, Some((content_type, body.as_bytes())), &[])?;
     print(&args.endpoint, &value, |_| println!("ok"));
     Ok(std::process::ExitCode::SUCCESS)
 }

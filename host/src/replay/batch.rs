@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ContextHandle, Frame, OpError, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
+use super::{
+    ContextHandle, ContextResume, Frame, OpError, OpResult, OwnedRequest, ReplayEngine, ReplayFault,
+};
 use crate::model::ids::hash_step_id;
 use crate::model::{
     limits, ContextOptions, ErrorObject, Millis, OperationAction as Action,
@@ -279,33 +281,12 @@ impl ReplayEngine {
         if let Err(message) = validate(&config, count) {
             return Ok(Err(OpError::InvalidArgument(message)));
         }
-        let (id, parent) = self.next_id(ctx)?;
-        let request = OwnedRequest {
-            op_type: Type::Context,
-            sub_type: kind.sub_types().0.to_owned(),
-            name: name.map(str::to_owned),
-            parent,
-        };
-        let recorded = Self::recorded(execution, &id, &request.borrow())?.map(|op| {
-            let replay_children = op
-                .context_details
-                .as_ref()
-                .is_some_and(|d| d.replay_children);
-            (
-                op.status,
-                replay_children,
-                op.result().map(str::to_owned),
-                op.error().cloned(),
-            )
-        });
-        let replaying_completed = match recorded {
-            None => {
-                Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
-                false
-            }
-            Some((Status::Started, ..)) => false,
-            Some((Status::Succeeded, true, ..)) => true,
-            Some((Status::Succeeded, false, result, _)) => {
+        let (id, request, resume) = self.begin_context(execution, ctx, name, kind.sub_types().0)?;
+        let replaying_completed = match resume {
+            ContextResume::Run {
+                replaying_completed,
+            } => replaying_completed,
+            ContextResume::Succeeded(result) => {
                 let outcome = result
                     .as_deref()
                     .and_then(|r| serde_json::from_str(r).ok())
@@ -314,7 +295,7 @@ impl ReplayEngine {
                     })?;
                 return Ok(Ok(BatchStart::Done(outcome)));
             }
-            Some((_, _, _, error)) => {
+            ContextResume::Failed(error) => {
                 let error = error.unwrap_or_else(|| ErrorObject::new("BatchError", "Batch failed"));
                 return Ok(Ok(BatchStart::Failed(error)));
             }

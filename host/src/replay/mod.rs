@@ -136,6 +136,17 @@ pub enum ChildStart {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ContextHandle(pub usize);
 
+/// How a recorded (or new) CONTEXT operation continues.
+enum ContextResume {
+    /// Run the body; `replaying_completed` when it succeeded with ReplayChildren and
+    /// re-runs only to rebuild its result.
+    Run {
+        replaying_completed: bool,
+    },
+    Succeeded(Option<String>),
+    Failed(Option<ErrorObject>),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryDecision {
     pub should_retry: bool,
@@ -597,17 +608,19 @@ impl ReplayEngine {
 
     // ---- child contexts ---------------------------------------------------------
 
-    pub fn child_begin(
+    /// Allocates the id of a CONTEXT operation (child context or batch container),
+    /// checks it against the record, starts it if new, and says how it resumes.
+    fn begin_context(
         &mut self,
         execution: &mut Execution,
         ctx: ContextHandle,
         name: Option<&str>,
-        sub_type: Option<&str>,
-    ) -> OpResult<ChildStart> {
+        sub_type: &str,
+    ) -> Result<(String, OwnedRequest, ContextResume), ReplayFault> {
         let (id, parent) = self.next_id(ctx)?;
         let request = OwnedRequest {
             op_type: Type::Context,
-            sub_type: sub_type.unwrap_or("RunInChildContext").to_owned(),
+            sub_type: sub_type.to_owned(),
             name: name.map(str::to_owned),
             parent,
         };
@@ -623,17 +636,42 @@ impl ReplayEngine {
                 op.error().cloned(),
             )
         });
-        let replaying_completed = match recorded {
+        let resume = match recorded {
             None => {
                 Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
-                false
+                ContextResume::Run {
+                    replaying_completed: false,
+                }
             }
-            Some((Status::Started, ..)) => false,
-            Some((Status::Succeeded, true, ..)) => true,
-            Some((Status::Succeeded, false, result, _)) => {
+            Some((Status::Started, ..)) => ContextResume::Run {
+                replaying_completed: false,
+            },
+            Some((Status::Succeeded, true, ..)) => ContextResume::Run {
+                replaying_completed: true,
+            },
+            Some((Status::Succeeded, false, result, _)) => ContextResume::Succeeded(result),
+            Some((_, _, _, error)) => ContextResume::Failed(error),
+        };
+        Ok((id, request, resume))
+    }
+
+    pub fn child_begin(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        name: Option<&str>,
+        sub_type: Option<&str>,
+    ) -> OpResult<ChildStart> {
+        let sub_type = sub_type.unwrap_or("RunInChildContext");
+        let (id, request, resume) = self.begin_context(execution, ctx, name, sub_type)?;
+        let replaying_completed = match resume {
+            ContextResume::Run {
+                replaying_completed,
+            } => replaying_completed,
+            ContextResume::Succeeded(result) => {
                 return Ok(Ok(ChildStart::Done(Outcome::Succeeded(result))))
             }
-            Some((_, _, _, error)) => {
+            ContextResume::Failed(error) => {
                 let error = error.unwrap_or_else(|| {
                     ErrorObject::new("ChildContextError", "Child context failed")
                 });
