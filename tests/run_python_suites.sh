@@ -9,7 +9,7 @@
 #
 # Environment:
 #   PYTHON=python3                  interpreter used to create the venvs
-#   CONFORMANCE_SUITES=...          suites for the harness (default: step,wait,child,callback,wait_for_callback)
+#   CONFORMANCE_SUITES=...          suites for the harness (default: every suite but plugin)
 #   CONFORMANCE_LANG=rust           mapping tests/conformance/<LANG>.yaml
 #   CONFORMANCE_LOGS=1              also check ExpectedLogs from the server's --logs-dir capture
 #                                   (otherwise those requirements are reported NOT_IMPLEMENTED)
@@ -18,7 +18,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PYTHON=${PYTHON:-python3}
-SUITES=${CONFORMANCE_SUITES:-step,wait,child,callback,wait_for_callback}
+SUITES=${CONFORMANCE_SUITES:-step,wait,child,callback,wait_for_callback,invoke,wait_for_condition,parallel,map}
 LANG_NAME=${CONFORMANCE_LANG:-rust}
 OUT="$ROOT/target/conformance"
 mkdir -p "$OUT"

@@ -56,13 +56,18 @@ mkdir -p "$LOGS"
 
 awk -v component="$COMPONENT" -v env_var="$ENV_VAR" '
     BEGIN { print "skip_time = false"; print "" }
-    /^[^[:space:]#]/ { in_functions = ($0 ~ /^functions:[[:space:]]*(#.*)?$/); next }
-    in_functions && /^[[:space:]]+[^[:space:]#]/ {
+    /^[^[:space:]#]/ {
+        in_functions = ($0 ~ /^functions:[[:space:]]*(#.*)?$/)
+        in_targets = ($0 ~ /^targets:[[:space:]]*(#.*)?$/)
+        next
+    }
+    (in_functions || in_targets) && /^[[:space:]]+[^[:space:]#]/ {
         line = $0
         sub(/#.*/, "", line)
         n = split(line, parts, ":")
         if (n < 2) next
-        id = parts[1]; name = parts[2]
+        # functions: "<requirement id>": <function name>; targets: <function name>: <handler id>
+        if (in_functions) { id = parts[1]; name = parts[2] } else { name = parts[1]; id = parts[2] }
         gsub(/[[:space:]"\047]/, "", id); gsub(/[[:space:]"\047]/, "", name)
         if (id == "" || name == "") next
         printf "[functions.\"%s\"]\ncomponent = \"%s\"\nenv = { %s = \"%s\" }\n\n", name, component, env_var, id

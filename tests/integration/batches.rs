@@ -104,7 +104,7 @@ fn map_fails_fast_by_default_and_tolerates_when_told() {
 }
 
 #[test]
-fn suspended_branches_resume_within_the_invocation() {
+fn waiting_branches_suspend_the_batch_until_their_timers_fire() {
     let result = runner(SCENARIOS)
         .run(&scenario(
             "map",
@@ -120,9 +120,18 @@ fn suspended_branches_resume_within_the_invocation() {
     let answer: Value = result.result_json().unwrap();
     assert_eq!(answer["reason"], "AllCompleted");
     assert_eq!(items(&answer).len(), 3);
-    // All the waits completed while the one invocation kept running its branches.
-    assert_eq!(result.invocations.len(), 1);
+    // With every unfinished branch waiting, the batch suspends (AWS conformance 8-14,
+    // 9-15): each wait ends its invocation and a later one resumes the branch.
+    assert!(
+        result.invocations.len() >= 3,
+        "{} invocations",
+        result.invocations.len()
+    );
     assert_eq!(count(&result.events, WaitSucceeded), 3);
+    let types = event_types(&result.events);
+    let first_wait = types.iter().position(|t| *t == WaitStarted).unwrap();
+    let first_done = types.iter().position(|t| *t == WaitSucceeded).unwrap();
+    assert!(types[first_wait..first_done].contains(&InvocationCompleted));
     // max_concurrency 2: the third branch started only after one of the first two ended.
     let container = result.context("numbers").unwrap();
     let branches = container.children();

@@ -4,7 +4,9 @@
 //!
 //! The guest runs one branch at a time: it asks `next_branch` which branch to run, runs
 //! it in the context it is given, and reports the result (`branch_end`) or drops the
-//! context when the branch suspends. A suspended branch keeps its concurrency slot.
+//! context when the branch suspends. A suspended branch keeps its concurrency slot; it
+//! resumes in the same invocation when its timer has come due while other branches ran,
+//! and the whole batch suspends when every unfinished branch is waiting.
 
 use serde::{Deserialize, Serialize};
 
@@ -179,8 +181,6 @@ pub struct BatchHandle(pub usize);
 pub enum NextBranch {
     /// Run branch `index` in `ctx`.
     Run { index: u32, ctx: ContextHandle },
-    /// Nothing can run before `at` (real time): sleep, then ask again.
-    SleepUntil(Millis),
     /// Call `finish`.
     Finish,
 }
@@ -339,48 +339,45 @@ impl ReplayEngine {
         execution: &mut Execution,
         handle: BatchHandle,
     ) -> OpResult<NextBranch> {
-        loop {
-            let batch = self.batch(handle)?;
-            if let Some(running) = batch
+        // Timers that came due while branches ran complete now (as the service does at
+        // every checkpoint), so a resumed branch sees its wait finished.
+        execution.complete_due_timers();
+        let batch = self.batch(handle)?;
+        if let Some(running) = batch
+            .branches
+            .iter()
+            .position(|b| matches!(b, Branch::Running(_)))
+        {
+            return Err(ReplayFault::Protocol(format!(
+                "branch {running} was neither ended nor dropped before asking for the next one"
+            )));
+        }
+        if batch.reason().is_some() {
+            return Ok(Ok(NextBranch::Finish));
+        }
+        let in_flight = batch
+            .branches
+            .iter()
+            .filter(|b| matches!(b, Branch::Suspended(_)))
+            .count() as u32;
+        let limit = batch.config.max_concurrency.unwrap_or(u32::MAX);
+        if in_flight < limit {
+            if let Some(index) = batch
                 .branches
                 .iter()
-                .position(|b| matches!(b, Branch::Running(_)))
+                .position(|b| matches!(b, Branch::Pending))
             {
-                return Err(ReplayFault::Protocol(format!(
-                    "branch {running} was neither ended nor dropped before asking for the next one"
-                )));
+                return self.run_branch(execution, handle, index as u32).map(Ok);
             }
-            if batch.reason().is_some() {
-                return Ok(Ok(NextBranch::Finish));
+        }
+        // A suspended branch whose timer came due while other branches ran resumes in
+        // this invocation. Otherwise everything left waits: the batch suspends, as AWS
+        // does when no branch is running.
+        match self.earliest_branch_timer(execution, handle)? {
+            Some((index, at)) if at <= execution.clock.now() => {
+                self.run_branch(execution, handle, index).map(Ok)
             }
-            let in_flight = batch
-                .branches
-                .iter()
-                .filter(|b| matches!(b, Branch::Suspended(_)))
-                .count() as u32;
-            let limit = batch.config.max_concurrency.unwrap_or(u32::MAX);
-            if in_flight < limit {
-                if let Some(index) = batch
-                    .branches
-                    .iter()
-                    .position(|b| matches!(b, Branch::Pending))
-                {
-                    return self.run_branch(execution, handle, index as u32).map(Ok);
-                }
-            }
-            // Resume the suspended branch whose timer comes due first.
-            let due = self.earliest_branch_timer(execution, handle)?;
-            let Some((index, at)) = due else {
-                return Ok(Ok(NextBranch::Finish));
-            };
-            if at <= execution.clock.now() {
-                return self.run_branch(execution, handle, index).map(Ok);
-            }
-            if !execution.clock.skips_time() {
-                return Ok(Ok(NextBranch::SleepUntil(at)));
-            }
-            execution.clock.advance_to(at);
-            execution.complete_due_timers();
+            _ => Ok(Ok(NextBranch::Finish)),
         }
     }
 
@@ -551,12 +548,13 @@ impl ReplayEngine {
             None if batch
                 .branches
                 .iter()
-                .any(|b| matches!(b, Branch::Pending | Branch::Running(_))) =>
+                .any(|b| matches!(b, Branch::Running(_))) =>
             {
                 return Err(ReplayFault::Protocol(
-                    "batch finished before its branches ran".into(),
+                    "batch finished while a branch was still running".into(),
                 ));
             }
+            // Unfinished branches wait (or wait for a free slot): suspend.
             None => {
                 let parent = batch.parent_ctx;
                 return self.suspend(parent);

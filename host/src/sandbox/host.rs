@@ -502,21 +502,12 @@ impl wit::HostBatch for GuestState {
         batch: Resource<BatchRes>,
     ) -> wasmtime::Result<Result<Option<wit::Branch>, wit::OpError>> {
         let handle = self.table.get(&batch)?.handle;
-        loop {
-            let next = self.engine_call(|engine, ex| engine.next_branch(ex, handle))?;
-            match next {
-                Err(e) => return Ok(Err(e)),
-                Ok(replay::NextBranch::Finish) => return Ok(Ok(None)),
-                Ok(replay::NextBranch::Run { index, ctx }) => {
-                    let ctx = self.table.push(ContextRes { handle: ctx })?;
-                    return Ok(Ok(Some(wit::Branch { index, ctx })));
-                }
-                Ok(replay::NextBranch::SleepUntil(at)) => {
-                    // Real time: wait for the branch's timer without holding the execution.
-                    let delay = self.cell.lock().clock.real_delay_until(at);
-                    std::thread::sleep(std::time::Duration::from_millis(delay as u64));
-                    self.cell.update(|ex| ex.complete_due_timers());
-                }
+        match self.engine_call(|engine, ex| engine.next_branch(ex, handle))? {
+            Err(e) => Ok(Err(e)),
+            Ok(replay::NextBranch::Finish) => Ok(Ok(None)),
+            Ok(replay::NextBranch::Run { index, ctx }) => {
+                let ctx = self.table.push(ContextRes { handle: ctx })?;
+                Ok(Ok(Some(wit::Branch { index, ctx })))
             }
         }
     }

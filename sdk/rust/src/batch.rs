@@ -5,8 +5,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::bindings::durabox::durable::types::{self as wit, BatchStart, Branch};
-use crate::context::from_json;
-use crate::{DurableContext, DurableError, DurableResult, ErrorObject, OperationName};
+use crate::{
+    DurableContext, DurableError, DurableResult, ErrorObject, JsonSerdes, OperationName, Serdes,
+};
 
 pub use wit::{CompletionReason, ItemStatus as BatchItemStatus, Nesting};
 
@@ -198,6 +199,22 @@ impl DurableContext<'_> {
         T: Serialize + DeserializeOwned,
         F: Fn(&DurableContext<'_>, &I, usize) -> DurableResult<T>,
     {
+        self.map_with_serdes(name, items, f, config, &JsonSerdes::new())
+    }
+
+    /// [`map`](Self::map) with a custom item serdes (AWS `itemSerdes`): each item's result
+    /// is checkpointed as `serdes.serialize(result)` and read back through it.
+    pub fn map_with_serdes<I, T, F>(
+        &self,
+        name: impl OperationName,
+        items: &[I],
+        f: F,
+        config: MapConfig<I>,
+        serdes: &dyn Serdes<T>,
+    ) -> DurableResult<BatchResult<T>>
+    where
+        F: Fn(&DurableContext<'_>, &I, usize) -> DurableResult<T>,
+    {
         let names = config.item_namer.as_ref().map(|namer| {
             items
                 .iter()
@@ -216,6 +233,7 @@ impl DurableContext<'_> {
             wit::BatchKind::Map,
             items.len(),
             wit_config,
+            serdes,
             |ctx, i| f(ctx, &items[i], i),
         )
     }
@@ -230,6 +248,18 @@ impl DurableContext<'_> {
     where
         T: Serialize + DeserializeOwned,
     {
+        self.parallel_with_serdes(name, branches, config, &JsonSerdes::new())
+    }
+
+    /// [`parallel`](Self::parallel) with a custom branch serdes (AWS `itemSerdes`): each
+    /// branch's result is checkpointed as `serdes.serialize(result)` and read back through it.
+    pub fn parallel_with_serdes<T>(
+        &self,
+        name: impl OperationName,
+        branches: Vec<ParallelBranch<'_, T>>,
+        config: ParallelConfig,
+        serdes: &dyn Serdes<T>,
+    ) -> DurableResult<BatchResult<T>> {
         let names = branches.iter().any(|b| b.name.is_some()).then(|| {
             branches
                 .iter()
@@ -252,6 +282,7 @@ impl DurableContext<'_> {
             wit::BatchKind::Parallel,
             branches.len(),
             wit_config,
+            serdes,
             |ctx, i| (branches[i].func)(ctx),
         )
     }
@@ -262,11 +293,9 @@ impl DurableContext<'_> {
         kind: wit::BatchKind,
         count: usize,
         config: wit::BatchConfig,
+        serdes: &dyn Serdes<T>,
         run: impl Fn(&DurableContext<'_>, usize) -> DurableResult<T>,
-    ) -> DurableResult<BatchResult<T>>
-    where
-        T: Serialize + DeserializeOwned,
-    {
+    ) -> DurableResult<BatchResult<T>> {
         let name = name.into_name();
         let count = u32::try_from(count)
             .map_err(|_| DurableError::InvalidArgument("too many items".into()))?;
@@ -274,7 +303,7 @@ impl DurableContext<'_> {
             .raw
             .batch_begin(name.as_deref(), kind, count, &config)?
         {
-            BatchStart::Done(outcome) => return convert(outcome),
+            BatchStart::Done(outcome) => return convert(outcome, serdes),
             BatchStart::Failed(error) => return Err(DurableError::ChildContextFailed(error)),
             BatchStart::Run(batch) => batch,
         };
@@ -283,9 +312,7 @@ impl DurableContext<'_> {
             let body = match body {
                 // The branch waits for something: drop its context, the others go on.
                 Err(DurableError::Suspended) => continue,
-                Ok(value) => {
-                    serde_json::to_string(&value).map_err(|e| DurableError::Serde(e.to_string()))
-                }
+                Ok(value) => serdes.serialize(&value).map_err(DurableError::User),
                 Err(error) => Err(error),
             };
             match body {
@@ -293,17 +320,21 @@ impl DurableContext<'_> {
                 Err(error) => batch.branch_end(index, ctx, Err(&error.to_error_object()))?,
             }
         }
-        convert(batch.finish()?)
+        convert(batch.finish()?, serdes)
     }
 }
 
-fn convert<T: DeserializeOwned>(outcome: wit::BatchOutcome) -> DurableResult<BatchResult<T>> {
+fn convert<T>(outcome: wit::BatchOutcome, serdes: &dyn Serdes<T>) -> DurableResult<BatchResult<T>> {
     let all = outcome
         .items
         .into_iter()
         .map(|item| {
             let result = match (&item.status, item.result.as_deref()) {
-                (BatchItemStatus::Succeeded, payload) => Some(from_json(payload)?),
+                (BatchItemStatus::Succeeded, payload) => Some(
+                    serdes
+                        .deserialize(payload)
+                        .map_err(|e| DurableError::Serde(e.message))?,
+                ),
                 _ => None,
             };
             Ok(BatchItem {

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::context::finish;
-use crate::{DurableContext, DurableError, DurableResult, JsonSerdes, OperationName};
+use crate::{DurableContext, DurableError, DurableResult, JsonSerdes, OperationName, Serdes};
 
 /// AWS `InvokeConfig`.
 #[derive(Clone, Debug, Default)]
@@ -40,19 +40,42 @@ impl DurableContext<'_> {
         I: Serialize,
         O: Serialize + DeserializeOwned,
     {
-        let name = name.into_name();
         let payload = serde_json::to_string(payload)?;
+        self.invoke_raw(name, function, &payload, config, &JsonSerdes::new())
+    }
+
+    /// [`invoke_with_config`](Self::invoke_with_config) with custom serdes (AWS
+    /// `InvokeConfig.payloadSerdes` / `resultSerdes`): the target receives
+    /// `payload_serdes.serialize(payload)` (which must be JSON, the target's input), and the
+    /// target's result payload is read back with `result_serdes.deserialize`.
+    pub fn invoke_with_serdes<I, O>(
+        &self,
+        name: impl OperationName,
+        function: &str,
+        payload: &I,
+        config: InvokeConfig,
+        payload_serdes: &dyn Serdes<I>,
+        result_serdes: &dyn Serdes<O>,
+    ) -> DurableResult<O> {
+        let payload = payload_serdes.serialize(payload)?;
+        self.invoke_raw(name, function, &payload, config, result_serdes)
+    }
+
+    fn invoke_raw<O>(
+        &self,
+        name: impl OperationName,
+        function: &str,
+        payload: &str,
+        config: InvokeConfig,
+        result_serdes: &dyn Serdes<O>,
+    ) -> DurableResult<O> {
+        let name = name.into_name();
         let outcome = self.raw.invoke(
             name.as_deref(),
             function,
-            Some(&payload),
+            Some(payload),
             config.tenant_id.as_deref(),
         )?;
-        finish(
-            outcome,
-            None,
-            &JsonSerdes::new(),
-            DurableError::InvokeFailed,
-        )
+        finish(outcome, None, result_serdes, DurableError::InvokeFailed)
     }
 }

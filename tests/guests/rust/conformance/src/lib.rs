@@ -4,15 +4,20 @@
 //! The environment variable `DURABOX_CONFORMANCE_FN` holds the requirement id (e.g. `1-11`)
 //! and selects the handler; `tests/conformance/rust.yaml` maps each id to a function that
 //! sets it. Each handler does what its YAML's `handler:`/`invocations:` text describes.
+//! The chained-invoke targets of suite 5 are served too, with ids `target-<kind>`.
 
 mod callback;
 mod child;
+mod invoke;
+mod map;
+mod parallel;
 mod step;
 mod wait;
 mod wait_for_callback;
+mod wait_for_condition;
 
-use durabox_sdk::{DurableContext, DurableResult, Error};
-use serde_json::Value;
+use durabox_sdk::{BatchResult, CompletionReason, DurableContext, DurableResult, Error};
+use serde_json::{json, Map, Value};
 
 /// The environment variable naming the requirement to serve.
 const FN_VAR: &str = "DURABOX_CONFORMANCE_FN";
@@ -24,7 +29,12 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         Some("2") => wait::handle(&id, ctx, &input),
         Some("3") => child::handle(&id, ctx, &input),
         Some("4") => callback::handle(&id, ctx, &input),
+        Some("5") => invoke::handle(&id, ctx, &input),
+        Some("6") => wait_for_condition::handle(&id, ctx, &input),
         Some("7") => wait_for_callback::handle(&id, ctx, &input),
+        Some("8") => parallel::handle(&id, ctx, &input),
+        Some("9") => map::handle(&id, ctx, &input),
+        Some("target") => invoke::target(&id, &input),
         _ => None,
     };
     handled.unwrap_or_else(|| {
@@ -50,4 +60,32 @@ pub(crate) fn input_str(input: &Value) -> String {
 /// Whole seconds.
 pub(crate) fn secs(n: u64) -> std::time::Duration {
     std::time::Duration::from_secs(n)
+}
+
+/// The projection of a batch result the map/parallel requirements return: the subset
+/// `keys` of `{completionReason, status, successCount, failureCount, totalCount}`, where
+/// `status` is FAILED when a branch failed and `totalCount` counts the started branches.
+pub(crate) fn projection<T>(result: &BatchResult<T>, keys: &[&str]) -> Value {
+    let reason = match result.completion_reason {
+        CompletionReason::AllCompleted => "ALL_COMPLETED",
+        CompletionReason::MinSuccessfulReached => "MIN_SUCCESSFUL_REACHED",
+        CompletionReason::FailureToleranceExceeded => "FAILURE_TOLERANCE_EXCEEDED",
+    };
+    let status = if result.has_failure() {
+        "FAILED"
+    } else {
+        "SUCCEEDED"
+    };
+    let all = json!({
+        "completionReason": reason,
+        "status": status,
+        "successCount": result.success_count(),
+        "failureCount": result.failure_count(),
+        "totalCount": result.all.len(),
+    });
+    let picked: Map<String, Value> = keys
+        .iter()
+        .map(|k| (k.to_string(), all[*k].clone()))
+        .collect();
+    Value::Object(picked)
 }
