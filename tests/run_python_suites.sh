@@ -55,6 +55,30 @@ step "boto3 suite (tests/boto3)"
 target/venv-boto3/bin/python -m pytest tests/boto3 -p no:cacheprovider
 boto3_status=$?
 
+step "AWS CLI (tests/awscli)"
+make_venv target/venv-awscli tests/awscli/requirements.txt
+AWSCLI_LOG="$OUT/serve-awscli.log"
+target/debug/durabox serve --port 0 --skip-time \
+    --function quickstart=target/guests/rust/quickstart.wasm \
+    --function scenarios=target/guests/rust/scenarios.wasm > "$AWSCLI_LOG" 2>&1 &
+AWSCLI_PID=$!
+AWSCLI_ENDPOINT=""
+for _ in $(seq 1 600); do
+    AWSCLI_ENDPOINT=$(sed -n 's/^durabox listening on \(http:[^ ]*\).*/\1/p' "$AWSCLI_LOG" | head -n 1)
+    [ -n "$AWSCLI_ENDPOINT" ] && break
+    kill -0 "$AWSCLI_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -n "$AWSCLI_ENDPOINT" ]; then
+    bash tests/awscli/check.sh "$AWSCLI_ENDPOINT" target/venv-awscli/bin/aws
+    awscli_status=$?
+else
+    cat "$AWSCLI_LOG" >&2
+    awscli_status=1
+fi
+kill "$AWSCLI_PID" 2>/dev/null
+wait "$AWSCLI_PID" 2>/dev/null
+
 step "conformance suite ($SUITES) against tests/conformance/serve.sh 0 $LANG_NAME"
 SERVER_LOG="$OUT/serve-$LANG_NAME.log"
 tests/conformance/serve.sh 0 "$LANG_NAME" > "$SERVER_LOG" 2>&1 &
@@ -94,8 +118,8 @@ conformance_status=$?
 stop_server
 trap - EXIT
 
-echo "run_python_suites: boto3 suite exit $boto3_status, conformance harness exit $conformance_status"
-if [ "$boto3_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
+echo "run_python_suites: boto3 suite exit $boto3_status, AWS CLI exit $awscli_status, conformance harness exit $conformance_status"
+if [ "$boto3_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi
 exit 0

@@ -383,7 +383,7 @@ pub struct LogLine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeterminismWarning {
-    /// `wall-clock`, `monotonic-clock` or `random`.
+    /// `wall-clock` or `random`.
     pub source: String,
     /// The last operation issued before the read (None = before the first one).
     pub after_operation: Option<String>,
