@@ -1,5 +1,8 @@
 //! Project tasks (the cargo-xtask pattern): `cargo xtask demo | test | build-guests`.
 
+mod js;
+mod python;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -125,6 +128,8 @@ fn build_guests(root: &Path) -> Result<Vec<PathBuf>> {
         built.push(to);
     }
     eprintln!("xtask: guests in {}", out_dir.display());
+    built.extend(python::build_python_guests(root)?);
+    built.extend(js::build_js_guests(root)?);
     Ok(built)
 }
 

@@ -9,6 +9,8 @@ use crate::model::DeterminismWarning;
 
 #[derive(Default)]
 pub struct DeterminismLint {
+    /// Off while the component instantiates (runtime start-up is not handler code).
+    armed: AtomicBool,
     inside_step: AtomicBool,
     state: Mutex<LintState>,
 }
@@ -32,9 +34,14 @@ impl DeterminismLint {
         }
     }
 
+    /// Starts watching: called once the instance exists, right before the handler runs.
+    pub fn arm(&self) {
+        self.armed.store(true, Ordering::Relaxed);
+    }
+
     /// A nondeterministic read by the guest.
     pub fn read(&self, source: &'static str) {
-        if self.inside_step.load(Ordering::Relaxed) {
+        if !self.armed.load(Ordering::Relaxed) || self.inside_step.load(Ordering::Relaxed) {
             return;
         }
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());

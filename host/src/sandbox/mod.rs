@@ -161,6 +161,7 @@ impl Sandbox {
         let started = Instant::now();
         let result = function.pre.instantiate(&mut store).and_then(|bindings| {
             let root = store.data_mut().root_context()?;
+            lint.arm();
             bindings
                 .durabox_durable_handler()
                 .call_handle(&mut store, root, &input)

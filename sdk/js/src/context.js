@@ -1,0 +1,535 @@
+// The durable context: every operation of the AWS JS SDK's `DurableContext`, each a thin
+// wrapper over one or two WIT calls. The host decides replay versus live execution,
+// allocates ids and applies retry and completion policies.
+
+import { childEnd } from 'durabox:durable/types@0.1.0';
+
+import { BatchResult } from './batch.js';
+import {
+  callbackConfigToWit,
+  completionToWit,
+  conditionDecision,
+  stepConfigToWit,
+  toRetryDecision,
+  toSeconds,
+} from './config.js';
+import {
+  CallbackError,
+  CallbackTimeoutError,
+  ChildContextError,
+  InvokeError,
+  NestedOperationError,
+  SerdesError,
+  StepError,
+  SuspendExecution,
+  ValidationError,
+  WaitForConditionError,
+  toErrorObject,
+} from './errors.js';
+
+/**
+ * Where a suspension is remembered. The root context and its child contexts share one
+ * scope (a suspended child suspends the handler); each map item or parallel branch has
+ * its own, because a suspended branch does not stop the others.
+ */
+export class Scope {
+  constructor() {
+    this.suspended = false;
+  }
+}
+
+/** The default serdes: JSON; `undefined` is checkpointed as `null`. */
+export const jsonSerdes = Object.freeze({
+  serialize: (value) => JSON.stringify(value === undefined ? null : value),
+  deserialize: (payload) => (payload === undefined || payload === null || payload === '' ? undefined : JSON.parse(payload)),
+});
+
+async function serialize(serdes, value, info) {
+  let payload;
+  try {
+    payload = await serdes.serialize(value, info);
+  } catch (e) {
+    throw new SerdesError(`cannot serialize the result: ${e?.message ?? e}`);
+  }
+  if (payload === undefined || payload === null) return 'null';
+  if (typeof payload !== 'string') throw new SerdesError('serdes.serialize must return a string');
+  return payload;
+}
+
+async function deserialize(serdes, payload, info) {
+  try {
+    return await serdes.deserialize(payload ?? undefined, info);
+  } catch (e) {
+    throw new SerdesError(`cannot deserialize the checkpointed result: ${e?.message ?? e}`);
+  }
+}
+
+/** Drops an owned WIT resource now (the GC would do it some time later). */
+export function dispose(resource) {
+  const key = [Symbol.dispose, Symbol.for('dispose')].find((k) => k && typeof resource?.[k] === 'function');
+  if (key) resource[key]();
+}
+
+/** Logs attributed to a context; the host captures them per invocation (replay-aware). */
+export class Logger {
+  constructor(raw) {
+    this._raw = raw;
+  }
+
+  log(level, ...args) {
+    const message = args
+      .map((a) => {
+        if (typeof a === 'string') return a;
+        if (a instanceof Error) return a.stack ? `${a.name}: ${a.message}\n${a.stack}` : `${a.name}: ${a.message}`;
+        try {
+          return JSON.stringify(a, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(a);
+        } catch {
+          return String(a);
+        }
+      })
+      .join(' ');
+    this._raw.log(level, message);
+  }
+
+  debug(...args) {
+    this.log('debug', ...args);
+  }
+
+  info(...args) {
+    this.log('info', ...args);
+  }
+
+  warn(...args) {
+    this.log('warn', ...args);
+  }
+
+  error(...args) {
+    this.log('error', ...args);
+  }
+}
+
+/** `(name?, ...rest)`: AWS JS operations take an optional leading name. */
+function named(args, isName = (a) => typeof a === 'string' || a === undefined || a === null) {
+  if (args.length > 0 && isName(args[0]) && (args.length > 1 || typeof args[0] === 'string')) {
+    return [args[0] ?? undefined, args.slice(1)];
+  }
+  return [undefined, args];
+}
+
+/** A promise-like that starts its work only when first awaited (AWS `DurablePromise`). */
+class LazyPromise {
+  constructor(start) {
+    this._start = start;
+    this._promise = undefined;
+  }
+
+  _get() {
+    if (!this._promise) this._promise = this._start();
+    return this._promise;
+  }
+
+  then(onFulfilled, onRejected) {
+    return this._get().then(onFulfilled, onRejected);
+  }
+
+  catch(onRejected) {
+    return this._get().catch(onRejected);
+  }
+
+  finally(onFinally) {
+    return this._get().finally(onFinally);
+  }
+}
+
+/**
+ * The durable context handed to a handler, a child-context function, or a map item /
+ * parallel branch.
+ *
+ * Operations on one context run one at a time in call order: each starts after the
+ * previous one (including its step body or child function) has finished, because the
+ * host needs each operation closed before the next starts. `Promise.all` over operations
+ * of one context is allowed but runs them in sequence; use `map` / `parallel` for
+ * branches that may wait independently.
+ */
+export class DurableContext {
+  constructor(raw, scope) {
+    this._raw = raw;
+    this._scope = scope;
+    this._tail = Promise.resolve();
+    /** Name of the step whose body is running ('' = unnamed), else undefined. */
+    this._openStep = undefined;
+    this.logger = new Logger(raw);
+  }
+
+  /** Operation id of this context (undefined for the root context). */
+  get id() {
+    return this._raw.id() ?? undefined;
+  }
+
+  /** The ARN of the running execution. */
+  get executionArn() {
+    return this._raw.executionArn();
+  }
+
+  // ---- plumbing --------------------------------------------------------------------
+
+  /** Runs `op` after every earlier operation of this context has finished. */
+  _serial(op) {
+    if (this._openStep !== undefined) {
+      // Queueing behind the open step would deadlock: the step waits for this call.
+      const error = new NestedOperationError(
+        `a durable operation was called inside step ${JSON.stringify(this._openStep)}: ` +
+          'durable operations cannot run inside a step body (use runInChildContext)',
+      );
+      return Promise.reject(error);
+    }
+    const run = this._tail.then(() => {
+      if (this._scope.suspended) throw new SuspendExecution();
+      return op();
+    });
+    this._tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Resolves when every operation issued so far on this context has finished. */
+  async _idle() {
+    let tail;
+    do {
+      tail = this._tail;
+      await tail;
+    } while (tail !== this._tail);
+  }
+
+  /** A WIT call; turns `op-error` into SuspendExecution / ValidationError. */
+  _call(f) {
+    try {
+      return f();
+    } catch (e) {
+      const payload = e?.payload;
+      if (payload?.tag === 'suspended') {
+        this._scope.suspended = true;
+        throw new SuspendExecution();
+      }
+      if (payload?.tag === 'invalid-argument') throw new ValidationError(payload.val);
+      throw e;
+    }
+  }
+
+  async _finish(outcome, ours, serdes, ErrorClass) {
+    if (outcome.tag === 'failed') throw new ErrorClass(outcome.val);
+    return deserialize(serdes, ours ?? outcome.val);
+  }
+
+  // ---- step ------------------------------------------------------------------------
+
+  /**
+   * `step(name?, fn, config?)`: runs `fn(stepContext)` as a durable step; its result is
+   * checkpointed and replayed without running `fn` again. `stepContext` has `attempt`
+   * (1-based) and `logger`. `config`: `{ retryStrategy, semantics, serdes, subType }`.
+   * Throws StepError when the step fails for good.
+   */
+  step(...args) {
+    const [name, [fn, config = {}]] = named(args);
+    if (typeof fn !== 'function') throw new TypeError('step needs a function');
+    return this._serial(() => this._step(name, fn, config));
+  }
+
+  async _step(name, fn, config) {
+    const serdes = config.serdes ?? jsonSerdes;
+    const { wit, decide } = stepConfigToWit(config);
+    const start = this._call(() => this._raw.stepBegin(name, wit));
+    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, StepError);
+    const { id, attempt } = start.val;
+    const stepContext = { attempt, logger: this.logger, operationId: id };
+    let body;
+    let decision;
+    let value;
+    let threw = false;
+    this._openStep = name ?? '';
+    try {
+      value = await fn(stepContext);
+    } catch (e) {
+      threw = true;
+      body = { tag: 'err', val: toErrorObject(e) };
+      if (e instanceof NestedOperationError) {
+        decision = { shouldRetry: false, delaySeconds: 0 };
+      } else if (decide) {
+        try {
+          decision = toRetryDecision(await decide(e, attempt));
+        } catch {
+          decision = { shouldRetry: false, delaySeconds: 0 };
+        }
+      }
+    }
+    this._openStep = undefined;
+    if (!threw) {
+      try {
+        body = { tag: 'ok', val: await serialize(serdes, value, { entityId: id }) };
+      } catch (e) {
+        // A value that cannot be serialized fails the same way on every attempt.
+        body = { tag: 'err', val: toErrorObject(e) };
+        decision = { shouldRetry: false, delaySeconds: 0 };
+      }
+    }
+    const outcome = this._call(() => this._raw.stepEnd(id, body, decision));
+    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, StepError);
+  }
+
+  // ---- wait ------------------------------------------------------------------------
+
+  /** `wait(name?, duration)`: a durable wait; `duration` is seconds or `{ days, hours, minutes, seconds }` (≥ 1 s). */
+  wait(...args) {
+    const [name, [duration]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
+    const seconds = BigInt(Math.max(0, toSeconds(duration)));
+    return this._serial(async () => {
+      this._call(() => this._raw.wait(name, seconds));
+    });
+  }
+
+  // ---- child contexts --------------------------------------------------------------
+
+  /**
+   * `runInChildContext(name?, fn, config?)`: runs `fn(childContext)`; its result is
+   * checkpointed as one CONTEXT operation and replayed without running `fn`.
+   * `config`: `{ subType, serdes }`. Throws ChildContextError when `fn` throws.
+   */
+  runInChildContext(...args) {
+    const [name, [fn, config = {}]] = named(args);
+    if (typeof fn !== 'function') throw new TypeError('runInChildContext needs a function');
+    return this._serial(() => this._child(name, config.subType, config.serdes ?? jsonSerdes, fn));
+  }
+
+  async _child(name, subType, serdes, fn) {
+    const start = this._call(() => this._raw.childBegin(name, subType));
+    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, ChildContextError);
+    const raw = start.val;
+    const child = new DurableContext(raw, this._scope);
+    let body;
+    try {
+      const value = await fn(child);
+      await child._idle();
+      if (!this._scope.suspended) body = { tag: 'ok', val: await serialize(serdes, value, { entityId: child.id }) };
+    } catch (e) {
+      if (!this._scope.suspended) body = { tag: 'err', val: toErrorObject(e) };
+    }
+    if (this._scope.suspended) {
+      // Nothing to checkpoint: dropping the context leaves it open for the replay.
+      dispose(raw);
+      throw new SuspendExecution();
+    }
+    const outcome = this._call(() => childEnd(raw, body));
+    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, ChildContextError);
+  }
+
+  // ---- callbacks -------------------------------------------------------------------
+
+  /**
+   * `createCallback(name?, config?)` resolves to `[promise, callbackId]` like the AWS JS
+   * SDK. Awaiting `promise` reads the callback's result (suspending the invocation until
+   * an external system completes it) and throws CallbackError / CallbackTimeoutError.
+   * `config`: `{ timeout, heartbeatTimeout, subType, serdes }`.
+   */
+  createCallback(...args) {
+    const [name, [config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
+    return this._serial(async () => this._createCallback(name, config));
+  }
+
+  _createCallback(name, config) {
+    const handle = this._call(() => this._raw.createCallback(name, callbackConfigToWit(config)));
+    const serdes = config.serdes ?? callbackSerdes;
+    const result = new LazyPromise(() => this._serial(() => this._callbackResult(handle.id, serdes)));
+    return [result, handle.callbackId];
+  }
+
+  async _callbackResult(id, serdes) {
+    const outcome = this._call(() => this._raw.callbackResult(id));
+    switch (outcome.tag) {
+      case 'succeeded':
+        return deserialize(serdes, outcome.val);
+      case 'timed-out':
+        throw new CallbackTimeoutError(outcome.val);
+      default:
+        throw new CallbackError(outcome.val);
+    }
+  }
+
+  /**
+   * `waitForCallback(name?, submitter, config?)`: creates a callback, runs
+   * `submitter(callbackId, stepContext)` as a step (e.g. to notify an approver) and
+   * returns the callback's result, all in one child context of subtype WaitForCallback,
+   * as the AWS SDKs do. `config`: callback config plus `retryStrategy` for the submitter.
+   */
+  waitForCallback(...args) {
+    const [name, [submitter, config = {}]] = named(args);
+    if (typeof submitter !== 'function') throw new TypeError('waitForCallback needs a submitter function');
+    const inner = (what) => (name ? `${name} ${what}` : what);
+    const body = async (child) => {
+      const [result, callbackId] = await child.createCallback(inner('create callback id'), config);
+      await child.step(inner('submitter'), (step) => submitter(callbackId, step), {
+        retryStrategy: config.retryStrategy,
+      });
+      return await result;
+    };
+    return this._serial(async () => {
+      try {
+        return await this._child(name, 'WaitForCallback', jsonSerdes, body);
+      } catch (e) {
+        // The child records the inner error; classify it the same way on every replay.
+        if (!(e instanceof ChildContextError)) throw e;
+        const timedOut = e.errorType === 'Callback.Timeout' || e.errorType === 'Callback.Heartbeat';
+        throw timedOut ? new CallbackTimeoutError(e.toErrorObject()) : new CallbackError(e.toErrorObject());
+      }
+    });
+  }
+
+  // ---- wait for condition ----------------------------------------------------------
+
+  /**
+   * `waitForCondition(name?, check, { initialState, waitStrategy })`: runs
+   * `check(state, context)` and asks `waitStrategy(state, attempt)` whether to poll again
+   * (`{ shouldContinue: true, delay }`) or stop (`{ shouldContinue: false }`); returns the
+   * final state. `createWaitStrategy({...})` gives a host-applied backoff. Each check is
+   * checkpointed; the waits in between suspend. Throws WaitForConditionError.
+   */
+  waitForCondition(...args) {
+    const [name, [check, config = {}]] = named(args);
+    if (typeof check !== 'function') throw new TypeError('waitForCondition needs a check function');
+    return this._serial(() => this._condition(name, check, config));
+  }
+
+  async _condition(name, check, config) {
+    const initial = JSON.stringify(config.initialState === undefined ? null : config.initialState);
+    const start = this._call(() => this._raw.conditionBegin(name, initial));
+    if (start.tag === 'done') return this._finish(start.val, undefined, jsonSerdes, WaitForConditionError);
+    const { id, attempt, state } = start.val;
+    const context = { attempt, logger: this.logger, operationId: id };
+    let checked;
+    let decision;
+    this._openStep = name ?? '';
+    try {
+      const next = await check(JSON.parse(state), context);
+      this._openStep = undefined;
+      const payload = JSON.stringify(next === undefined ? null : next);
+      checked = { tag: 'ok', val: payload };
+      // The strategy sees the state as it will be replayed.
+      decision = conditionDecision(config.waitStrategy, JSON.parse(payload), attempt);
+    } catch (e) {
+      checked = { tag: 'err', val: toErrorObject(e) };
+      decision = { tag: 'stop' };
+    }
+    this._openStep = undefined;
+    const outcome = this._call(() => this._raw.conditionEnd(id, checked, decision));
+    return this._finish(outcome, undefined, jsonSerdes, WaitForConditionError);
+  }
+
+  // ---- chained invoke --------------------------------------------------------------
+
+  /**
+   * `invoke(name?, functionName, payload?, config?)`: invokes another durable function
+   * and returns its result (suspending while it runs). With a leading name, pass at
+   * least three arguments. `config`: `{ tenantId }`. Throws InvokeError.
+   */
+  invoke(...args) {
+    let name;
+    let rest = args;
+    if (args.length >= 3 && typeof args[1] === 'string') [name, ...rest] = args;
+    const [functionName, payload, config = {}] = rest;
+    const input = payload === undefined ? undefined : JSON.stringify(payload);
+    return this._serial(async () => {
+      const outcome = this._call(() => this._raw.invoke(name ?? undefined, functionName, input, config.tenantId));
+      return this._finish(outcome, undefined, jsonSerdes, InvokeError);
+    });
+  }
+
+  // ---- map and parallel ------------------------------------------------------------
+
+  /**
+   * `map(name?, items, fn, config?)`: runs `fn(context, item, index, items)` for every
+   * item, each in its own branch context. Returns a BatchResult (failures are collected;
+   * call `throwIfError()` to fail on them). `config`: `{ maxConcurrency,
+   * completionConfig, itemNamer: (item, index) => name, nesting: 'NESTED' | 'FLAT' }`.
+   */
+  map(...args) {
+    const [name, [items, fn, config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
+    if (!Array.isArray(items)) throw new TypeError('map needs an array of items');
+    const names = config.itemNamer ? items.map((item, i) => String(config.itemNamer(item, i))) : undefined;
+    return this._serial(() =>
+      this._batch(name, 'map', items.length, config, config.completionConfig, names, (ctx, i) =>
+        fn(ctx, items[i], i, items),
+      ),
+    );
+  }
+
+  /**
+   * `parallel(name?, branches, config?)`: runs every branch (`(context) => …` or
+   * `{ name, func }`) in its own branch context. Returns a BatchResult. The default
+   * completion requires every branch to succeed. `config`: `{ maxConcurrency,
+   * completionConfig, nesting }`.
+   */
+  parallel(...args) {
+    const [name, [branches, config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
+    if (!Array.isArray(branches)) throw new TypeError('parallel needs an array of branches');
+    const funcs = branches.map((b) => (typeof b === 'function' ? b : b.func));
+    const names = branches.some((b) => typeof b === 'object' && b.name)
+      ? branches.map((b, i) => (typeof b === 'object' && b.name) || `parallel-branch-${i}`)
+      : undefined;
+    const completion = config.completionConfig ?? { toleratedFailureCount: 0, toleratedFailurePercentage: 0 };
+    return this._serial(() =>
+      this._batch(name, 'parallel', branches.length, config, completion, names, (ctx, i) => funcs[i](ctx)),
+    );
+  }
+
+  async _batch(name, kind, count, config, completion, names, run) {
+    const witConfig = {
+      maxConcurrency: config.maxConcurrency ?? undefined,
+      completion: completionToWit(completion ?? {}),
+      nesting: String(config.nesting ?? 'NESTED').toLowerCase() === 'flat' ? 'flat' : 'nested',
+      branchNames: names,
+    };
+    const start = this._call(() => this._raw.batchBegin(name, kind, count, witConfig));
+    if (start.tag === 'done') return BatchResult.from(start.val);
+    if (start.tag === 'failed') throw new ChildContextError(start.val);
+    const batch = start.val;
+    try {
+      for (;;) {
+        const branch = this._call(() => batch.next());
+        if (!branch) break;
+        const scope = new Scope();
+        const ctx = new DurableContext(branch.ctx, scope);
+        let body;
+        try {
+          const value = await run(ctx, branch.index);
+          await ctx._idle();
+          if (!scope.suspended) body = { tag: 'ok', val: jsonSerdes.serialize(value) };
+        } catch (e) {
+          if (!scope.suspended) body = { tag: 'err', val: toErrorObject(e) };
+        }
+        if (scope.suspended) {
+          // The branch waits for something: drop its context, the others go on.
+          dispose(branch.ctx);
+          continue;
+        }
+        this._call(() => batch.branchEnd(branch.index, branch.ctx, body));
+      }
+      return BatchResult.from(this._call(() => batch.finish()));
+    } finally {
+      dispose(batch);
+    }
+  }
+}
+
+/** Callback results come from external systems: JSON when they parse, else the raw text. */
+const callbackSerdes = Object.freeze({
+  serialize: jsonSerdes.serialize,
+  deserialize: (payload) => {
+    if (payload === undefined || payload === null || payload === '') return undefined;
+    try {
+      return JSON.parse(payload);
+    } catch {
+      return payload;
+    }
+  },
+});

@@ -1,0 +1,128 @@
+// Errors: what durable calls throw, and how JS errors become AWS `ErrorObject`s.
+
+/**
+ * Thrown by a durable call that cannot finish in this invocation (a pending wait,
+ * callback, retry delay or chained invoke). Let it propagate: the SDK ends the
+ * invocation as PENDING and the host re-invokes the handler when the work is due.
+ *
+ * Catching it does not help user code: the SDK remembers the suspension, every later
+ * durable call in the same context throws it again, and the handler's result is
+ * ignored (the invocation still ends as PENDING).
+ */
+export class SuspendExecution extends Error {
+  constructor() {
+    super('execution suspended');
+    this.name = 'SuspendExecution';
+  }
+}
+
+/**
+ * A durable operation that ended in failure. `errorType`, `message`, `errorData` and
+ * `stackTrace` are the recorded AWS `ErrorObject` of the original error, unchanged;
+ * when it escapes a child context or the handler it is reported with that object.
+ */
+export class DurableOperationError extends Error {
+  constructor(errorObject = {}) {
+    super(errorObject.errorMessage ?? '');
+    this.name = new.target.name;
+    this.errorType = errorObject.errorType;
+    this.errorMessage = errorObject.errorMessage;
+    this.errorData = errorObject.errorData;
+    this.stackTrace = errorObject.stackTrace;
+  }
+
+  /** The recorded error, in the WIT (camelCase) shape. */
+  toErrorObject() {
+    return {
+      errorType: this.errorType,
+      errorMessage: this.errorMessage,
+      errorData: this.errorData,
+      stackTrace: this.stackTrace,
+    };
+  }
+}
+
+/** A step failed for good (retries exhausted or not retryable). */
+export class StepError extends DurableOperationError {}
+/** A child context's function failed (also a failed map/parallel, see BatchResult). */
+export class ChildContextError extends DurableOperationError {}
+/** A callback was completed with a failure (or its submitter failed). */
+export class CallbackError extends DurableOperationError {}
+/** A callback timed out: `errorType` is `Callback.Timeout` or `Callback.Heartbeat`. */
+export class CallbackTimeoutError extends CallbackError {}
+/** A wait-for-condition check failed, or its attempts ran out. */
+export class WaitForConditionError extends DurableOperationError {}
+/** A chained invoke's target failed, timed out or was stopped. */
+export class InvokeError extends DurableOperationError {}
+
+/** The host rejected the arguments before anything was checkpointed (AWS ValidationError). */
+export class ValidationError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ValidationError';
+  }
+}
+
+/**
+ * A durable operation was called on a context while one of that context's step bodies
+ * was running (durable operations cannot run inside a step: use runInChildContext).
+ * The step fails without retry.
+ */
+export class NestedOperationError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'NestedOperationError';
+  }
+}
+
+/** A value could not be (de)serialized. */
+export class SerdesError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'SerdesError';
+  }
+}
+
+/**
+ * The AWS `ErrorType` of a thrown value: an explicit `errorType`, else `error.name`
+ * when it was set, else the constructor name (`class MyError extends Error {}` gives
+ * `MyError` even without setting `name`).
+ */
+function errorType(error) {
+  if (typeof error.errorType === 'string' && error.errorType) return error.errorType;
+  const name = typeof error.name === 'string' ? error.name : '';
+  if (name && name !== 'Error') return name;
+  const ctor = error.constructor && error.constructor.name;
+  return ctor || name || 'Error';
+}
+
+function stackLines(stack) {
+  if (typeof stack !== 'string' || !stack) return undefined;
+  const lines = stack.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  return lines.length ? lines : undefined;
+}
+
+/** Any thrown value as a WIT `error-object` ({errorType, errorMessage, errorData, stackTrace}). */
+export function toErrorObject(error) {
+  if (error instanceof DurableOperationError) return error.toErrorObject();
+  if (error instanceof Error || (error && typeof error === 'object' && 'message' in error)) {
+    let data = error.errorData;
+    if (data !== undefined && typeof data !== 'string') data = JSON.stringify(data);
+    return {
+      errorType: errorType(error),
+      errorMessage: String(error.message ?? ''),
+      errorData: data,
+      stackTrace: stackLines(error.stack),
+    };
+  }
+  let message;
+  if (typeof error === 'string') message = error;
+  else {
+    try {
+      message = JSON.stringify(error) ?? String(error);
+    } catch {
+      message = String(error);
+    }
+  }
+  return { errorType: 'Error', errorMessage: message, errorData: undefined, stackTrace: undefined };
+}

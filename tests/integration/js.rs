@@ -1,0 +1,603 @@
+//! The JavaScript guest SDK (sdk/js) end to end: the JS quickstart against the Rust one,
+//! and the JS scenarios guest (tests/guests/js/scenarios/app.js).
+
+use std::sync::OnceLock;
+
+use durabox::model::EventType::*;
+use durabox::runner::{FunctionConfig, Runtime, RuntimeOptions};
+use durabox::{ErrorObject, ExecutionStatus, OperationStatus, OperationType, TestRunner};
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+/// Function names of the JS guests on the shared JS runtime.
+const JS_SCENARIOS: &str = "js-scenarios";
+const JS_QUICKSTART: &str = "js-quickstart";
+
+/// One runtime for the JS tests: each component is compiled (or loaded from the
+/// artifact cache) once.
+fn js_runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
+        runtime
+            .register_file(
+                JS_SCENARIOS,
+                &guest("js", "scenarios"),
+                FunctionConfig::default(),
+            )
+            .expect("load the JS scenarios");
+        runtime
+            .register_file(
+                JS_QUICKSTART,
+                &guest("js", "quickstart"),
+                FunctionConfig::default(),
+            )
+            .expect("load the JS quickstart");
+        runtime
+    })
+}
+
+fn js(function: &str) -> TestRunner {
+    TestRunner::on_runtime(js_runtime().clone(), function)
+}
+
+fn run_scenario(name: &str, extra: Value) -> durabox::ExecutionResult {
+    js(JS_SCENARIOS).run(&scenario(name, extra)).unwrap()
+}
+
+fn succeeded(result: &durabox::ExecutionResult) -> Value {
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        result.error
+    );
+    result.result_json().unwrap()
+}
+
+fn logs(result: &durabox::ExecutionResult) -> Vec<String> {
+    result
+        .invocations
+        .iter()
+        .flat_map(|i| i.logs.iter().map(|l| l.message.clone()))
+        .collect()
+}
+
+/// The history without what differs between two executions: timestamps, request ids,
+/// and the execution's own id and name.
+fn comparable_history(result: &durabox::ExecutionResult) -> Vec<Value> {
+    fn strip(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !k.contains("Timestamp") && k.as_str() != "RequestId")
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            other => other.clone(),
+        }
+    }
+    let history = result.history_json();
+    history["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            let mut event = strip(event);
+            if event["EventType"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Execution"))
+            {
+                let map = event.as_object_mut().unwrap();
+                map.remove("Id");
+                map.remove("Name");
+            }
+            event
+        })
+        .collect()
+}
+
+#[test]
+fn js_quickstart_matches_the_rust_quickstart() {
+    // The documented way: a TestRunner over the component file.
+    let runner = TestRunner::new(guest("js", "quickstart")).unwrap();
+    let js_result = runner.run(&json!("input str")).unwrap();
+    let rust_result = crate::common::runner(QUICKSTART)
+        .run(&json!("input str"))
+        .unwrap();
+    assert_eq!(
+        js_result.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        js_result.error
+    );
+    assert_eq!(
+        js_result.result.as_deref(),
+        Some(r#"["1 2","3 4 4 3","5 6"]"#)
+    );
+    assert_eq!(js_result.result, rust_result.result);
+    assert_eq!(js_result.events.len(), 16);
+    assert_eq!(
+        event_types(&js_result.events),
+        event_types(&rust_result.events)
+    );
+    // Same ids, names, subtypes, parents, payloads and details, event by event.
+    let (js_history, rust_history) = (
+        comparable_history(&js_result),
+        comparable_history(&rust_result),
+    );
+    for (i, (j, r)) in js_history.iter().zip(&rust_history).enumerate() {
+        assert_eq!(j, r, "event {}", i + 1);
+    }
+    assert_eq!(js_result.invocations.len(), 2);
+}
+
+#[test]
+fn js_steps_pass_results_on() {
+    let result = run_scenario("steps", json!({}));
+    assert_eq!(succeeded(&result), json!("result=22"));
+    assert_eq!(result.step("second").unwrap().result(), Some("11"));
+    assert_eq!(result.invocations.len(), 1);
+}
+
+#[test]
+fn js_retry_strategy_function_decides_retries() {
+    let result = run_scenario("retry_then_succeed", json!({}));
+    assert_eq!(succeeded(&result), json!({"attempt": 3}));
+    assert_eq!(result.step("flaky").unwrap().attempt(), Some(3));
+    let history = result.history_json();
+    let retries: Vec<_> = history["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["EventType"] == "StepFailed")
+        .map(|e| e["StepFailedDetails"].clone())
+        .collect();
+    assert_eq!(retries.len(), 2);
+    // The delays the JS function chose (3 s × attempt), not a preset's.
+    assert_eq!(
+        retries[0]["RetryDetails"],
+        json!({"CurrentAttempt": 1, "NextAttemptDelaySeconds": 3})
+    );
+    assert_eq!(
+        retries[1]["RetryDetails"],
+        json!({"CurrentAttempt": 2, "NextAttemptDelaySeconds": 6})
+    );
+    let error = &retries[0]["Error"]["Payload"];
+    assert_eq!(error["ErrorType"], "Transient");
+    assert_eq!(error["ErrorMessage"], "attempt 1 failed");
+    assert!(
+        error["StackTrace"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{error}"
+    );
+    let logs = logs(&result);
+    assert!(
+        logs.iter()
+            .any(|l| l == "retry strategy saw Transient \"attempt 2 failed\" on attempt 2"),
+        "{logs:?}"
+    );
+    assert_eq!(count(&result.events, InvocationCompleted), 3);
+}
+
+#[test]
+fn js_retry_exhaustion_fails_with_the_step_error() {
+    let result = run_scenario("retry_exhausted", json!({}));
+    assert_eq!(result.status, ExecutionStatus::Failed);
+    let step = result.step("always-fails").unwrap();
+    assert_eq!(step.status(), OperationStatus::Failed);
+    assert_eq!(step.attempt(), Some(3));
+    let error = result.error.as_ref().unwrap();
+    // A class without `name` set is reported by its constructor name.
+    assert_eq!(error.error_type.as_deref(), Some("MyError"));
+    assert_eq!(error.error_message.as_deref(), Some("boom"));
+    assert_eq!(
+        *event_types(&result.events).last().unwrap(),
+        ExecutionFailed
+    );
+}
+
+#[test]
+fn js_caught_step_error() {
+    let result = run_scenario("caught_step_error", json!({}));
+    assert_eq!(
+        succeeded(&result),
+        json!({"caught": "step went wrong", "type": "MyError", "isStepError": true})
+    );
+    assert_eq!(
+        result.step("fails").unwrap().status(),
+        OperationStatus::Failed
+    );
+}
+
+#[test]
+fn js_try_catch_does_not_swallow_a_suspension() {
+    let result = run_scenario("caught_wait", json!({}));
+    assert_eq!(succeeded(&result), json!({"after": "ran"}));
+    // The first invocation ended at the wait even though the handler caught it ...
+    assert_eq!(result.invocations.len(), 2);
+    let first: Vec<_> = result.invocations[0]
+        .logs
+        .iter()
+        .map(|l| l.message.as_str())
+        .collect();
+    assert_eq!(
+        first,
+        ["caught SuspendExecution", "after: caught SuspendExecution"]
+    );
+    assert!(result.invocations[0].error.is_none());
+    // ... and "after" ran only once the wait was over.
+    assert_eq!(
+        event_types(&result.events),
+        vec![
+            ExecutionStarted,
+            StepStarted,
+            StepSucceeded,
+            WaitStarted,
+            InvocationCompleted,
+            WaitSucceeded,
+            StepStarted,
+            StepSucceeded,
+            InvocationCompleted,
+            ExecutionSucceeded,
+        ]
+    );
+    assert_eq!(result.events[6].name.as_deref(), Some("after"));
+}
+
+#[test]
+fn js_wait_takes_a_duration_object() {
+    let result = run_scenario("wait", json!({"seconds": 3}));
+    assert_eq!(succeeded(&result), json!("done"));
+    let history = result.history_json();
+    assert_eq!(
+        history["Events"][1]["WaitStartedDetails"]["Duration"],
+        json!(3)
+    );
+}
+
+#[test]
+fn js_nested_child_contexts() {
+    let result = run_scenario("child", json!({}));
+    assert_eq!(succeeded(&result), json!("a+b!"));
+    let outer = result.context("outer").unwrap();
+    assert_eq!(outer.sub_type(), Some("RunInChildContext"));
+    let inner = outer.child("inner").unwrap();
+    assert_eq!(inner.parent_id(), Some(outer.id()));
+    assert_eq!(inner.child("inner-step").unwrap().result(), Some("\"b\""));
+}
+
+#[test]
+fn js_child_failure_keeps_the_original_error() {
+    let result = run_scenario("child_failure", json!({}));
+    assert_eq!(result.status, ExecutionStatus::Failed);
+    let error = result.error.as_ref().unwrap();
+    assert_eq!(error.error_type.as_deref(), Some("ChildStepError"));
+    assert_eq!(error.error_message.as_deref(), Some("child step failed"));
+    assert_eq!(
+        result.context("failing-child").unwrap().status(),
+        OperationStatus::Failed
+    );
+}
+
+#[test]
+fn js_callback_success() {
+    let runner = js(JS_SCENARIOS);
+    let arn = runner.run_async(&scenario("callback", json!({}))).unwrap();
+    let id = runner
+        .wait_for_callback(&arn, Some("approval"), WAIT)
+        .unwrap();
+    runner
+        .send_callback_success(&id, Some(r#"{"ok": true}"#))
+        .unwrap();
+    let result = runner.wait_for_result(&arn, WAIT).unwrap();
+    assert_eq!(succeeded(&result), json!({"callback": {"ok": true}}));
+    assert_eq!(
+        event_types(&result.events),
+        vec![
+            ExecutionStarted,
+            CallbackStarted,
+            InvocationCompleted,
+            CallbackSucceeded,
+            InvocationCompleted,
+            ExecutionSucceeded
+        ]
+    );
+    assert!(logs(&result).contains(&format!("callback id: {id}")));
+}
+
+#[test]
+fn js_callback_failure_and_timeout() {
+    let runner = js(JS_SCENARIOS);
+    let arn = runner
+        .run_async(&scenario("callback", json!({"catch": true})))
+        .unwrap();
+    let id = runner.wait_for_callback(&arn, None, WAIT).unwrap();
+    runner
+        .send_callback_failure(&id, ErrorObject::new("Rejected", "not approved"))
+        .unwrap();
+    let result = runner.wait_for_result(&arn, WAIT).unwrap();
+    assert_eq!(
+        succeeded(&result),
+        json!({"error": "Rejected", "message": "not approved"})
+    );
+
+    let result = run_scenario("callback", json!({"timeout": 5, "catch": true}));
+    assert_eq!(succeeded(&result)["error"], "Callback.Timeout");
+    assert_eq!(
+        result.callback("approval").unwrap().status(),
+        OperationStatus::TimedOut
+    );
+}
+
+#[test]
+fn js_wait_for_callback_is_composed_as_aws_does() {
+    let runner = js(JS_SCENARIOS);
+    let arn = runner
+        .run_async(&scenario("wait_for_callback", json!({})))
+        .unwrap();
+    let id = runner
+        .wait_for_callback(&arn, Some("ask create callback id"), WAIT)
+        .unwrap();
+    runner
+        .send_callback_success(&id, Some("\"approved\""))
+        .unwrap();
+    let result = runner.wait_for_result(&arn, WAIT).unwrap();
+    assert_eq!(succeeded(&result), json!("approved"));
+    let context = result.context("ask").unwrap();
+    assert_eq!(context.sub_type(), Some("WaitForCallback"));
+    let children: Vec<_> = context
+        .children()
+        .iter()
+        .map(|c| (c.name().unwrap().to_owned(), c.op_type()))
+        .collect();
+    assert_eq!(
+        children,
+        vec![
+            ("ask create callback id".to_owned(), OperationType::Callback),
+            ("ask submitter".to_owned(), OperationType::Step),
+        ]
+    );
+    assert!(logs(&result).contains(&format!("submitting callback id: {id}")));
+}
+
+#[test]
+fn js_condition_with_a_guest_strategy_and_with_backoff() {
+    let result = run_scenario("condition", json!({"custom": true}));
+    assert_eq!(succeeded(&result), json!(3));
+    let counter = result.step("counter").unwrap();
+    assert_eq!(counter.sub_type(), Some("WaitForCondition"));
+    assert_eq!(counter.attempt(), Some(3));
+    let history = result.history_json();
+    let polls: Vec<_> = history["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["EventType"] == "StepSucceeded")
+        .map(|e| e["StepSucceededDetails"].clone())
+        .collect();
+    assert_eq!(polls.len(), 3);
+    assert_eq!(
+        polls[0]["RetryDetails"],
+        json!({"CurrentAttempt": 1, "NextAttemptDelaySeconds": 1})
+    );
+    assert_eq!(polls[2]["Result"]["Payload"], "3");
+
+    // createWaitStrategy: the host applies the AWS backoff.
+    let result = run_scenario("condition", json!({"target": 4}));
+    assert_eq!(succeeded(&result), json!(4));
+    let result = run_scenario("condition", json!({"target": 100, "max_attempts": 2}));
+    assert_eq!(result.status, ExecutionStatus::Failed);
+    assert_eq!(
+        result.error.as_ref().unwrap().error_type.as_deref(),
+        Some("WaitForConditionError")
+    );
+}
+
+#[test]
+fn js_map_collects_results_and_failures() {
+    let result = run_scenario("map", json!({"items": [1, 2, 3]}));
+    let answer = succeeded(&result);
+    assert_eq!(answer["reason"], "ALL_COMPLETED");
+    assert_eq!(answer["results"], json!([2, 4, 6]));
+    let container = result.context("numbers").unwrap();
+    assert_eq!(container.sub_type(), Some("Map"));
+    let names: Vec<_> = container
+        .children()
+        .iter()
+        .map(|b| b.name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["item-1", "item-2", "item-3"]);
+
+    let answer = succeeded(&run_scenario(
+        "map",
+        json!({"items": [1, 2, 3], "fail": [2], "completion": "tolerate_one"}),
+    ));
+    assert_eq!(answer["reason"], "ALL_COMPLETED");
+    assert_eq!(answer["items"][1]["status"], "FAILED");
+    assert_eq!(answer["items"][1]["error"], "ItemError");
+    assert_eq!(answer["results"], json!([2, 6]));
+}
+
+#[test]
+fn js_map_branches_suspend_independently() {
+    let result = run_scenario(
+        "map",
+        json!({"items": [1, 2, 3], "wait": 1, "max_concurrency": 2}),
+    );
+    let answer = succeeded(&result);
+    assert_eq!(answer["results"], json!([2, 4, 6]));
+    assert_eq!(count(&result.events, WaitSucceeded), 3);
+    // max_concurrency 2: the third branch started only after one of the first two ended.
+    let branches = result.context("numbers").unwrap().children();
+    let first_end = branches[0]
+        .end_timestamp()
+        .unwrap()
+        .min(branches[1].end_timestamp().unwrap());
+    assert!(branches[2].start_timestamp() >= first_end);
+}
+
+#[test]
+fn js_parallel_named_branches() {
+    let result = run_scenario("parallel", json!({"no_failure": true, "wait": 30}));
+    let answer = succeeded(&result);
+    assert_eq!(answer["reason"], "ALL_COMPLETED");
+    assert_eq!(answer["results"], json!(["fast", "slow", "fine"]));
+    let container = result.context("branches").unwrap();
+    assert_eq!(container.sub_type(), Some("Parallel"));
+    let names: Vec<_> = container
+        .children()
+        .iter()
+        .map(|b| b.name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["fast", "slow", "failing"]);
+
+    // The default completion fails on the first failure; "slow" is left started.
+    let answer = succeeded(&run_scenario("parallel", json!({"wait": 5})));
+    assert_eq!(answer["reason"], "FAILURE_TOLERANCE_EXCEEDED");
+    let statuses: Vec<_> = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["SUCCEEDED", "STARTED", "FAILED"]);
+}
+
+#[test]
+fn js_invoke_runs_the_target_as_its_own_execution() {
+    let runner = js(JS_SCENARIOS);
+    let result = runner
+        .run(&scenario(
+            "invoke",
+            json!({"function": JS_SCENARIOS, "payload": {"scenario": "steps"}}),
+        ))
+        .unwrap();
+    assert_eq!(succeeded(&result), json!({"result": "result=22"}));
+    assert_eq!(
+        event_types(&result.events),
+        vec![
+            ExecutionStarted,
+            ChainedInvokeStarted,
+            InvocationCompleted,
+            ChainedInvokeSucceeded,
+            InvocationCompleted,
+            ExecutionSucceeded
+        ]
+    );
+    let failed = runner
+        .run(&scenario(
+            "invoke",
+            json!({"function": JS_SCENARIOS, "payload": {"scenario": "retry_exhausted"}, "catch": true}),
+        ))
+        .unwrap();
+    assert_eq!(
+        succeeded(&failed),
+        json!({"failed": "MyError", "message": "boom"})
+    );
+}
+
+#[test]
+fn js_errors_become_error_objects() {
+    let result = run_scenario("throws", json!({}));
+    assert_eq!(result.status, ExecutionStatus::Failed);
+    let error = result.error.as_ref().unwrap();
+    assert_eq!(error.error_type.as_deref(), Some("MyError"));
+    assert_eq!(error.error_message.as_deref(), Some("handler failed"));
+    let stack = error.stack_trace.as_ref().expect("a stack trace");
+    assert!(
+        stack.iter().any(|l| l.contains("scenarios/app.js")),
+        "{stack:?}"
+    );
+
+    let error = run_scenario("throws", json!({"kind": "typeerror"})).error;
+    assert_eq!(error.unwrap().error_type.as_deref(), Some("TypeError"));
+    let error = run_scenario("throws", json!({"kind": "string"})).error;
+    assert_eq!(
+        error.unwrap().error_message.as_deref(),
+        Some("a plain string")
+    );
+    let error = run_scenario("nope", json!({})).error;
+    assert_eq!(
+        error.unwrap().error_type.as_deref(),
+        Some("UnknownScenario")
+    );
+}
+
+#[test]
+fn js_steps_of_one_context_run_one_at_a_time() {
+    let answer = succeeded(&run_scenario("concurrent_steps", json!({})));
+    assert_eq!(
+        answer,
+        json!({"a": "A", "b": "B", "order": ["a start", "a end", "b start"]})
+    );
+}
+
+#[test]
+fn js_logger_and_step_semantics() {
+    let result = run_scenario("log", json!({}));
+    assert_eq!(succeeded(&result), json!("logged"));
+    let logs = logs(&result);
+    assert!(
+        logs.contains(&"hello from the guest {\"n\":1}".to_owned()),
+        "{logs:?}"
+    );
+    assert!(logs.contains(&"inside the step".to_owned()), "{logs:?}");
+
+    let result = run_scenario("at_most_once", json!({}));
+    assert_eq!(succeeded(&result), json!("charged"));
+}
+
+#[test]
+fn js_durable_call_inside_a_step_fails_clearly() {
+    let result = run_scenario("step_in_step", json!({}));
+    assert_eq!(result.status, ExecutionStatus::Failed);
+    let error = result.error.as_ref().unwrap();
+    assert_eq!(error.error_type.as_deref(), Some("NestedOperationError"));
+    let outer = result.step("outer").unwrap();
+    // Not retried: the same code would fail the same way again.
+    assert_eq!(outer.attempt(), Some(1));
+    assert!(result.step("inner").is_err());
+}
+
+/// Not a check: prints what an execution of a JS guest costs next to the Rust one
+/// (`cargo test -p durabox --test integration js_cost -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn js_cost() {
+    use std::time::Instant;
+    let measure = |label: &str, runner: &TestRunner, input: Value| {
+        runner.run(&input).unwrap(); // warm up
+        let n = 30;
+        let started = Instant::now();
+        let mut invocations = 0;
+        let mut fuel = 0;
+        for _ in 0..n {
+            let result = runner.run(&input).unwrap();
+            invocations += result.invocations.len();
+            fuel += result
+                .invocations
+                .iter()
+                .map(|i| i.fuel_consumed)
+                .sum::<u64>();
+        }
+        let per_execution = started.elapsed() / n;
+        println!(
+            "{label}: {per_execution:?} per execution, {} invocations each, {} fuel per invocation",
+            invocations / n as usize,
+            fuel / invocations as u64
+        );
+    };
+    let steps = scenario("steps", json!({}));
+    measure("js steps", &js(JS_SCENARIOS), steps.clone());
+    measure("rust steps", &crate::common::runner(SCENARIOS), steps);
+    measure("js quickstart", &js(JS_QUICKSTART), json!("input str"));
+    measure(
+        "rust quickstart",
+        &crate::common::runner(QUICKSTART),
+        json!("input str"),
+    );
+}
