@@ -20,13 +20,15 @@ fn main() -> Result<()> {
         Some("demo") => demo(&root),
         Some("test") => test(&root),
         Some("build-guests") => build_guests(&root).map(|_| ()),
+        Some("bench") => bench(&root, args.iter().any(|a| a == "--quick")),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  demo          build the CLI and the Rust quickstart guest, run it\n  \
                  test          install what is needed, build every guest, run all tests\n  \
-                 build-guests  build every guest to target/guests/<lang>/<name>.wasm"
+                 build-guests  build every guest to target/guests/<lang>/<name>.wasm\n  \
+                 bench         durabox against AWS's Python testing runner (--quick: fewer runs)"
             );
             bail!("unknown or missing task")
         }
@@ -202,4 +204,86 @@ fn lint() -> Result<()> {
     }
     guests.args(["--", "-D", "warnings"]);
     run(guests)
+}
+
+/// `cargo xtask bench [--quick]`: the same workloads in AWS's official Python testing
+/// runner (tests/bench/official.py, in the venv target/bench-venv) and in durabox
+/// (host/examples/bench.rs); prints a table and writes target/bench/results.json.
+fn bench(root: &Path, quick: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    build_guests(root)?;
+    let python = bench_venv(root)?;
+    let out_dir = root.join("target/bench");
+    std::fs::create_dir_all(&out_dir)?;
+
+    eprintln!("xtask: official runner (tests/bench/official.py)");
+    let mut official = Command::new(&python);
+    official.arg(root.join("tests/bench/official.py"));
+    if quick {
+        official.arg("--quick");
+    }
+    let output = official
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run tests/bench/official.py")?;
+    if !output.status.success() {
+        bail!("tests/bench/official.py failed with {}", output.status);
+    }
+    let official_json = out_dir.join("official.json");
+    std::fs::write(&official_json, &output.stdout)?;
+
+    eprintln!("xtask: durabox (host/examples/bench.rs, dev profile)");
+    let mut durabox = cargo();
+    durabox.args([
+        "run",
+        "--quiet",
+        "-p",
+        "durabox",
+        "--example",
+        "bench",
+        "--",
+    ]);
+    if quick {
+        durabox.arg("--quick");
+    }
+    durabox
+        .arg("--official")
+        .arg(&official_json)
+        .arg("--out")
+        .arg(out_dir.join("results.json"));
+    run(durabox)?;
+    eprintln!("xtask: bench done in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// Creates target/bench-venv and installs tests/bench/requirements.txt into it (again
+/// only when the requirements change); returns the venv's python.
+fn bench_venv(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target/bench-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let mut create = Command::new("python3");
+        create.args(["-m", "venv"]).arg(&venv);
+        run(create).context("cannot create the venv (python3 -m venv)")?;
+    }
+    let requirements = root.join("tests/bench/requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements)?;
+    let stamp = venv.join("installed-requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
+    }
+    let pip = |extra: &[&str]| {
+        let mut install = Command::new(&python);
+        install
+            .args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(&requirements)
+            .args(extra);
+        run(install)
+    };
+    if pip(&[]).is_err() {
+        eprintln!("xtask: retrying the install with --ignore-requires-python");
+        pip(&["--ignore-requires-python"])?;
+    }
+    std::fs::write(&stamp, wanted)?;
+    Ok(python)
 }
