@@ -107,15 +107,20 @@ impl ExecutionCell {
     }
 
     /// Runs `f` on the execution, then wakes waiters.
+    /// Runs `f` on the execution, then wakes waiters — unless a handler invocation is
+    /// running: its own checkpoints concern nobody until it ends (the driver notifies
+    /// then), and waking every waiter twice per step costs more than the step.
     pub fn update<R>(&self, f: impl FnOnce(&mut Execution) -> R) -> R {
-        let result = {
+        let (result, quiet) = {
             let mut execution = self.lock();
             let result = f(&mut execution);
             execution.version += 1;
             self.persist(&execution);
-            result
+            (result, execution.invocation_running && !execution.status.is_terminal())
         };
-        self.notify();
+        if !quiet {
+            self.notify();
+        }
         result
     }
 }
