@@ -34,6 +34,7 @@ fn runtime() -> &'static Runtime {
                 fuel: 2_000_000_000,
                 memory_bytes: 64 << 20,
                 invocation_timeout: Duration::from_secs(1),
+                max_operations: 100_000,
             },
             max_consecutive_crashes: 1,
             ..FunctionConfig::default()
@@ -243,4 +244,35 @@ fn other_executions_are_unaffected() {
             .wait_for_result(&arn, Duration::from_secs(60))
             .unwrap();
     }
+}
+
+#[test]
+fn operation_and_invocation_counts_are_bounded() {
+    let runtime = runtime();
+    let hostile = runtime.function(HOSTILE).unwrap();
+    let few_operations = FunctionConfig {
+        limits: Limits {
+            max_operations: 1,
+            ..Limits::default()
+        },
+        ..FunctionConfig::default()
+    };
+    runtime.register("hostile-few-ops", hostile.loaded.clone(), few_operations);
+    let result = attack("hostile-few-ops", json!({"attack": "clock_random"}));
+    assert_eq!(error_type(&result), "Runtime.TooManyOperations");
+
+    let quickstart = runtime.function(QUICKSTART).unwrap();
+    let one_invocation = FunctionConfig {
+        max_invocations: 1,
+        ..FunctionConfig::default()
+    };
+    runtime.register(
+        "quickstart-one-invocation",
+        quickstart.loaded.clone(),
+        one_invocation,
+    );
+    let result = attack("quickstart-one-invocation", json!("input str"));
+    assert_eq!(result.status, ExecutionStatus::Failed);
+    assert_eq!(error_type(&result), "Execution.TooManyInvocations");
+    assert_eq!(result.invocations.len(), 1);
 }

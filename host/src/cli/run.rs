@@ -61,6 +61,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         invocation_timeout: args
             .invocation_timeout
             .map_or(defaults.invocation_timeout, Duration::from_secs),
+        max_operations: defaults.max_operations,
     };
     let env = args
         .env

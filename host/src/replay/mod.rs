@@ -62,6 +62,8 @@ pub enum ReplayFault {
     Checkpoint(#[from] ServiceError),
     #[error("durable operation called inside the body of step {step}: a step body must not issue durable operations (AWS rejects this too); use a child context instead")]
     InsideStep { step: String },
+    #[error("the invocation issued more than {0} durable operations (max_operations)")]
+    TooManyOperations(u32),
     #[error("durable protocol misuse: {0}")]
     Protocol(String),
     #[error("recorded state is unreadable: {0}")]
@@ -78,6 +80,7 @@ impl ReplayFault {
             | Self::Protocol(_)
             | Self::InsideStep { .. } => "DurableProtocolError",
             Self::Corrupt(_) => "DurableStateError",
+            Self::TooManyOperations(_) => "Runtime.TooManyOperations",
         };
         ErrorObject::new(kind, self.to_string())
     }
@@ -262,6 +265,8 @@ pub struct ReplayEngine {
     issued: u32,
     last_issued: Option<String>,
     log_bytes: usize,
+    /// Operations one invocation may issue.
+    pub max_operations: u32,
 }
 
 impl ReplayEngine {
@@ -292,6 +297,7 @@ impl ReplayEngine {
             issued: 0,
             last_issued: None,
             log_bytes: 0,
+            max_operations: u32::MAX,
         }
     }
 
@@ -330,6 +336,9 @@ impl ReplayEngine {
         }
         if let Some((id, _)) = self.open_steps.iter().find(|(_, step)| step.ctx == ctx) {
             return Err(ReplayFault::InsideStep { step: id.clone() });
+        }
+        if self.issued >= self.max_operations {
+            return Err(ReplayFault::TooManyOperations(self.max_operations));
         }
         let frame = &mut self.frames[ctx.0];
         frame.counter += 1;

@@ -25,6 +25,8 @@ pub struct FunctionConfig {
     /// Fail the execution when the handler reads a clock or random numbers outside a
     /// step (otherwise those reads are reported as warnings).
     pub strict_determinism: bool,
+    /// Invocations one execution may take before it fails.
+    pub max_invocations: u32,
 }
 
 impl Default for FunctionConfig {
@@ -35,6 +37,7 @@ impl Default for FunctionConfig {
             execution_timeout_seconds: 86_400,
             max_consecutive_crashes: 3,
             strict_determinism: false,
+            max_invocations: 10_000,
         }
     }
 }
@@ -439,6 +442,15 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
                     None => Duration::from_secs(1),
                 };
                 execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
+            }
+            if execution.invocation_count() >= function.config.max_invocations {
+                let limit = function.config.max_invocations;
+                execution.fail(crate::model::ErrorObject::new(
+                    "Execution.TooManyInvocations",
+                    format!("The execution needed more than {limit} invocations (max_invocations)"),
+                ));
+                cell.persist(&execution);
+                continue;
             }
             let request_id = execution.begin_invocation();
             cell.persist(&execution);

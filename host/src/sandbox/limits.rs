@@ -14,6 +14,8 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Wall-clock time of one invocation (the Lambda function timeout).
     pub invocation_timeout: Duration,
+    /// Durable operations one invocation may issue (a runaway loop of steps stops here).
+    pub max_operations: u32,
 }
 
 impl Default for Limits {
@@ -22,6 +24,7 @@ impl Default for Limits {
             fuel: 20_000_000_000,
             memory_bytes: 256 << 20,
             invocation_timeout: Duration::from_secs(60),
+            max_operations: 100_000,
         }
     }
 }

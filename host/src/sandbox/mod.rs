@@ -143,7 +143,7 @@ impl Sandbox {
             .unwrap_or(0);
         let lint = Arc::new(lint::DeterminismLint::default());
         let (wasi, output) = wasi::guest_wasi(seed, now, env, &lint);
-        let state = GuestState::new(
+        let mut state = GuestState::new(
             wasi,
             limits::MemoryLimiter::new(limits.memory_bytes),
             cell.clone(),
@@ -151,6 +151,7 @@ impl Sandbox {
             arn,
             lint.clone(),
         );
+        state.engine.max_operations = limits.max_operations;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         let _ = store.set_fuel(limits.fuel);

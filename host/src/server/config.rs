@@ -63,6 +63,8 @@ pub struct FunctionSpec {
     pub invocation_timeout_seconds: Option<u64>,
     pub execution_timeout_seconds: Option<u64>,
     pub max_consecutive_crashes: Option<u32>,
+    pub max_operations_per_invocation: Option<u32>,
+    pub max_invocations: Option<u32>,
     #[serde(default)]
     pub strict_determinism: bool,
 }
@@ -77,6 +79,8 @@ impl FunctionSpec {
             invocation_timeout_seconds: None,
             execution_timeout_seconds: None,
             max_consecutive_crashes: None,
+            max_operations_per_invocation: None,
+            max_invocations: None,
             strict_determinism: false,
         }
     }
@@ -91,6 +95,9 @@ impl FunctionSpec {
                 invocation_timeout: self
                     .invocation_timeout_seconds
                     .map_or(limits.invocation_timeout, Duration::from_secs),
+                max_operations: self
+                    .max_operations_per_invocation
+                    .unwrap_or(limits.max_operations),
             },
             env: self
                 .env
@@ -103,6 +110,7 @@ impl FunctionSpec {
             max_consecutive_crashes: self
                 .max_consecutive_crashes
                 .unwrap_or(defaults.max_consecutive_crashes),
+            max_invocations: self.max_invocations.unwrap_or(defaults.max_invocations),
             strict_determinism: self.strict_determinism,
         }
     }

@@ -116,7 +116,10 @@ impl ExecutionCell {
             let result = f(&mut execution);
             execution.version += 1;
             self.persist(&execution);
-            (result, execution.invocation_running && !execution.status.is_terminal())
+            (
+                result,
+                execution.invocation_running && !execution.status.is_terminal(),
+            )
         };
         if !quiet {
             self.notify();
