@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::tree_hash::{hash_tree, Fnv};
 use anyhow::{bail, Context, Result};
 
 /// Folders whose sub-folders are JS guests (each with an `app.js`).
@@ -22,14 +23,14 @@ pub fn build_js_guests(root: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&out_dir)?;
     // Shared inputs of every guest: the SDK (without node_modules) and the WIT world.
     let mut shared = Fnv::new();
-    hash_tree(&root.join(SDK_DIR), root, &mut shared)?;
-    hash_tree(&root.join("wit"), root, &mut shared)?;
+    hash_tree(&mut shared, root, &root.join(SDK_DIR), SKIP)?;
+    hash_tree(&mut shared, root, &root.join("wit"), SKIP)?;
     let mut built = Vec::new();
     for (name, dir) in guests {
         let out = out_dir.join(format!("{name}.wasm"));
         let stamp = out_dir.join(format!("{name}.hash"));
         let mut hash = shared.clone();
-        hash_tree(&dir, root, &mut hash)?;
+        hash_tree(&mut hash, root, &dir, SKIP)?;
         let hash = format!("{:016x}\n", hash.finish());
         if out.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(hash.as_str()) {
             built.push(out);
@@ -105,50 +106,5 @@ fn run(mut command: Command) -> Result<()> {
     Ok(())
 }
 
-/// Hashes every file under `dir` (paths relative to `root`, and contents) in sorted
-/// order, skipping node_modules.
-fn hash_tree(dir: &Path, root: &Path, hash: &mut Fnv) -> Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().unwrap_or_default();
-        if name == "node_modules" {
-            continue;
-        }
-        if path.is_dir() {
-            hash_tree(&path, root, hash)?;
-        } else {
-            let relative = path.strip_prefix(root).unwrap_or(&path);
-            hash.write(relative.to_string_lossy().as_bytes());
-            hash.write(&[0]);
-            hash.write(&std::fs::read(&path)?);
-            hash.write(&[0]);
-        }
-    }
-    Ok(())
-}
-
-/// FNV-1a, 64 bits: stable across Rust versions (unlike `DefaultHasher`).
-#[derive(Clone)]
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// Folders and files that are build or cache output, not sources.
+const SKIP: fn(&str) -> bool = |name| name == "node_modules";

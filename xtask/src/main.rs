@@ -2,6 +2,7 @@
 
 mod js;
 mod python;
+mod tree_hash;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::tree_hash::{hash_tree, Fnv};
 use anyhow::{bail, Context, Result};
 
 /// Folders whose sub-folders are Python guests.
@@ -29,7 +30,7 @@ pub fn build_python_guests(root: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&out_dir)?;
     let mut shared = Fnv::new();
     for input in ["sdk/python", "wit"] {
-        hash_tree(&mut shared, root, &root.join(input))?;
+        hash_tree(&mut shared, root, &root.join(input), SKIP)?;
     }
     let mut componentize: Option<PathBuf> = None;
     let mut built = Vec::new();
@@ -37,8 +38,8 @@ pub fn build_python_guests(root: &Path) -> Result<Vec<PathBuf>> {
         let wasm = out_dir.join(format!("{name}.wasm"));
         let stamp = out_dir.join(format!("{name}.hash"));
         let mut hash = shared.clone();
-        hash_tree(&mut hash, root, &dir)?;
-        let hash = format!("{:016x}\n", hash.0);
+        hash_tree(&mut hash, root, &dir, SKIP)?;
+        let hash = format!("{:016x}\n", hash.finish());
         let fresh = wasm.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&hash);
         if !fresh {
             let tool = match &componentize {
@@ -119,45 +120,5 @@ fn build_venv(root: &Path) -> Result<PathBuf> {
     Ok(tool)
 }
 
-/// Feeds every file below `dir` (relative path and contents, in sorted order) to `hash`,
-/// skipping Python's byte-code caches.
-fn hash_tree(hash: &mut Fnv, root: &Path, dir: &Path) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if name == "__pycache__" || name.ends_with(".pyc") {
-            continue;
-        }
-        if path.is_dir() {
-            hash_tree(hash, root, &path)?;
-        } else {
-            let relative = path.strip_prefix(root).unwrap_or(&path);
-            hash.write(relative.to_string_lossy().as_bytes());
-            hash.write(&[0]);
-            hash.write(&std::fs::read(&path)?);
-            hash.write(&[0]);
-        }
-    }
-    Ok(())
-}
-
-/// FNV-1a (64-bit): stable across Rust versions, unlike `DefaultHasher`.
-#[derive(Clone)]
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
+/// Folders and files that are build or cache output, not sources.
+const SKIP: fn(&str) -> bool = |name| name == "__pycache__" || name.ends_with(".pyc");
