@@ -34,6 +34,7 @@ pub fn tight_limits() -> Limits {
         fuel: 500_000_000,
         memory_bytes: 64 << 20,
         invocation_timeout: Duration::from_secs(2),
+        max_operations: 100_000,
     }
 }
 

@@ -62,6 +62,7 @@ fn wall_clock_limit_interrupts_a_guest_with_fuel_left() {
             fuel: u64::MAX / 2,
             memory_bytes: 64 << 20,
             invocation_timeout: std::time::Duration::from_millis(300),
+            max_operations: 100_000,
         },
         max_consecutive_crashes: 1,
         ..durabox::FunctionConfig::default()
