@@ -147,23 +147,7 @@ fn wait_for_callback_is_composed_as_aws_does() {
         result.error
     );
     assert_eq!(result.result_json::<String>().unwrap(), "approved");
-    let context = result.context("ask").unwrap();
-    assert_eq!(context.sub_type(), Some("WaitForCallback"));
-    let names: Vec<_> = context
-        .children()
-        .iter()
-        .map(|c| (c.name().unwrap().to_owned(), c.op_type()))
-        .collect();
-    assert_eq!(
-        names,
-        vec![
-            (
-                "ask create callback id".to_owned(),
-                durabox::OperationType::Callback
-            ),
-            ("ask submitter".to_owned(), durabox::OperationType::Step),
-        ]
-    );
+    assert_wait_for_callback_shape(&result);
     let logged = result.invocations[0]
         .logs
         .iter()

@@ -92,3 +92,25 @@ pub fn count(events: &[Event], event_type: EventType) -> usize {
 }
 
 pub const WAIT: Duration = Duration::from_secs(30);
+
+/// wait_for_callback "ask" is composed as AWS does: a WaitForCallback context holding the
+/// callback "ask create callback id" and the step "ask submitter".
+pub fn assert_wait_for_callback_shape(result: &durabox::ExecutionResult) {
+    let context = result.context("ask").unwrap();
+    assert_eq!(context.sub_type(), Some("WaitForCallback"));
+    let children: Vec<_> = context
+        .children()
+        .iter()
+        .map(|c| (c.name().unwrap().to_owned(), c.op_type()))
+        .collect();
+    assert_eq!(
+        children,
+        vec![
+            (
+                "ask create callback id".to_owned(),
+                durabox::OperationType::Callback
+            ),
+            ("ask submitter".to_owned(), durabox::OperationType::Step),
+        ]
+    );
+}

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use durabox::model::EventType::*;
 use durabox::runner::{FunctionConfig, Runtime, RuntimeOptions};
-use durabox::{ErrorObject, ExecutionStatus, OperationStatus, OperationType, TestRunner};
+use durabox::{ErrorObject, ExecutionStatus, OperationStatus, TestRunner};
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -347,20 +347,7 @@ fn js_wait_for_callback_is_composed_as_aws_does() {
         .unwrap();
     let result = runner.wait_for_result(&arn, WAIT).unwrap();
     assert_eq!(succeeded(&result), json!("approved"));
-    let context = result.context("ask").unwrap();
-    assert_eq!(context.sub_type(), Some("WaitForCallback"));
-    let children: Vec<_> = context
-        .children()
-        .iter()
-        .map(|c| (c.name().unwrap().to_owned(), c.op_type()))
-        .collect();
-    assert_eq!(
-        children,
-        vec![
-            ("ask create callback id".to_owned(), OperationType::Callback),
-            ("ask submitter".to_owned(), OperationType::Step),
-        ]
-    );
+    assert_wait_for_callback_shape(&result);
     assert!(logs(&result).contains(&format!("submitting callback id: {id}")));
 }
 
