@@ -62,6 +62,30 @@ pub(crate) fn secs(n: u64) -> std::time::Duration {
     std::time::Duration::from_secs(n)
 }
 
+/// Every field of a batch projection.
+pub(crate) const FULL: &[&str] = &[
+    "completionReason",
+    "status",
+    "successCount",
+    "failureCount",
+    "totalCount",
+];
+/// A batch projection without `status`.
+pub(crate) const COUNTS: &[&str] = &[
+    "completionReason",
+    "successCount",
+    "failureCount",
+    "totalCount",
+];
+
+/// A completion config tolerating `n` failed branches.
+pub(crate) fn tolerate(n: u32) -> durabox_sdk::CompletionConfig {
+    durabox_sdk::CompletionConfig {
+        tolerated_failure_count: Some(n),
+        ..durabox_sdk::CompletionConfig::default()
+    }
+}
+
 /// The projection of a batch result the map/parallel requirements return: the subset
 /// `keys` of `{completionReason, status, successCount, failureCount, totalCount}`, where
 /// `status` is FAILED when a branch failed and `totalCount` counts the started branches.

@@ -7,30 +7,13 @@ use durabox_sdk::{
 };
 use serde_json::{json, Value};
 
-use crate::{projection, secs};
+use crate::{projection, secs, tolerate, COUNTS, FULL};
 
 pub(crate) fn handle(
     id: &str,
     ctx: &DurableContext,
     _input: &Value,
 ) -> Option<DurableResult<Value>> {
-    const FULL: &[&str] = &[
-        "completionReason",
-        "status",
-        "successCount",
-        "failureCount",
-        "totalCount",
-    ];
-    const COUNTS: &[&str] = &[
-        "completionReason",
-        "successCount",
-        "failureCount",
-        "totalCount",
-    ];
-    let tolerate = |n| CompletionConfig {
-        tolerated_failure_count: Some(n),
-        ..CompletionConfig::default()
-    };
     let percentage = |p| CompletionConfig {
         tolerated_failure_percentage: Some(p),
         ..CompletionConfig::default()
