@@ -168,9 +168,17 @@ pub fn validate(config: &BatchConfig, count: u32) -> Result<(), String> {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum BatchStart {
-    Done(BatchOutcome),
+    Done(BatchDone),
     Failed(ErrorObject),
     Run(BatchHandle),
+}
+
+/// A batch recorded earlier: the container's payload, and the host's reading of it
+/// (none when a guest's whole-result serdes wrote the payload).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchDone {
+    pub outcome: Option<BatchOutcome>,
+    pub payload: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,14 +294,11 @@ impl ReplayEngine {
             ContextResume::Run {
                 replaying_completed,
             } => replaying_completed,
-            ContextResume::Succeeded(result) => {
-                let outcome = result
+            ContextResume::Succeeded(payload) => {
+                let outcome = payload
                     .as_deref()
-                    .and_then(|r| serde_json::from_str(r).ok())
-                    .ok_or_else(|| {
-                        ReplayFault::Corrupt(format!("batch {id} has no readable result"))
-                    })?;
-                return Ok(Ok(BatchStart::Done(outcome)));
+                    .and_then(|r| serde_json::from_str(r).ok());
+                return Ok(Ok(BatchStart::Done(BatchDone { outcome, payload })));
             }
             ContextResume::Failed(error) => {
                 let error = error.unwrap_or_else(|| ErrorObject::new("BatchError", "Batch failed"));
@@ -535,40 +540,50 @@ impl ReplayEngine {
         }
     }
 
-    /// Completes the batch: checkpoints the container with the BatchResult, or suspends
-    /// while unfinished branches wait for something outside this invocation.
-    pub fn batch_finish(
-        &mut self,
-        execution: &mut Execution,
-        handle: BatchHandle,
-    ) -> OpResult<BatchOutcome> {
+    /// The outcome [`batch_finish`](Self::batch_finish) would record now, or a
+    /// suspension while unfinished branches wait for something outside this invocation.
+    pub fn batch_settle(&mut self, handle: BatchHandle) -> OpResult<BatchOutcome> {
         let batch = self.batch(handle)?;
-        let reason = match batch.reason() {
-            Some(reason) => reason,
+        match batch.reason() {
+            Some(reason) => Ok(Ok(batch.outcome(reason))),
             None if batch
                 .branches
                 .iter()
                 .any(|b| matches!(b, Branch::Running(_))) =>
             {
-                return Err(ReplayFault::Protocol(
+                Err(ReplayFault::Protocol(
                     "batch finished while a branch was still running".into(),
-                ));
+                ))
             }
             // Unfinished branches wait (or wait for a free slot): suspend.
             None => {
                 let parent = batch.parent_ctx;
-                return self.suspend(parent);
+                self.suspend(parent)
             }
+        }
+    }
+
+    /// Completes the batch: checkpoints the container with `payload` (a guest's
+    /// whole-result serialization) or the host's JSON of the BatchResult, or suspends
+    /// (see [`batch_settle`](Self::batch_settle)).
+    pub fn batch_finish(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+        payload: Option<String>,
+    ) -> OpResult<BatchOutcome> {
+        let outcome = match self.batch_settle(handle)? {
+            Ok(outcome) => outcome,
+            Err(e) => return Ok(Err(e)),
         };
-        let outcome = batch.outcome(reason);
-        let container = batch.container.clone();
-        let replaying_completed = batch.replaying_completed;
-        let request = batch.request.borrow().update(&container, Action::Succeed);
-        self.batches[handle.0].finished = true;
-        if !replaying_completed {
-            let payload = serde_json::to_string(&outcome).unwrap_or_default();
+        let batch = &mut self.batches[handle.0];
+        batch.finished = true;
+        if !batch.replaying_completed {
+            let container = batch.container.clone();
+            let mut update = batch.request.borrow().update(&container, Action::Succeed);
+            let payload =
+                payload.unwrap_or_else(|| serde_json::to_string(&outcome).unwrap_or_default());
             let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
-            let mut update = request;
             update.payload = Some(if large { String::new() } else { payload });
             update.context_options = Some(ContextOptions {
                 replay_children: large,

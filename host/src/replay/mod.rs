@@ -12,8 +12,8 @@ mod invoke;
 pub mod retry;
 
 pub use batch::{
-    completion, BatchConfig, BatchHandle, BatchItem, BatchKind, BatchOutcome, BatchStart,
-    CompletionConfig, CompletionReason, ItemStatus, Nesting, NextBranch,
+    completion, BatchConfig, BatchDone, BatchHandle, BatchItem, BatchKind, BatchOutcome,
+    BatchStart, CompletionConfig, CompletionReason, ItemStatus, Nesting, NextBranch,
 };
 pub use condition::{ConditionDecision, ConditionStart};
 

@@ -281,3 +281,72 @@ fn callbacks_suspend_until_answered() {
         1
     );
 }
+
+/// Runs a two-branch map whose branches return "a" and "b", finishing with `payload`.
+fn run_map(engine: &mut ReplayEngine, e: &mut Execution, payload: Option<&str>) -> BatchStart {
+    let start = engine
+        .batch_begin(
+            e,
+            ROOT,
+            Some("m"),
+            BatchKind::Map,
+            2,
+            BatchConfig::default(),
+        )
+        .unwrap()
+        .unwrap();
+    let BatchStart::Run(batch) = start else {
+        return start;
+    };
+    while let NextBranch::Run { index, .. } = engine.next_branch(e, batch).unwrap().unwrap() {
+        let body = ["a", "b"][index as usize];
+        engine
+            .branch_end(e, batch, index, Ok(format!("\"{body}\"")))
+            .unwrap()
+            .unwrap();
+    }
+    let settled = engine.batch_settle(batch).unwrap().unwrap();
+    let finished = engine
+        .batch_finish(e, batch, payload.map(str::to_owned))
+        .unwrap()
+        .unwrap();
+    assert_eq!(settled, finished, "settle previews what finish records");
+    assert_eq!(finished.all.len(), 2);
+    BatchStart::Run(batch)
+}
+
+#[test]
+fn a_batch_records_the_guest_payload_and_replays_it_raw() {
+    let mut e = execution();
+    run_map(&mut ReplayEngine::new("inv-1"), &mut e, Some("OPSERDE:a,b"));
+    let container = operation_id(None, 1);
+    assert_eq!(
+        e.operation(&container).unwrap().result(),
+        Some("OPSERDE:a,b")
+    );
+
+    let events = e.events().len();
+    let start = run_map(&mut ReplayEngine::new("inv-1"), &mut e, None);
+    let BatchStart::Done(done) = start else {
+        panic!("a completed batch replays as done, got {start:?}")
+    };
+    assert_eq!(done.payload.as_deref(), Some("OPSERDE:a,b"));
+    assert_eq!(
+        done.outcome, None,
+        "the host cannot read a guest's serialization"
+    );
+    assert_eq!(e.events().len(), events, "replay adds no events");
+}
+
+#[test]
+fn a_batch_without_a_guest_payload_replays_the_host_outcome() {
+    let mut e = execution();
+    run_map(&mut ReplayEngine::new("inv-1"), &mut e, None);
+    let BatchStart::Done(done) = run_map(&mut ReplayEngine::new("inv-1"), &mut e, None) else {
+        panic!("a completed batch replays as done")
+    };
+    let outcome = done.outcome.expect("the host reads its own JSON");
+    assert_eq!(outcome.completion_reason, CompletionReason::AllCompleted);
+    let results: Vec<_> = outcome.all.iter().map(|i| i.result.as_deref()).collect();
+    assert_eq!(results, [Some("\"a\""), Some("\"b\"")]);
+}

@@ -346,7 +346,10 @@ impl wit::HostContext for GuestState {
             engine.batch_begin(ex, handle, name.as_deref(), kind, count, config)
         })?;
         Ok(match result {
-            Ok(replay::BatchStart::Done(outcome)) => Ok(wit::BatchStart::Done(outcome.into())),
+            Ok(replay::BatchStart::Done(done)) => Ok(wit::BatchStart::Done(wit::BatchDone {
+                outcome: done.outcome.map(Into::into),
+                payload: done.payload,
+            })),
             Ok(replay::BatchStart::Failed(error)) => Ok(wit::BatchStart::Failed(error.into())),
             Ok(replay::BatchStart::Run(batch)) => Ok(wit::BatchStart::Run(
                 self.table.push(BatchRes { handle: batch })?,
@@ -525,12 +528,22 @@ impl wit::HostBatch for GuestState {
         self.engine_call(|engine, ex| engine.branch_end(ex, handle, index, body))
     }
 
-    fn finish(
+    fn settle(
         &mut self,
         batch: Resource<BatchRes>,
     ) -> wasmtime::Result<Result<wit::BatchOutcome, wit::OpError>> {
         let handle = self.table.get(&batch)?.handle;
-        let result = self.engine_call(|engine, ex| engine.batch_finish(ex, handle))?;
+        let result = self.engine_call(|engine, _| engine.batch_settle(handle))?;
+        Ok(result.map(Into::into))
+    }
+
+    fn finish(
+        &mut self,
+        batch: Resource<BatchRes>,
+        payload: Option<String>,
+    ) -> wasmtime::Result<Result<wit::BatchOutcome, wit::OpError>> {
+        let handle = self.table.get(&batch)?.handle;
+        let result = self.engine_call(|engine, ex| engine.batch_finish(ex, handle, payload))?;
         Ok(result.map(Into::into))
     }
 

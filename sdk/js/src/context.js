@@ -490,7 +490,12 @@ export class DurableContext {
       branchNames: names,
     };
     const start = this._call(() => this._raw.batchBegin(name, kind, count, witConfig));
-    if (start.tag === 'done') return BatchResult.from(start.val);
+    if (start.tag === 'done') {
+      if (!start.val.outcome) {
+        throw new SerdesError('the recorded batch result was written by a whole-result serdes; pass the same serdes to read it');
+      }
+      return BatchResult.from(start.val.outcome);
+    }
     if (start.tag === 'failed') throw new ChildContextError(start.val);
     const batch = start.val;
     try {
@@ -514,7 +519,7 @@ export class DurableContext {
         }
         this._call(() => batch.branchEnd(branch.index, branch.ctx, body));
       }
-      return BatchResult.from(this._call(() => batch.finish()));
+      return BatchResult.from(this._call(() => batch.finish(undefined)));
     } finally {
       dispose(batch);
     }

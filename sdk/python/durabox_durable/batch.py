@@ -10,7 +10,8 @@ from typing import Any, Callable, List, Optional
 from . import serdes
 from ._wit import Err, Ok, call, drop, wit
 from .config import CompletionConfig, MapConfig, NestingType, ParallelConfig
-from .exceptions import ChildContextError, ErrorObject, SuspendExecution, error_object
+from .exceptions import (ChildContextError, ErrorObject, SerDesError, SuspendExecution,
+                         error_object)
 
 
 class BatchItemStatus(Enum):
@@ -137,7 +138,10 @@ def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -
 def _run(ctx, name, kind, count, wit_config, body) -> BatchResult:
     start = call(ctx._raw.batch_begin, name, kind, count, wit_config)
     if isinstance(start, wit.BatchStart_Done):
-        return _convert(start.value)
+        if start.value.outcome is None:
+            raise SerDesError("the recorded batch result was written by a whole-result serdes; "
+                              "pass the same serdes to read it")
+        return _convert(start.value.outcome)
     if isinstance(start, wit.BatchStart_Failed):
         raise ChildContextError.from_error_object(start.value)
     batch = start.value
@@ -151,7 +155,7 @@ def _run(ctx, name, kind, count, wit_config, body) -> BatchResult:
             except Exception as e:  # noqa: BLE001  (a failed branch is recorded, not raised)
                 result = Err(error_object(e))
             call(batch.branch_end, branch.index, branch.ctx, result)
-        return _convert(call(batch.finish))
+        return _convert(call(batch.finish, None))
 
 
 def _convert(outcome) -> BatchResult:

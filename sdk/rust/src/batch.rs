@@ -215,6 +215,25 @@ impl DurableContext<'_> {
     where
         F: Fn(&DurableContext<'_>, &I, usize) -> DurableResult<T>,
     {
+        self.map_with_result_serdes(name, items, f, config, serdes, None)
+    }
+
+    /// [`map_with_serdes`](Self::map_with_serdes) plus a whole-result serdes (AWS
+    /// `serdes`): the Map container's checkpointed payload is
+    /// `result_serdes.serialize(batch_result)`, and a completed map replays as
+    /// `result_serdes.deserialize(payload)`.
+    pub fn map_with_result_serdes<I, T, F>(
+        &self,
+        name: impl OperationName,
+        items: &[I],
+        f: F,
+        config: MapConfig<I>,
+        item_serdes: &dyn Serdes<T>,
+        result_serdes: Option<&dyn Serdes<BatchResult<T>>>,
+    ) -> DurableResult<BatchResult<T>>
+    where
+        F: Fn(&DurableContext<'_>, &I, usize) -> DurableResult<T>,
+    {
         let names = config.item_namer.as_ref().map(|namer| {
             items
                 .iter()
@@ -233,7 +252,7 @@ impl DurableContext<'_> {
             wit::BatchKind::Map,
             items.len(),
             wit_config,
-            serdes,
+            (item_serdes, result_serdes),
             |ctx, i| f(ctx, &items[i], i),
         )
     }
@@ -260,6 +279,19 @@ impl DurableContext<'_> {
         config: ParallelConfig,
         serdes: &dyn Serdes<T>,
     ) -> DurableResult<BatchResult<T>> {
+        self.parallel_with_result_serdes(name, branches, config, serdes, None)
+    }
+
+    /// [`parallel_with_serdes`](Self::parallel_with_serdes) plus a whole-result serdes
+    /// (AWS `serdes`), as in [`map_with_result_serdes`](Self::map_with_result_serdes).
+    pub fn parallel_with_result_serdes<T>(
+        &self,
+        name: impl OperationName,
+        branches: Vec<ParallelBranch<'_, T>>,
+        config: ParallelConfig,
+        item_serdes: &dyn Serdes<T>,
+        result_serdes: Option<&dyn Serdes<BatchResult<T>>>,
+    ) -> DurableResult<BatchResult<T>> {
         let names = branches.iter().any(|b| b.name.is_some()).then(|| {
             branches
                 .iter()
@@ -282,7 +314,7 @@ impl DurableContext<'_> {
             wit::BatchKind::Parallel,
             branches.len(),
             wit_config,
-            serdes,
+            (item_serdes, result_serdes),
             |ctx, i| (branches[i].func)(ctx),
         )
     }
@@ -293,7 +325,7 @@ impl DurableContext<'_> {
         kind: wit::BatchKind,
         count: usize,
         config: wit::BatchConfig,
-        serdes: &dyn Serdes<T>,
+        (serdes, result_serdes): (&dyn Serdes<T>, Option<&dyn Serdes<BatchResult<T>>>),
         run: impl Fn(&DurableContext<'_>, usize) -> DurableResult<T>,
     ) -> DurableResult<BatchResult<T>> {
         let name = name.into_name();
@@ -303,7 +335,7 @@ impl DurableContext<'_> {
             .raw
             .batch_begin(name.as_deref(), kind, count, &config)?
         {
-            BatchStart::Done(outcome) => return convert(outcome, serdes),
+            BatchStart::Done(done) => return replay_done(done, serdes, result_serdes),
             BatchStart::Failed(error) => return Err(DurableError::ChildContextFailed(error)),
             BatchStart::Run(batch) => batch,
         };
@@ -320,7 +352,33 @@ impl DurableContext<'_> {
                 Err(error) => batch.branch_end(index, ctx, Err(&error.to_error_object()))?,
             }
         }
-        convert(batch.finish()?, serdes)
+        let Some(result_serdes) = result_serdes else {
+            return convert(batch.finish(None)?, serdes);
+        };
+        let result = convert(batch.settle()?, serdes)?;
+        let payload = result_serdes
+            .serialize(&result)
+            .map_err(DurableError::User)?;
+        batch.finish(Some(&payload))?;
+        Ok(result)
+    }
+}
+
+/// A batch recorded earlier: read back through the whole-result serdes when there is
+/// one, else from the host's reading of the payload.
+fn replay_done<T>(
+    done: wit::BatchDone,
+    serdes: &dyn Serdes<T>,
+    result_serdes: Option<&dyn Serdes<BatchResult<T>>>,
+) -> DurableResult<BatchResult<T>> {
+    match (result_serdes, done.outcome) {
+        (Some(result_serdes), _) => result_serdes
+            .deserialize(done.payload.as_deref())
+            .map_err(|e| DurableError::Serde(e.message)),
+        (None, Some(outcome)) => convert(outcome, serdes),
+        (None, None) => Err(DurableError::Serde(
+            "the recorded batch result was written by a whole-result serdes; pass the same serdes to read it".into(),
+        )),
     }
 }
 

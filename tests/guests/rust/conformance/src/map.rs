@@ -1,8 +1,10 @@
 //! Suite `map` (9-x): map over items (named, unnamed, indexed, empty), completion policies,
-//! concurrency, FLAT nesting, item namers, item serdes, suspension and replay, large results.
+//! concurrency, FLAT nesting, item namers, item and whole-result serdes, suspension and
+//! replay, large results.
 
 use durabox_sdk::{
-    BatchResult, CompletionConfig, DurableContext, DurableResult, Error, MapConfig, Nesting, Serdes,
+    BatchItem, BatchItemStatus, BatchResult, CompletionConfig, CompletionReason, DurableContext,
+    DurableResult, Error, JsonSerdes, MapConfig, Nesting, Serdes,
 };
 use serde_json::{json, Value};
 
@@ -50,6 +52,8 @@ pub(crate) fn handle(
         "9-16" => large(ctx),
         "9-17" => then_wait(ctx),
         "9-18" => failure_then_wait(ctx),
+        "9-19" => whole_result_serdes(ctx, "op-serde", false),
+        "9-20" => whole_result_serdes(ctx, "op-serde-replay", true),
         _ => return None,
     })
 }
@@ -287,4 +291,58 @@ fn failure_then_wait(ctx: &DurableContext) -> DurableResult<Value> {
             "totalCount",
         ],
     ))
+}
+
+/// 9-19 / 9-20: items "x" and "y" uppercased; the whole map result goes through
+/// [`OpSerde`] ("OPSERDE:X,Y"). With `then_wait`, a 1 s wait follows, so the replay
+/// reads the map back through `OpSerde::deserialize`.
+fn whole_result_serdes(ctx: &DurableContext, name: &str, then_wait: bool) -> DurableResult<Value> {
+    let items = ["x", "y"];
+    let result = ctx.map_with_result_serdes(
+        name,
+        &items,
+        |_, item, _| Ok(item.to_uppercase()),
+        sequential(),
+        &JsonSerdes::new(),
+        Some(&OpSerde),
+    )?;
+    if then_wait {
+        ctx.wait(secs(1))?;
+    }
+    Ok(json!(result.get_results()))
+}
+
+/// A whole-result serdes: "OPSERDE:" + the comma-joined results of a map whose items
+/// all succeeded; reads back as that many succeeded items.
+struct OpSerde;
+
+impl Serdes<BatchResult<String>> for OpSerde {
+    fn serialize(&self, value: &BatchResult<String>) -> Result<String, Error> {
+        let results: Vec<&str> = value
+            .get_results()
+            .into_iter()
+            .map(String::as_str)
+            .collect();
+        Ok(format!("OPSERDE:{}", results.join(",")))
+    }
+
+    fn deserialize(&self, payload: Option<&str>) -> Result<BatchResult<String>, Error> {
+        let body = payload
+            .and_then(|p| p.strip_prefix("OPSERDE:"))
+            .ok_or_else(|| Error::new("SerDesError", format!("not OPSERDE: {payload:?}")))?;
+        let all = body
+            .split(',')
+            .enumerate()
+            .map(|(index, result)| BatchItem {
+                index,
+                status: BatchItemStatus::Succeeded,
+                result: Some(result.to_string()),
+                error: None,
+            })
+            .collect();
+        Ok(BatchResult {
+            all,
+            completion_reason: CompletionReason::AllCompleted,
+        })
+    }
 }
