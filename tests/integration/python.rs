@@ -367,6 +367,51 @@ fn python_invoke_runs_the_target_as_its_own_execution() {
     assert_eq!(count(&result.events, ChainedInvokeFailed), 1);
 }
 
+#[test]
+fn python_invokes_a_rust_and_a_js_function() {
+    let runner = python();
+    for (name, language) in [("rust-target", "rust"), ("js-target", "js")] {
+        runner
+            .register_function(
+                name,
+                guest(language, "scenarios"),
+                FunctionConfig::default(),
+            )
+            .unwrap();
+    }
+    let steps = json!({"scenario": "steps"});
+    let input = scenario(
+        "invoke_each",
+        json!({"calls": [
+            {"function": "rust-target", "payload": steps},
+            {"function": "js-target", "payload": steps},
+            {"function": "js-target", "payload": {"scenario": "retry_exhausted"}},
+        ]}),
+    );
+    let result = runner.run(&input).unwrap();
+    assert_eq!(
+        answer(&result),
+        json!(["result=22", "result=22", {"failed": "MyError"}]),
+        "each language's steps scenario returns the same value; the JS failure keeps its type"
+    );
+    assert_eq!(count(&result.events, ChainedInvokeSucceeded), 2);
+    assert_eq!(count(&result.events, ChainedInvokeFailed), 1);
+
+    let children = runner.child_executions(&result.arn).unwrap();
+    let functions: Vec<_> = children.iter().map(|c| c.function_name.as_str()).collect();
+    assert_eq!(functions, ["rust-target", "js-target", "js-target"]);
+    for child in &children[..2] {
+        assert_eq!(child.status, ExecutionStatus::Succeeded);
+        assert_eq!(
+            count(&child.events, StepSucceeded),
+            3,
+            "{} ran its own three steps",
+            child.function_name
+        );
+    }
+    assert_eq!(children[2].status, ExecutionStatus::Failed);
+}
+
 fn statuses(answer: &Value) -> Vec<(u64, String)> {
     answer["items"]
         .as_array()

@@ -199,6 +199,18 @@ def invoke(ctx: DurableContext, input):
         raise
 
 
+def invoke_each(ctx: DurableContext, input):
+    """Invokes each `{function, payload}` of `input.calls` in turn (names `call-<i>`);
+    returns the results, or `{"failed": type}` for a call that failed."""
+    results = []
+    for i, call in enumerate(input["calls"]):
+        try:
+            results.append(ctx.invoke(call["function"], call.get("payload"), name=f"call-{i}"))
+        except InvokeError as e:
+            results.append({"failed": e.error_type})
+    return results
+
+
 def batch_json(result):
     return {
         "reason": result.completion_reason.value,
@@ -278,6 +290,7 @@ SCENARIOS = {
     "caught_step_error": caught_step_error, "swallow": swallow, "wait": wait,
     "child": child, "child_failure": child_failure, "callback": callback,
     "wait_for_callback": wait_for_callback, "condition": condition, "invoke": invoke,
+    "invoke_each": invoke_each,
     "map": map_, "parallel": parallel,
 }
 
