@@ -829,15 +829,16 @@ impl ReplayEngine {
 
     /// Records a log line, unless the context is replaying: code re-run to reach the
     /// point where the last invocation stopped does not log twice (as the AWS SDK's
-    /// replay-aware logger behaves).
+    /// replay-aware logger behaves). `while_replaying` keeps it anyway (mode-aware off).
     pub fn log(
         &mut self,
         execution: &Execution,
         ctx: ContextHandle,
         level: &str,
         mut message: String,
+        while_replaying: bool,
     ) {
-        if let Some(frame) = self.frames.get(ctx.0) {
+        if let Some(frame) = self.frames.get(ctx.0).filter(|_| !while_replaying) {
             let next = operation_id(frame.prefix.as_deref(), frame.counter + 1);
             if execution
                 .operation(&next)

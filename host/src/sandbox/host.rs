@@ -56,6 +56,27 @@ impl WasiView for GuestState {
 }
 
 impl GuestState {
+    /// A guest log line; `while_replaying` keeps it even where the context replays.
+    fn log_line(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        level: wit::LogLevel,
+        message: String,
+        while_replaying: bool,
+    ) -> wasmtime::Result<()> {
+        let handle = self.handle(&ctx)?;
+        let level = match level {
+            wit::LogLevel::Debug => "DEBUG",
+            wit::LogLevel::Info => "INFO",
+            wit::LogLevel::Warn => "WARN",
+            wit::LogLevel::Error => "ERROR",
+        };
+        let execution = self.cell.lock();
+        self.engine
+            .log(&execution, handle, level, message, while_replaying);
+        Ok(())
+    }
+
     pub fn new(
         wasi: WasiCtx,
         limiter: super::limits::MemoryLimiter,
@@ -432,16 +453,16 @@ impl wit::HostContext for GuestState {
         level: wit::LogLevel,
         message: String,
     ) -> wasmtime::Result<()> {
-        let handle = self.handle(&ctx)?;
-        let level = match level {
-            wit::LogLevel::Debug => "DEBUG",
-            wit::LogLevel::Info => "INFO",
-            wit::LogLevel::Warn => "WARN",
-            wit::LogLevel::Error => "ERROR",
-        };
-        let execution = self.cell.lock();
-        self.engine.log(&execution, handle, level, message);
-        Ok(())
+        self.log_line(ctx, level, message, false)
+    }
+
+    fn log_always(
+        &mut self,
+        ctx: Resource<ContextRes>,
+        level: wit::LogLevel,
+        message: String,
+    ) -> wasmtime::Result<()> {
+        self.log_line(ctx, level, message, true)
     }
 
     fn drop(&mut self, ctx: Resource<ContextRes>) -> wasmtime::Result<()> {

@@ -2,6 +2,7 @@
 //! `step.rs` and `callback.rs`).
 
 use std::fmt::Display;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -61,6 +62,12 @@ impl<'a> DurableContext<'a> {
     /// The ARN of the running execution.
     pub fn execution_arn(&self) -> String {
         self.raw.execution_arn()
+    }
+
+    /// Sets how every context's logger behaves for the rest of this invocation (AWS
+    /// `configureLogger`).
+    pub fn configure_logger(&self, config: LoggerConfig) {
+        MODE_AWARE.store(config.mode_aware, Ordering::Relaxed);
     }
 
     /// Logs attributed to this context.
@@ -142,9 +149,31 @@ pub struct Logger<'a> {
     raw: &'a wit::Context,
 }
 
+/// Logger settings (AWS `LoggerConfig`).
+#[derive(Clone, Copy, Debug)]
+pub struct LoggerConfig {
+    /// True (the default): code re-run during replay does not log again. False: it
+    /// logs on every invocation, so replays stay observable.
+    pub mode_aware: bool,
+}
+
+impl Default for LoggerConfig {
+    fn default() -> Self {
+        LoggerConfig { mode_aware: true }
+    }
+}
+
+/// One instance serves one invocation, so a process-wide flag is per invocation.
+static MODE_AWARE: AtomicBool = AtomicBool::new(true);
+
 impl Logger<'_> {
     pub fn log(&self, level: LogLevel, message: impl Display) {
-        self.raw.log(level, &message.to_string())
+        let message = message.to_string();
+        if MODE_AWARE.load(Ordering::Relaxed) {
+            self.raw.log(level, &message)
+        } else {
+            self.raw.log_always(level, &message)
+        }
     }
 
     pub fn debug(&self, message: impl Display) {

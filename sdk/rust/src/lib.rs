@@ -51,7 +51,7 @@ pub use config::{
     Backoff, CallbackConfig, JitterStrategy, RetryDecision, RetryFn, RetryPreset, RetryPresets,
     RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics, WaitForCallbackConfig,
 };
-pub use context::{DurableContext, Logger, OperationName};
+pub use context::{DurableContext, Logger, LoggerConfig, OperationName};
 pub use error::{DurableError, DurableResult, Error};
 pub use invoke::InvokeConfig;
 pub use serdes::{JsonSerdes, Serdes};

@@ -2,7 +2,8 @@
 
 use durabox_sdk::bindings::durabox::durable::types::invocation_envelope;
 use durabox_sdk::{
-    DurableContext, DurableError, DurableResult, Error, RetryPresets, Serdes, StepConfig,
+    DurableContext, DurableError, DurableResult, Error, LoggerConfig, RetryPresets, Serdes,
+    StepConfig,
 };
 use serde_json::{json, Value};
 
@@ -151,8 +152,10 @@ fn step_and_wait(ctx: &DurableContext, text: &str) -> DurableResult<Value> {
 const LARGE_RESULT_BYTES: usize = 300 * 1024;
 
 /// 3-11: the child logs the input, runs a small step and builds a result over 256 KiB
-/// (checkpointed with ReplayChildren, so it re-runs on replay); then a wait.
+/// (checkpointed with ReplayChildren, so it re-runs on replay); then a wait. Replay
+/// logging is on, so the re-run child logs again.
 fn large_result(ctx: &DurableContext, text: &str) -> DurableResult<Value> {
+    ctx.configure_logger(LoggerConfig { mode_aware: false });
     let large = ctx.run_in_child_context("large_child", |child| {
         child
             .logger()
