@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The Python test suites against `durabox serve`:
 #   1. tests/boto3       pytest suite driving every Lambda durable-execution route through boto3;
-#   2. the AWS conformance suite (tests/conformance/harness.py) for the step, wait, child,
-#      callback and wait_for_callback suites, on a real-time server from serve.sh; the report
-#      goes to docs/conformance.md.
+#   2. the AWS CLI check (tests/awscli);
+#   3. the AWS conformance suite (tests/conformance/harness.py), every suite but plugin, in
+#      each language, on a real-time server from serve.sh; reports go to
+#      docs/conformance/<LANG>.md.
 # Project-local virtualenvs: target/venv-boto3 and target/venv-conformance (python3 >= 3.11).
-# Exits non-zero if either suite fails.
+# Exits non-zero if any suite fails.
 #
 # Environment:
 #   PYTHON=python3                  interpreter used to create the venvs
 #   CONFORMANCE_SUITES=...          suites for the harness (default: every suite but plugin)
-#   CONFORMANCE_LANG=rust           mapping tests/conformance/<LANG>.yaml
+#   CONFORMANCE_LANGS=rust          languages (mappings tests/conformance/<LANG>.yaml)
 #   CONFORMANCE_LOGS=0              skip ExpectedLogs (checked by default from the server's
 #                                   --logs-dir capture, a stand-in for CloudWatch Logs)
 set -uo pipefail
@@ -19,7 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PYTHON=${PYTHON:-python3}
 SUITES=${CONFORMANCE_SUITES:-step,wait,child,callback,wait_for_callback,invoke,wait_for_condition,parallel,map}
-LANG_NAME=${CONFORMANCE_LANG:-rust}
+LANGS=${CONFORMANCE_LANGS:-rust}
 OUT="$ROOT/target/conformance"
 mkdir -p "$OUT"
 
@@ -79,46 +80,61 @@ fi
 kill "$AWSCLI_PID" 2>/dev/null
 wait "$AWSCLI_PID" 2>/dev/null
 
-step "conformance suite ($SUITES) against tests/conformance/serve.sh 0 $LANG_NAME"
-SERVER_LOG="$OUT/serve-$LANG_NAME.log"
-tests/conformance/serve.sh 0 "$LANG_NAME" > "$SERVER_LOG" 2>&1 &
-SERVER_PID=$!  # serve.sh execs durabox: same pid
+# One real-time server per language (tests/conformance/serve.sh), the harness against it;
+# the report goes to docs/conformance/<LANG>.md.
+run_conformance() {
+    local lang=$1
+    step "conformance suite ($SUITES) in $lang against tests/conformance/serve.sh 0 $lang"
+    local server_log="$OUT/serve-$lang.log"
+    tests/conformance/serve.sh 0 "$lang" > "$server_log" 2>&1 &
+    SERVER_PID=$!  # serve.sh execs durabox: same pid
+    trap stop_server EXIT
+    local endpoint=""
+    for _ in $(seq 1 1200); do  # up to 10 minutes: serve.sh may build first
+        endpoint=$(sed -n 's/^durabox listening on \(http:[^ ]*\).*/\1/p' "$server_log" | head -n 1)
+        [ -n "$endpoint" ] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.5
+    done
+    if [ -z "$endpoint" ]; then
+        cat "$server_log" >&2
+        echo "run_python_suites: the $lang conformance server did not start (log: $server_log)" >&2
+        stop_server
+        return 1
+    fi
+    echo "server at $endpoint (log: $server_log)"
+    local log_args=()
+    if [ "${CONFORMANCE_LOGS:-1}" = "1" ]; then
+        log_args=(--logs-dir "target/conformance/logs/$lang")
+    fi
+    local status=0
+    target/venv-conformance/bin/python tests/conformance/harness.py \
+        --endpoint "$endpoint" \
+        --mapping "tests/conformance/$lang.yaml" \
+        --suites "$SUITES" \
+        --report "docs/conformance/$lang.md" \
+        "${log_args[@]}" || status=$?
+    stop_server
+    trap - EXIT
+    return "$status"
+}
 stop_server() {
     if kill -0 "$SERVER_PID" 2>/dev/null; then
         kill "$SERVER_PID" 2>/dev/null
         wait "$SERVER_PID" 2>/dev/null
     fi
 }
-trap stop_server EXIT
 
-ENDPOINT=""
-for _ in $(seq 1 1200); do  # up to 10 minutes: serve.sh may build first
-    ENDPOINT=$(sed -n 's/^durabox listening on \(http:[^ ]*\).*/\1/p' "$SERVER_LOG" | head -n 1)
-    [ -n "$ENDPOINT" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.5
+conformance_status=0
+conformance_summary=""
+for lang in $LANGS; do
+    run_conformance "$lang"
+    lang_status=$?
+    conformance_summary="$conformance_summary $lang=$lang_status"
+    [ "$lang_status" -ne 0 ] && conformance_status=1
 done
-if [ -z "$ENDPOINT" ]; then
-    cat "$SERVER_LOG" >&2
-    die "the conformance server did not start (log: $SERVER_LOG)"
-fi
-echo "server at $ENDPOINT (log: $SERVER_LOG)"
 
-LOG_ARGS=()
-if [ "${CONFORMANCE_LOGS:-1}" = "1" ]; then
-    LOG_ARGS=(--logs-dir "target/conformance/logs/$LANG_NAME")
-fi
-target/venv-conformance/bin/python tests/conformance/harness.py \
-    --endpoint "$ENDPOINT" \
-    --mapping "tests/conformance/$LANG_NAME.yaml" \
-    --suites "$SUITES" \
-    --report docs/conformance.md \
-    "${LOG_ARGS[@]}"
-conformance_status=$?
-stop_server
-trap - EXIT
-
-echo "run_python_suites: boto3 suite exit $boto3_status, AWS CLI exit $awscli_status, conformance harness exit $conformance_status"
+echo "run_python_suites: boto3 suite exit $boto3_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
 if [ "$boto3_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi

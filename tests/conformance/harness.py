@@ -27,7 +27,7 @@ Usage (from the repository root, with a server from tests/conformance/serve.sh):
 
     target/venv-conformance/bin/python tests/conformance/harness.py \\
         --endpoint http://127.0.0.1:9000 --mapping tests/conformance/rust.yaml \\
-        --suites step,wait,child,callback,wait_for_callback --report docs/conformance.md
+        --suites step,wait,child,callback,wait_for_callback --report docs/conformance/rust.md
 
 Exit status: 0 when no mapped, non-optional requirement of the selected suites failed;
 1 otherwise; 2 on a usage error (bad mapping, unreachable endpoint, unknown suite).
@@ -346,7 +346,7 @@ def cell(text: str) -> str:
 def write_report(path: Path, outcomes: list[Outcome], suites: list[str], command: str, endpoint: str,
                  mapping: str, elapsed: float) -> None:
     lines = [
-        "# Conformance: AWS durable-execution conformance suite against durabox",
+        f"# Conformance ({Path(mapping).stem} guests): AWS durable-execution conformance suite against durabox",
         "",
         f"Package `aws-durable-execution-conformance-tests` {PACKAGE_VERSION}; judged by its own "
         "`validate.validate_description` (history matcher, result check, async polling and callback "
@@ -392,6 +392,7 @@ def write_report(path: Path, outcomes: list[Outcome], suites: list[str], command
         lines.append(f"| {o.requirement.id} | {o.requirement.suite} | {cell(o.requirement.description)} | {cell(result)} |")
     lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mapping", required=True, type=Path, help="mapping YAML (e.g. tests/conformance/rust.yaml)")
     parser.add_argument("--suites", default="step,wait,child,callback,wait_for_callback",
                         help="comma-separated suite folders, or 'all'")
-    parser.add_argument("--report", type=Path, default=Path("docs/conformance.md"))
+    parser.add_argument("--report", type=Path, default=Path("target/conformance/report.md"))
     parser.add_argument("--only", default="", help="comma-separated requirement ids to run (others are left out)")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--region", default="us-east-1")
