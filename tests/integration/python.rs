@@ -412,6 +412,35 @@ fn python_invokes_a_rust_and_a_js_function() {
     assert_eq!(children[2].status, ExecutionStatus::Failed);
 }
 
+#[test]
+fn python_determinism_lint_sees_handler_reads_not_runtime_start_up() {
+    let strict = FunctionConfig {
+        strict_determinism: true,
+        ..FunctionConfig::default()
+    };
+    let runner = TestRunner::with_config(guest("python", "scenarios"), strict).unwrap();
+    // componentize-py reseeds `random` on entry; the SDK marks where handler code starts.
+    let clean = runner.run(&scenario("steps", json!({}))).unwrap();
+    assert_eq!(answer(&clean), json!("result=22"));
+    assert!(clean.invocations.iter().all(|i| i.warnings.is_empty()));
+
+    let hazard = scenario("nondeterministic", json!({}));
+    let failed = runner.run(&hazard).unwrap();
+    assert_eq!(failed.status, ExecutionStatus::Failed);
+    assert_eq!(
+        failed.error.as_ref().unwrap().error_type.as_deref(),
+        Some("NondeterministicReadError")
+    );
+
+    let result = python().run(&hazard).unwrap();
+    assert_eq!(answer(&result), json!(true));
+    let warnings = &result.invocations[0].warnings;
+    let mut sources: Vec<_> = warnings.iter().map(|w| w.source.as_str()).collect();
+    sources.sort();
+    assert_eq!(sources, ["random", "wall-clock"], "{warnings:?}");
+    assert!(warnings.iter().all(|w| w.operations_before == 0));
+}
+
 fn statuses(answer: &Value) -> Vec<(u64, String)> {
     answer["items"]
         .as_array()

@@ -586,6 +586,11 @@ impl wit::Host for GuestState {
         Ok(result.map(Into::into))
     }
 
+    fn handler_started(&mut self) -> wasmtime::Result<()> {
+        self.lint.handler_started();
+        Ok(())
+    }
+
     fn invocation_envelope(&mut self) -> wasmtime::Result<String> {
         let envelope = {
             let execution = self.cell.lock();

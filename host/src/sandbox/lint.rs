@@ -17,6 +17,7 @@ pub struct DeterminismLint {
 
 #[derive(Default)]
 struct LintState {
+    handler_started: bool,
     last_operation: Option<String>,
     operations: u32,
     warnings: Vec<DeterminismWarning>,
@@ -37,6 +38,17 @@ impl DeterminismLint {
     /// Starts watching: called once the instance exists, right before the handler runs.
     pub fn arm(&self) {
         self.armed.store(true, Ordering::Relaxed);
+    }
+
+    /// The guest's SDK is about to run handler code: reads so far were the language
+    /// runtime's start-up, not the handler's. Only before the first durable operation,
+    /// so a guest cannot wipe warnings about its own code.
+    pub fn handler_started(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.operations == 0 && !state.handler_started {
+            state.handler_started = true;
+            state.warnings.clear();
+        }
     }
 
     /// A nondeterministic read by the guest.
@@ -69,5 +81,28 @@ impl DeterminismLint {
                 .unwrap_or_else(|p| p.into_inner())
                 .warnings,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_up_reads_are_disregarded_once_and_only_before_any_operation() {
+        let lint = DeterminismLint::default();
+        lint.arm();
+        lint.read("random"); // the runtime's start-up
+        lint.handler_started();
+        lint.read("wall-clock"); // handler code
+        lint.set_position(Some("op-1"), 1, false);
+        lint.handler_started(); // too late: changes nothing
+        lint.read("random");
+        let warnings = lint.take_warnings();
+        let seen: Vec<_> = warnings
+            .iter()
+            .map(|w| (w.source.as_str(), w.operations_before))
+            .collect();
+        assert_eq!(seen, [("wall-clock", 0), ("random", 1)]);
     }
 }

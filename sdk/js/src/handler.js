@@ -1,5 +1,7 @@
 // The exported `durabox:durable/handler` interface.
 
+import { handlerStarted } from 'durabox:durable/types@0.1.0';
+
 import { DurableContext, Scope } from './context.js';
 import { toErrorObject } from './errors.js';
 
@@ -19,6 +21,7 @@ export function withDurableExecution(fn) {
   if (typeof fn !== 'function') throw new TypeError('withDurableExecution needs a handler function');
   return {
     async handle(raw, input) {
+      handlerStarted(); // reads before this were the runtime's start-up, not handler code
       const scope = new Scope();
       const context = new DurableContext(raw, scope);
       try {

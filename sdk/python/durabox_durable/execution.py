@@ -28,6 +28,7 @@ class Handler(_Protocol):
         if _handler is None:
             return wit.InvocationOutput_Failed(wit.ErrorObject(
                 "NoHandler", "no function decorated with @durable_execution", None, None))
+        wit.handler_started()  # what ran before was the runtime's start-up (random reseed)
         try:
             event = json.loads(input) if input.strip() else {}
             return wit.InvocationOutput_Succeeded(json.dumps(_handler(event, DurableContext(ctx))))

@@ -99,6 +99,7 @@ pub mod __private {
         O: Serialize,
         F: FnOnce(&DurableContext<'_>, I) -> DurableResult<O>,
     {
+        crate::bindings::durabox::durable::types::handler_started();
         // AWS hands a blank input to the handler as `{}`.
         let input = if input.trim().is_empty() { "{}" } else { input };
         let result = serde_json::from_str(input)

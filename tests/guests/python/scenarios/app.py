@@ -3,6 +3,8 @@ integration tests (tests/integration/python.rs): the input `{"scenario": "<name>
 selects what the handler does. Each scenario says what the tests should observe."""
 
 import json
+import time
+import uuid
 
 from durabox_durable import (CallbackConfig, CallbackError, CompletionConfig, DurableContext,
                              Duration, InvokeError, JitterStrategy, MapConfig, ParallelBranch,
@@ -211,6 +213,15 @@ def invoke_each(ctx: DurableContext, input):
     return results
 
 
+def nondeterministic(ctx: DurableContext, _input):
+    """Reads the wall clock and the random source outside any step (replay hazards the
+    determinism lint reports), then runs step "after". Returns True."""
+    started = time.time()
+    token = uuid.uuid4()
+    ctx.step(lambda _: "done", "after")
+    return started > 0 and token.version == 4
+
+
 def batch_json(result):
     return {
         "reason": result.completion_reason.value,
@@ -290,7 +301,7 @@ SCENARIOS = {
     "caught_step_error": caught_step_error, "swallow": swallow, "wait": wait,
     "child": child, "child_failure": child_failure, "callback": callback,
     "wait_for_callback": wait_for_callback, "condition": condition, "invoke": invoke,
-    "invoke_each": invoke_each,
+    "invoke_each": invoke_each, "nondeterministic": nondeterministic,
     "map": map_, "parallel": parallel,
 }
 
