@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Python test suites against `durabox serve`:
 #   1. tests/boto3       pytest suite driving every Lambda durable-execution route through boto3;
-#   2. the AWS CLI check (tests/awscli);
-#   3. the AWS conformance suite (tests/conformance/harness.py), every suite but plugin, in
+#   2. the guides' handler tests (guest-examples/python/test_*.py with pytest,
+#      guest-examples/js/*.test.mjs with node --test), which run `durabox run --json`;
+#   3. the AWS CLI check (tests/awscli);
+#   4. the AWS conformance suite (tests/conformance/harness.py), every suite but plugin, in
 #      each language, on a real-time server from serve.sh; reports go to
 #      docs/conformance/<LANG>.md.
 # Project-local virtualenvs: target/venv-boto3 and target/venv-conformance (python3 >= 3.11).
@@ -55,6 +57,11 @@ make_venv target/venv-conformance tests/conformance/requirements.txt --ignore-re
 step "boto3 suite (tests/boto3)"
 target/venv-boto3/bin/python -m pytest tests/boto3 -p no:cacheprovider
 boto3_status=$?
+
+step "the guides' handler tests (guest-examples/python, guest-examples/js)"
+target/venv-boto3/bin/python -m pytest guest-examples/python -p no:cacheprovider
+examples_status=$?
+node --test guest-examples/js/ || examples_status=1
 
 step "AWS CLI (tests/awscli)"
 make_venv target/venv-awscli tests/awscli/requirements.txt
@@ -134,8 +141,8 @@ for lang in $LANGS; do
     [ "$lang_status" -ne 0 ] && conformance_status=1
 done
 
-echo "run_python_suites: boto3 suite exit $boto3_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
-if [ "$boto3_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
+echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
+if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi
 exit 0
