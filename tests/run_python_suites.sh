@@ -46,6 +46,19 @@ make_venv() {
     fi
 }
 
+# The URL a `durabox serve` logging to LOG (process PID) listens on, once it says so;
+# empty if PID exits or SECONDS pass first.
+endpoint_of() {
+    local log=$1 pid=$2 seconds=$3 endpoint=""
+    for _ in $(seq 1 $((seconds * 5))); do
+        endpoint=$(sed -n 's/^durabox listening on \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)
+        [ -n "$endpoint" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "$endpoint"
+}
+
 step "building durabox and the guests"
 cargo build -p durabox || die "cargo build failed"
 cargo xtask build-guests || die "cargo xtask build-guests failed"
@@ -70,13 +83,7 @@ target/debug/durabox serve --port 0 --skip-time \
     --function quickstart=target/guests/rust/quickstart.wasm \
     --function scenarios=target/guests/rust/scenarios.wasm > "$AWSCLI_LOG" 2>&1 &
 AWSCLI_PID=$!
-AWSCLI_ENDPOINT=""
-for _ in $(seq 1 600); do
-    AWSCLI_ENDPOINT=$(sed -n 's/^durabox listening on \(http:[^ ]*\).*/\1/p' "$AWSCLI_LOG" | head -n 1)
-    [ -n "$AWSCLI_ENDPOINT" ] && break
-    kill -0 "$AWSCLI_PID" 2>/dev/null || break
-    sleep 0.1
-done
+AWSCLI_ENDPOINT=$(endpoint_of "$AWSCLI_LOG" "$AWSCLI_PID" 60)
 if [ -n "$AWSCLI_ENDPOINT" ]; then
     bash tests/awscli/check.sh "$AWSCLI_ENDPOINT" target/venv-awscli/bin/aws
     awscli_status=$?
@@ -96,13 +103,8 @@ run_conformance() {
     tests/conformance/serve.sh 0 "$lang" > "$server_log" 2>&1 &
     SERVER_PID=$!  # serve.sh execs durabox: same pid
     trap stop_server EXIT
-    local endpoint=""
-    for _ in $(seq 1 1200); do  # up to 10 minutes: serve.sh may build first
-        endpoint=$(sed -n 's/^durabox listening on \(http:[^ ]*\).*/\1/p' "$server_log" | head -n 1)
-        [ -n "$endpoint" ] && break
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.5
-    done
+    local endpoint
+    endpoint=$(endpoint_of "$server_log" "$SERVER_PID" 600)  # serve.sh may build first
     if [ -z "$endpoint" ]; then
         cat "$server_log" >&2
         echo "run_python_suites: the $lang conformance server did not start (log: $server_log)" >&2
