@@ -4,7 +4,7 @@
 #   2. the guides' handler tests (guest-examples/python/test_*.py with pytest,
 #      guest-examples/js/*.test.mjs with node --test), which run `durabox run --json`;
 #   3. the AWS CLI check (tests/awscli);
-#   4. the AWS conformance suite (tests/conformance/harness.py), every suite but plugin, in
+#   4. the AWS conformance suite (tests/conformance/harness.py), every suite, in
 #      each language, on a real-time server from serve.sh; reports go to
 #      docs/conformance/<LANG>.md.
 # Project-local virtualenvs: target/venv-boto3 and target/venv-conformance (python3 >= 3.11).
@@ -12,7 +12,7 @@
 #
 # Environment:
 #   PYTHON=python3                  interpreter used to create the venvs
-#   CONFORMANCE_SUITES=...          suites for the harness (default: every suite but plugin)
+#   CONFORMANCE_SUITES=...          suites for the harness (default: all ten)
 #   CONFORMANCE_LANGS=rust          languages (mappings tests/conformance/<LANG>.yaml)
 #   CONFORMANCE_LOGS=0              skip ExpectedLogs (checked by default from the server's
 #                                   --logs-dir capture, a stand-in for CloudWatch Logs)
@@ -21,7 +21,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PYTHON=${PYTHON:-python3}
-SUITES=${CONFORMANCE_SUITES:-step,wait,child,callback,wait_for_callback,invoke,wait_for_condition,parallel,map}
+SUITES=${CONFORMANCE_SUITES:-step,wait,child,callback,wait_for_callback,invoke,wait_for_condition,parallel,map,plugin}
 LANGS=${CONFORMANCE_LANGS:-rust}
 OUT="$ROOT/target/conformance"
 mkdir -p "$OUT"

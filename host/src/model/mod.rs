@@ -376,6 +376,10 @@ pub struct LogLine {
     pub context_id: Option<String>,
     /// Operations issued in that context so far: where in the handler the line was logged.
     pub position: u32,
+    /// Bytes the guest had written to stdout before this line: orders the two streams
+    /// when both go to one log (as Lambda sends both to CloudWatch).
+    #[serde(default)]
+    pub stdout_offset: usize,
 }
 
 /// A read of a nondeterministic source (clock, random) outside any step body: on AWS a

@@ -830,6 +830,7 @@ impl ReplayEngine {
     /// Records a log line, unless the context is replaying: code re-run to reach the
     /// point where the last invocation stopped does not log twice (as the AWS SDK's
     /// replay-aware logger behaves). `while_replaying` keeps it anyway (mode-aware off).
+    /// `stdout_offset`: bytes the guest had printed so far (see [`LogLine`]).
     pub fn log(
         &mut self,
         execution: &Execution,
@@ -837,6 +838,7 @@ impl ReplayEngine {
         level: &str,
         mut message: String,
         while_replaying: bool,
+        stdout_offset: usize,
     ) {
         if let Some(frame) = self.frames.get(ctx.0).filter(|_| !while_replaying) {
             let next = operation_id(frame.prefix.as_deref(), frame.counter + 1);
@@ -872,6 +874,7 @@ impl ReplayEngine {
             message,
             context_id,
             position,
+            stdout_offset,
         });
     }
 }

@@ -355,15 +355,15 @@ fn a_batch_without_a_guest_payload_replays_the_host_outcome() {
 fn replayed_code_logs_only_when_asked_to() {
     let mut e = execution();
     let mut first = ReplayEngine::new("inv-1");
-    first.log(&e, ROOT, "INFO", "before".into(), false);
+    first.log(&e, ROOT, "INFO", "before".into(), false, 0);
     run_step(&mut first, &mut e, "one", Ok("1".into())).unwrap();
     assert_eq!(first.logs.len(), 1);
 
     // The next invocation re-runs the code before step "one": a mode-aware line is
     // dropped, a line logged with replay logging on is kept.
     let mut replay = ReplayEngine::new("inv-1");
-    replay.log(&e, ROOT, "INFO", "aware".into(), false);
-    replay.log(&e, ROOT, "INFO", "always".into(), true);
+    replay.log(&e, ROOT, "INFO", "aware".into(), false, 0);
+    replay.log(&e, ROOT, "INFO", "always".into(), true, 0);
     let messages: Vec<_> = replay.logs.iter().map(|l| l.message.as_str()).collect();
     assert_eq!(messages, ["always"]);
 }

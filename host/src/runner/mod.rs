@@ -1,6 +1,7 @@
 //! Front door for Rust callers: the runtime that drives executions, the test runner and
 //! the result views.
 
+mod log_capture;
 pub mod result;
 pub mod runtime;
 pub mod test_runner;

@@ -465,12 +465,13 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
             function.config.strict_determinism,
         );
         if let Some(dir) = &inner.logs_dir {
-            if let Err(e) = append_logs(
+            if let Err(e) = super::log_capture::append(
                 dir,
                 &function.name,
                 &cell.lock().arn,
                 &request_id,
                 &report.logs,
+                &report.stdout,
             ) {
                 tracing::warn!("cannot write guest logs to {}: {e}", dir.display());
             }
@@ -497,42 +498,6 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
             runtime.start_chained(cell, invoke);
         }
     }
-}
-
-/// Appends log lines as CloudWatch-like events whose message is the JSON record a
-/// Lambda durable function's logger writes (with `durableExecutionArn`).
-fn append_logs(
-    dir: &Path,
-    function: &str,
-    arn: &str,
-    request_id: &str,
-    lines: &[crate::model::LogLine],
-) -> std::io::Result<()> {
-    use std::io::Write;
-    if lines.is_empty() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    let now = crate::service::clock::real_now();
-    let mut out = String::new();
-    for line in lines {
-        let record = serde_json::json!({
-            "timestamp": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-            "level": line.level,
-            "message": line.message,
-            "durableExecutionArn": arn,
-            "operationId": line.context_id,
-            "requestId": request_id,
-        });
-        let event = serde_json::json!({ "timestamp": now, "ingestionTime": now, "message": record.to_string() });
-        out.push_str(&event.to_string());
-        out.push('\n');
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(format!("{function}.jsonl")))?;
-    file.write_all(out.as_bytes())
 }
 
 /// A unique, URL-safe id (`[a-f0-9-]`) for executions.

@@ -44,6 +44,8 @@ pub struct GuestState {
     /// The first fault reported to the guest (it traps right after).
     pub(super) fault: Option<ReplayFault>,
     lint: Arc<super::lint::DeterminismLint>,
+    /// The guest's stdout, to place each log line among what it printed.
+    stdout: super::output::CappedOutput,
 }
 
 impl WasiView for GuestState {
@@ -71,9 +73,16 @@ impl GuestState {
             wit::LogLevel::Warn => "WARN",
             wit::LogLevel::Error => "ERROR",
         };
+        let stdout_offset = self.stdout.kept_bytes();
         let execution = self.cell.lock();
-        self.engine
-            .log(&execution, handle, level, message, while_replaying);
+        self.engine.log(
+            &execution,
+            handle,
+            level,
+            message,
+            while_replaying,
+            stdout_offset,
+        );
         Ok(())
     }
 
@@ -84,6 +93,7 @@ impl GuestState {
         execution_id: &str,
         arn: String,
         lint: Arc<super::lint::DeterminismLint>,
+        stdout: super::output::CappedOutput,
     ) -> Self {
         Self {
             wasi,
@@ -94,6 +104,7 @@ impl GuestState {
             arn,
             fault: None,
             lint,
+            stdout,
         }
     }
 

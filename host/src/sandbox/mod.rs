@@ -150,6 +150,7 @@ impl Sandbox {
             &execution_id,
             arn,
             lint.clone(),
+            output.stdout.clone(),
         );
         state.engine.max_operations = limits.max_operations;
         let mut store = Store::new(&self.engine, state);
@@ -201,6 +202,7 @@ impl Sandbox {
                 ),
                 context_id: None,
                 position: 0,
+                stdout_offset: output.stdout.kept_bytes(),
             });
         }
         InvocationReport {

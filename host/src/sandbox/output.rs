@@ -35,6 +35,11 @@ impl CappedOutput {
         state.1 += bytes.len() - kept;
     }
 
+    /// Bytes kept so far.
+    pub fn kept_bytes(&self) -> usize {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).0.len()
+    }
+
     /// What the guest wrote, with a note if some of it was dropped.
     pub fn text(&self) -> String {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());

@@ -22,6 +22,7 @@ mod config;
 mod context;
 mod error;
 mod invoke;
+mod plugin;
 mod serdes;
 mod step;
 
@@ -54,6 +55,10 @@ pub use config::{
 pub use context::{DurableContext, Logger, LoggerConfig, OperationName};
 pub use error::{DurableError, DurableResult, Error};
 pub use invoke::InvokeConfig;
+pub use plugin::{
+    AttemptEndInfo, AttemptInfo, InvocationEndInfo, InvocationStartInfo, InvocationStatus,
+    OperationEndInfo, OperationInfo, OperationKind, OperationOutcome, Plugin,
+};
 pub use serdes::{JsonSerdes, Serdes};
 pub use step::StepContext;
 
@@ -63,9 +68,15 @@ pub use step::StepContext;
 /// (the execution input; an empty input reads as `{}`) and `O: Serialize` (the result).
 /// `Ok` ends the execution with the JSON of the value, [`DurableError::Suspended`] ends the
 /// invocation as pending, and any other error fails the execution with its `ErrorObject`.
+///
+/// `handler!(f, plugins = make_plugins)` also registers [`Plugin`]s: `make_plugins` is a
+/// `fn() -> Vec<Box<dyn Plugin>>` called at the start of every invocation.
 #[macro_export]
 macro_rules! handler {
     ($handler:expr) => {
+        $crate::handler!($handler, plugins = ::std::vec::Vec::new);
+    };
+    ($handler:expr, plugins = $plugins:expr) => {
         const _: () = {
             struct DuraboxHandler;
 
@@ -74,7 +85,7 @@ macro_rules! handler {
                     ctx: &$crate::__private::Context,
                     input: ::std::string::String,
                 ) -> $crate::__private::InvocationOutput {
-                    $crate::__private::run(ctx, &input, $handler)
+                    $crate::__private::run(ctx, &input, $handler, $plugins())
                 }
             }
 
@@ -88,28 +99,66 @@ pub mod __private {
     pub use crate::bindings::durabox::durable::types::{Context, InvocationOutput};
     pub use crate::bindings::exports::durabox::durable::handler::Guest;
 
+    use crate::bindings::durabox::durable::types::{handler_started, invocation_envelope};
+    use crate::plugin::{self, InvocationEndInfo, InvocationStartInfo, InvocationStatus, Plugin};
     use crate::{DurableContext, DurableError, DurableResult};
     use serde::de::DeserializeOwned;
     use serde::Serialize;
 
-    /// Runs a handler and maps its result to the invocation output.
-    pub fn run<I, O, F>(ctx: &Context, input: &str, handler: F) -> InvocationOutput
+    /// Runs a handler (with its plugins' invocation hooks around it) and maps its result
+    /// to the invocation output.
+    pub fn run<I, O, F>(
+        ctx: &Context,
+        input: &str,
+        handler: F,
+        plugins: Vec<Box<dyn Plugin>>,
+    ) -> InvocationOutput
     where
         I: DeserializeOwned,
         O: Serialize,
         F: FnOnce(&DurableContext<'_>, I) -> DurableResult<O>,
     {
-        crate::bindings::durabox::durable::types::handler_started();
+        handler_started();
+        plugin::install(plugins);
+        let execution_arn = ctx.execution_arn();
+        if plugin::active() {
+            let info = InvocationStartInfo {
+                execution_arn: execution_arn.clone(),
+                is_first_invocation: is_first_invocation(),
+            };
+            plugin::emit(|p| p.on_invocation_start(&info));
+        }
         // AWS hands a blank input to the handler as `{}`.
         let input = if input.trim().is_empty() { "{}" } else { input };
         let result = serde_json::from_str(input)
             .map_err(DurableError::from)
             .and_then(|input| handler(&DurableContext::new(ctx), input))
             .and_then(|output| Ok(serde_json::to_string(&output)?));
-        match result {
-            Ok(json) => InvocationOutput::Succeeded(json),
-            Err(DurableError::Suspended) => InvocationOutput::Pending,
-            Err(e) => InvocationOutput::Failed(e.to_error_object()),
-        }
+        let (output, status) = match result {
+            Ok(json) => (
+                InvocationOutput::Succeeded(json),
+                InvocationStatus::Succeeded,
+            ),
+            Err(DurableError::Suspended) => (InvocationOutput::Pending, InvocationStatus::Pending),
+            Err(e) => (
+                InvocationOutput::Failed(e.to_error_object()),
+                InvocationStatus::Failed,
+            ),
+        };
+        let info = InvocationEndInfo {
+            execution_arn,
+            status,
+        };
+        plugin::emit(|p| p.on_invocation_end(&info));
+        output
+    }
+
+    /// Whether no operation but the execution itself was recorded before this invocation.
+    fn is_first_invocation() -> bool {
+        let envelope: serde_json::Value =
+            serde_json::from_str(&invocation_envelope()).unwrap_or_default();
+        envelope["InitialExecutionState"]["Operations"]
+            .as_array()
+            .is_none_or(|ops| ops.iter().all(|op| op["Type"] == "EXECUTION"))
     }
 }

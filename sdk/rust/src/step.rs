@@ -4,8 +4,12 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::bindings::durabox::durable::types::{RetryDecision, StepAttempt, StepStart};
+use crate::bindings::durabox::durable::types::{Outcome, RetryDecision, StepAttempt, StepStart};
 use crate::context::finish;
+use crate::plugin::{
+    self, AttemptEndInfo, AttemptInfo, OperationEndInfo, OperationInfo, OperationKind,
+    OperationOutcome,
+};
 use crate::{
     DurableContext, DurableError, DurableResult, Error, JsonSerdes, Logger, OperationName, Serdes,
     StepConfig,
@@ -80,7 +84,12 @@ impl DurableContext<'_> {
             logger: self.logger(),
             attempt,
         };
-        let (body, decision) = match f(&step) {
+        let hooks = plugin::active().then(|| StepHooks::new(&id, name.as_deref(), attempt));
+        let result = match &hooks {
+            Some(hooks) => hooks.around_attempt(|| f(&step)),
+            None => f(&step),
+        };
+        let (body, decision) = match result {
             Ok(value) => match serdes.serialize(&value) {
                 Ok(payload) => (Ok(payload), None),
                 // A value that cannot be serialized fails the same way on every attempt.
@@ -94,7 +103,64 @@ impl DurableContext<'_> {
         };
         let body = body.as_deref();
         let outcome = self.raw.step_end(&id, body, decision)?;
+        if let Some(hooks) = &hooks {
+            hooks.ended(&outcome);
+        }
         finish(outcome, body.ok(), serdes, DurableError::StepFailed)
+    }
+}
+
+/// A running step attempt as plugins see it.
+struct StepHooks {
+    operation: OperationInfo,
+    attempt: u32,
+}
+
+impl StepHooks {
+    /// Fires `on_operation_start` when this attempt starts the step (its first).
+    fn new(id: &str, name: Option<&str>, attempt: u32) -> Self {
+        let operation = OperationInfo {
+            id: id.to_owned(),
+            name: name.map(str::to_owned),
+            kind: OperationKind::Step,
+        };
+        if attempt == 1 {
+            plugin::emit(|p| p.on_operation_start(&operation));
+        }
+        StepHooks { operation, attempt }
+    }
+
+    /// Runs the attempt's function between `on_attempt_start` and `on_attempt_end`.
+    fn around_attempt<T>(&self, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+        let start = AttemptInfo {
+            operation: self.operation.clone(),
+            attempt: self.attempt,
+        };
+        plugin::emit(|p| p.on_attempt_start(&start));
+        let result = f();
+        let end = AttemptEndInfo {
+            operation: self.operation.clone(),
+            attempt: self.attempt,
+            outcome: match result {
+                Ok(_) => OperationOutcome::Succeeded,
+                Err(_) => OperationOutcome::Failed,
+            },
+        };
+        plugin::emit(|p| p.on_attempt_end(&end));
+        result
+    }
+
+    /// Fires `on_operation_end` once the step is terminal (a retry is not).
+    fn ended(&self, outcome: &Outcome) {
+        let status = match outcome {
+            Outcome::Succeeded(_) => OperationOutcome::Succeeded,
+            Outcome::Failed(_) => OperationOutcome::Failed,
+        };
+        let info = OperationEndInfo {
+            operation: self.operation.clone(),
+            status,
+        };
+        plugin::emit(|p| p.on_operation_end(&info));
     }
 }
 

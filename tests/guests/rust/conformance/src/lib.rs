@@ -4,13 +4,15 @@
 //! The environment variable `DURABOX_CONFORMANCE_FN` holds the requirement id (e.g. `1-11`)
 //! and selects the handler; `tests/conformance/rust.yaml` maps each id to a function that
 //! sets it. Each handler does what its YAML's `handler:`/`invocations:` text describes.
-//! The chained-invoke targets of suite 5 are served too, with ids `target-<kind>`.
+//! The chained-invoke targets of suite 5 are served too, with ids `target-<kind>`, and
+//! suite 10's requirements register their plugins.
 
 mod callback;
 mod child;
 mod invoke;
 mod map;
 mod parallel;
+mod plugin;
 mod step;
 mod wait;
 mod wait_for_callback;
@@ -34,6 +36,7 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         Some("7") => wait_for_callback::handle(&id, ctx, &input),
         Some("8") => parallel::handle(&id, ctx, &input),
         Some("9") => map::handle(&id, ctx, &input),
+        Some("10") => plugin::handle(&id, ctx, &input),
         Some("target") => invoke::target(&id, &input),
         _ => None,
     };
@@ -46,7 +49,12 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
     })
 }
 
-durabox_sdk::handler!(handler);
+/// The plugins of the requirement being served (suite 10 only).
+fn plugins() -> Vec<Box<dyn durabox_sdk::Plugin>> {
+    plugin::plugins(&std::env::var(FN_VAR).unwrap_or_default())
+}
+
+durabox_sdk::handler!(handler, plugins = plugins);
 
 /// The input as a string (the suite passes plain JSON strings; anything else is
 /// rendered as JSON).

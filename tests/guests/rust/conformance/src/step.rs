@@ -38,7 +38,7 @@ pub(crate) fn handle(
     })
 }
 
-fn no_retry() -> StepConfig {
+pub(crate) fn no_retry() -> StepConfig {
     StepConfig::new().retry_strategy(RetryPresets::none())
 }
 
@@ -142,7 +142,7 @@ fn failed_step_replayed(ctx: &DurableContext) -> DurableResult<Value> {
 }
 
 /// `attempts` in total, 1 s apart.
-fn every_second(attempts: u32) -> RetryStrategyConfig {
+pub(crate) fn every_second(attempts: u32) -> RetryStrategyConfig {
     RetryStrategyConfig {
         max_attempts: attempts,
         initial_delay: secs(1),
