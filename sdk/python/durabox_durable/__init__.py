@@ -6,13 +6,15 @@ from .batch import BatchItem, BatchItemStatus, BatchResult, CompletionReason, Pa
 from .config import (CallbackConfig, ChildConfig, CompletionConfig, Duration, InvokeConfig,
                      JitterStrategy, MapConfig, NestingType, ParallelConfig, StepConfig,
                      StepSemantics, WaitForCallbackConfig)
-from .context import (Callback, DurableContext, Logger, StepContext, WaitForCallbackContext,
-                      WaitForConditionCheckContext, durable_step, durable_with_child_context)
+from .context import (Callback, DurableContext, Logger, LoggerConfig, StepContext,
+                      WaitForCallbackContext, WaitForConditionCheckContext, durable_step,
+                      durable_with_child_context)
 from .exceptions import (CallableRuntimeError, CallbackError, CallbackSubmitterError,
                          CallbackTimeoutError, ChildContextError, DurableExecutionsError,
                          ErrorObject, InvokeError, SerDesError, StepError, SuspendExecution,
                          ValidationError, WaitForConditionError)
 from .execution import Handler, durable_execution
+from .serdes import JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
 from .retries import (RetryDecision, RetryPresets, RetryStrategy, RetryStrategyConfig,
                       create_retry_strategy)
 from .waits import (WaitForConditionConfig, WaitForConditionDecision, WaitStrategy,

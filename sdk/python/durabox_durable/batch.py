@@ -83,6 +83,26 @@ class BatchResult:
     def total_count(self) -> int:
         return len(self.all)
 
+    def to_dict(self) -> dict:
+        """A JSON-ready dict in the AWS SDK's shape (`all`: index, status, decoded result,
+        error; `completionReason`), e.g. for a whole-result serdes."""
+        return {"all": [{"index": i.index, "status": i.status.value, "result": i.result,
+                         "error": i.error.to_dict() if i.error else None} for i in self.all],
+                "completionReason": self.completion_reason.value}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BatchResult":
+        """The inverse of `to_dict` (for whole-result serdes that store that shape)."""
+        items = []
+        for d in data.get("all", []):
+            e = d.get("error")
+            error = (ErrorObject(e.get("ErrorMessage"), e.get("ErrorType"), e.get("ErrorData"),
+                                 e.get("StackTrace")) if e else None)
+            items.append(BatchItem(d["index"], BatchItemStatus(d["status"]), d.get("result"),
+                                   error))
+        reason = data.get("completionReason", CompletionReason.ALL_COMPLETED.value)
+        return cls(items, CompletionReason(reason))
+
     def throw_if_error(self) -> None:
         """Raises ChildContextError with the first failed branch's error."""
         for error in self.get_errors():
@@ -120,7 +140,8 @@ def run_map(ctx, items: list, func, name, config: Optional[MapConfig]) -> BatchR
     wit_config = _wit_config(config.max_concurrency, config.completion_config,
                              config.nesting_type, names)
     return _run(ctx, name, wit.BatchKind.MAP, len(items), wit_config,
-                lambda branch, i: func(branch, items[i], i, items))
+                lambda branch, i: func(branch, items[i], i, items),
+                config.item_serdes, config.serdes)
 
 
 def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -> BatchResult:
@@ -132,37 +153,51 @@ def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -
     wit_config = _wit_config(config.max_concurrency, config.completion_config,
                              config.nesting_type, names)
     return _run(ctx, name, wit.BatchKind.PARALLEL, len(functions), wit_config,
-                lambda branch, i: functions[i](branch))
+                lambda branch, i: functions[i](branch), config.item_serdes, config.serdes)
 
 
-def _run(ctx, name, kind, count, wit_config, body) -> BatchResult:
+def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -> BatchResult:
+    arn = ctx.execution_arn
     start = call(ctx._raw.batch_begin, name, kind, count, wit_config)
     if isinstance(start, wit.BatchStart_Done):
-        if start.value.outcome is None:
-            raise SerDesError("the recorded batch result was written by a whole-result serdes; "
-                              "pass the same serdes to read it")
-        return _convert(start.value.outcome)
+        done = start.value
+        if done.outcome is None:
+            if result_serdes is None:
+                raise SerDesError("the recorded batch result was written by a whole-result "
+                                  "serdes; pass the same serdes to read it")
+            return serdes.deserialize(result_serdes, done.payload, None, arn)
+        return _convert(done.outcome, item_serdes, arn)
     if isinstance(start, wit.BatchStart_Failed):
         raise ChildContextError.from_error_object(start.value)
     batch = start.value
     with batch:
         while (branch := call(batch.next)) is not None:
+            branch_id = branch.ctx.id()
             try:
-                result = Ok(serdes.dumps(body(type(ctx)(branch.ctx), branch.index)))
+                value = body(type(ctx)(branch.ctx), branch.index)
+                result = Ok(serdes.serialize(item_serdes, value, branch_id, arn))
             except SuspendExecution:
                 drop(branch.ctx)  # this branch waits: the other branches go on
                 continue
             except Exception as e:  # noqa: BLE001  (a failed branch is recorded, not raised)
                 result = Err(error_object(e))
             call(batch.branch_end, branch.index, branch.ctx, result)
-        return _convert(call(batch.finish, None))
+        if result_serdes is None:
+            return _convert(call(batch.finish, None), item_serdes, arn)
+        # settle first: the whole-result serdes writes the container's payload
+        result = _convert(call(batch.settle), item_serdes, arn)
+        payload = serdes.serialize(result_serdes, result, None, arn)
+        call(batch.finish, payload)
+        return result
 
 
-def _convert(outcome) -> BatchResult:
+def _convert(outcome, item_serdes, arn) -> BatchResult:
     items = []
     for item in outcome.items:
         status = BatchItemStatus[item.status.name]
-        result = serdes.loads(item.result) if status is BatchItemStatus.SUCCEEDED else None
+        result = None
+        if status is BatchItemStatus.SUCCEEDED:
+            result = serdes.deserialize(item_serdes, item.result, None, arn)
         error = ErrorObject.from_wit(item.error) if item.error is not None else None
         items.append(BatchItem(item.index, status, result, error))
     return BatchResult(items, CompletionReason[outcome.completion_reason.name])

@@ -65,7 +65,8 @@ class JitterStrategy(Enum):
 @dataclass
 class StepConfig:
     """`retry_strategy`: None (AWS default: 6 attempts), a strategy from `retries`
-    (applied by the host), or any `fn(error, attempt) -> RetryDecision`."""
+    (applied by the host), or any `fn(error, attempt) -> RetryDecision`. `serdes`: a
+    `serdes.SerDes` for the result (compact JSON when None)."""
 
     retry_strategy: Optional[Callable] = None
     step_semantics: StepSemantics = StepSemantics.AT_LEAST_ONCE_PER_RETRY
@@ -75,13 +76,16 @@ class StepConfig:
 
 @dataclass
 class ChildConfig:
+    """`serdes`: a `serdes.SerDes` for the context's result (compact JSON when None)."""
+
     serdes: Any = None
     sub_type: Optional[str] = None
 
 
 @dataclass
 class CallbackConfig:
-    """Zero durations disable a timeout."""
+    """Zero durations disable a timeout. `serdes` reads the callback's result (the raw
+    string when None)."""
 
     timeout: Duration = field(default_factory=Duration)
     heartbeat_timeout: Duration = field(default_factory=Duration)
@@ -98,6 +102,11 @@ class WaitForCallbackConfig(CallbackConfig):
 
 @dataclass
 class InvokeConfig:
+    """`serdes_payload` writes the payload, `serdes_result` reads the target's result
+    (JSON when None)."""
+
+    serdes_payload: Any = None
+    serdes_result: Any = None
     tenant_id: Optional[str] = None
 
 
@@ -131,14 +140,23 @@ class NestingType(Enum):
 
 @dataclass
 class MapConfig:
+    """`item_serdes` (a `serdes.SerDes`) records each item's result; `serdes` records the
+    whole BatchResult (the host's JSON when None) and reads it back on replay."""
+
     max_concurrency: Optional[int] = None
     completion_config: CompletionConfig = field(default_factory=CompletionConfig)
+    serdes: Any = None
+    item_serdes: Any = None
     nesting_type: NestingType = NestingType.NESTED
     item_namer: Optional[Callable[[Any, int], str]] = None
 
 
 @dataclass
 class ParallelConfig:
+    """`item_serdes` and `serdes` as for MapConfig."""
+
     max_concurrency: Optional[int] = None
     completion_config: CompletionConfig = field(default_factory=CompletionConfig.all_successful)
+    serdes: Any = None
+    item_serdes: Any = None
     nesting_type: NestingType = NestingType.NESTED

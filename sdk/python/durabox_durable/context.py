@@ -3,6 +3,7 @@ thin wrapper over one or two WIT calls. The host owns ids, replay and retries.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable, Optional
 
@@ -17,16 +18,41 @@ from .retries import RetryStrategy
 from .waits import WaitForConditionConfig, WaitStrategy
 
 _TIMEOUT_TYPES = ("Callback.Timeout", "Callback.Heartbeat")
+_PASS_THROUGH = serdes.PassThroughSerDes()  # callback results are raw strings by default
+
+
+@dataclass
+class LoggerConfig:
+    """`mode_aware` True (the default): code re-run while replaying does not log again.
+    False: it logs on every invocation, so replays stay observable."""
+
+    mode_aware: bool = True
+
+
+# One component instance serves one invocation at a time; the handler export resets it.
+_logger_config = LoggerConfig()
+
+
+def _reset_logger_config():
+    global _logger_config
+    _logger_config = LoggerConfig()
 
 
 class Logger:
-    """Log lines attributed to a context, captured by the host per invocation."""
+    """Log lines attributed to a context, captured by the host per invocation. Lines
+    logged by code that already ran in an earlier invocation are dropped while it replays,
+    unless `DurableContext.configure_logger(LoggerConfig(mode_aware=False))` turned that
+    off."""
 
     def __init__(self, raw):
         self._raw = raw
 
     def _log(self, level, msg, args):
-        self._raw.log(level, str(msg) % args if args else str(msg))
+        message = str(msg) % args if args else str(msg)
+        if _logger_config.mode_aware:
+            self._raw.log(level, message)
+        else:
+            self._raw.log_always(level, message)
 
     def debug(self, msg, *args, **_):
         self._log(wit.LogLevel.DEBUG, msg, args)
@@ -65,15 +91,18 @@ class WaitForCallbackContext:
 class Callback:
     """A created callback: hand `callback_id` to an external system, then `result()`."""
 
-    def __init__(self, raw, operation_id: str, callback_id: str):
+    def __init__(self, raw, operation_id: str, callback_id: str, serdes=None):
         self._raw, self.operation_id, self.callback_id = raw, operation_id, callback_id
+        self._serdes = serdes
 
-    def result(self) -> Optional[str]:
-        """The raw string the external system sent (None if empty); suspends until the
-        callback completes. Raises CallbackError / CallbackTimeoutError."""
+    def result(self) -> Any:
+        """What the external system sent: the raw string (None if empty), or what
+        `CallbackConfig.serdes` reads from it; suspends until the callback completes.
+        Raises CallbackError / CallbackTimeoutError."""
         outcome = call(self._raw.callback_result, self.operation_id)
         if isinstance(outcome, wit.CallbackOutcome_Succeeded):
-            return outcome.value
+            return serdes.deserialize(self._serdes or _PASS_THROUGH, outcome.value,
+                                      self.operation_id, self._raw.execution_arn())
         if isinstance(outcome, wit.CallbackOutcome_TimedOut):
             raise CallbackTimeoutError.from_error_object(outcome.value)
         raise CallbackError.from_error_object(outcome.value)
@@ -83,12 +112,12 @@ def _name_of(func, name):
     return name if name is not None else getattr(func, "_original_name", None)
 
 
-def _outcome(outcome, error_cls, ours=None):
-    """The value of a finished operation (our own payload preferred: the host may hold a
-    summary), or its typed error."""
+def _outcome(outcome, error_cls, ours=None, codec=None, op_id=None, arn=""):
+    """The value of a finished operation, read by `codec` (JSON when None) from our own
+    payload if we wrote one (the host may hold a summary), or its typed error."""
     if isinstance(outcome, wit.Outcome_Failed):
         raise error_cls.from_error_object(outcome.value)
-    return serdes.loads(ours if ours is not None else outcome.value)
+    return serdes.deserialize(codec, ours if ours is not None else outcome.value, op_id, arn)
 
 
 def _step_config(config: StepConfig):
@@ -111,11 +140,19 @@ class DurableContext:
 
     def __init__(self, raw):
         self._raw = raw
+        self._arn = None
         self.logger = Logger(raw)
+
+    def configure_logger(self, config: LoggerConfig) -> None:
+        """Sets how every context's logger behaves for the rest of this invocation."""
+        global _logger_config
+        _logger_config = config
 
     @property
     def execution_arn(self) -> str:
-        return self._raw.execution_arn()
+        if self._arn is None:  # asked for every serdes context: one host call per context
+            self._arn = self._raw.execution_arn()
+        return self._arn
 
     @property
     def operation_id(self) -> Optional[str]:
@@ -125,14 +162,17 @@ class DurableContext:
 
     def step(self, func: Callable[[StepContext], Any], name: Optional[str] = None,
              config: Optional[StepConfig] = None) -> Any:
-        wit_config, retry_fn = _step_config(config or StepConfig())
+        config = config or StepConfig()
+        wit_config, retry_fn = _step_config(config)
+        codec, arn = config.serdes, self.execution_arn
         start = call(self._raw.step_begin, _name_of(func, name), wit_config)
         if isinstance(start, wit.StepStart_Done):
-            return _outcome(start.value, StepError)
+            return _outcome(start.value, StepError, codec=codec, arn=arn)
         op_id, attempt = start.value.id, start.value.attempt
         decision, payload = None, None
         try:
-            payload = serdes.dumps(func(StepContext(self.logger, attempt)))
+            value = func(StepContext(self.logger, attempt))
+            payload = serdes.serialize(codec, value, op_id, arn)
             body = Ok(payload)
         except SerDesError as e:
             # An unserializable value fails the same way on every attempt.
@@ -142,7 +182,8 @@ class DurableContext:
             if retry_fn is not None:
                 d = retry_fn(e, attempt)
                 decision = wit.RetryDecision(bool(d.should_retry), max(0, seconds(d.delay)))
-        return _outcome(call(self._raw.step_end, op_id, body, decision), StepError, payload)
+        outcome = call(self._raw.step_end, op_id, body, decision)
+        return _outcome(outcome, StepError, payload, codec, op_id, arn)
 
     # ---- wait -------------------------------------------------------------------
 
@@ -154,23 +195,26 @@ class DurableContext:
     def run_in_child_context(self, func: Callable[["DurableContext"], Any],
                              name: Optional[str] = None,
                              config: Optional[ChildConfig] = None) -> Any:
-        sub_type = config.sub_type if config else None
-        return self._child(func, _name_of(func, name), sub_type)
+        config = config or ChildConfig()
+        return self._child(func, _name_of(func, name), config.sub_type, config.serdes)
 
-    def _child(self, func, name, sub_type):
+    def _child(self, func, name, sub_type, codec=None):
+        arn = self.execution_arn
         start = call(self._raw.child_begin, name, sub_type)
         if isinstance(start, wit.ChildStart_Done):
-            return _outcome(start.value, ChildContextError)
+            return _outcome(start.value, ChildContextError, codec=codec, arn=arn)
         raw, payload = start.value, None
+        op_id = raw.id()
         try:
-            payload = serdes.dumps(func(DurableContext(raw)))
+            payload = serdes.serialize(codec, func(DurableContext(raw)), op_id, arn)
             body = Ok(payload)
         except SuspendExecution:
             drop(raw)  # nothing to checkpoint: the context stays open for the replay
             raise
         except Exception as e:  # noqa: BLE001
             body = Err(error_object(e))
-        return _outcome(call(wit.child_end, raw, body), ChildContextError, payload)
+        return _outcome(call(wit.child_end, raw, body), ChildContextError, payload, codec, op_id,
+                        arn)
 
     # ---- callbacks --------------------------------------------------------------
 
@@ -182,13 +226,14 @@ class DurableContext:
             heartbeat_timeout_seconds=max(0, seconds(config.heartbeat_timeout)),
             sub_type=config.sub_type)
         handle = call(self._raw.create_callback, name, wit_config)
-        return Callback(self._raw, handle.id, handle.callback_id)
+        return Callback(self._raw, handle.id, handle.callback_id, config.serdes)
 
     def wait_for_callback(self, submitter: Callable[[str, WaitForCallbackContext], Any],
                           name: Optional[str] = None,
                           config: Optional[WaitForCallbackConfig] = None) -> Any:
         """A child context (subtype WaitForCallback) that creates a callback, runs
-        `submitter(callback_id, ctx)` as a step and returns the callback's result."""
+        `submitter(callback_id, ctx)` as a step and returns the callback's result (read
+        by `config.serdes`, which also records it in the context)."""
         config = config or WaitForCallbackConfig()
         name = _name_of(submitter, name)
         inner = (lambda what: f"{name} {what}") if name is not None else (lambda what: what)
@@ -202,7 +247,8 @@ class DurableContext:
             return callback.result()
 
         try:
-            return self._child(body, name, "WaitForCallback")
+            # the context records the callback's value in the callback's own format
+            return self._child(body, name, "WaitForCallback", config.serdes)
         except ChildContextError as e:
             # The context records the inner error; classify it the same way on replay.
             if e.error_type in _TIMEOUT_TYPES or e.error_type == type_name(CallbackTimeoutError):
@@ -217,17 +263,21 @@ class DurableContext:
 
     def wait_for_condition(self, check: Callable[[Any, StepContext], Any],
                            config: WaitForConditionConfig, name: Optional[str] = None) -> Any:
-        """Runs `check(state, ctx)` until the strategy stops; returns the final state."""
+        """Runs `check(state, ctx)` until the strategy stops; returns the final state.
+        States are checkpointed through `config.serdes` (compact JSON when None)."""
+        codec, arn = config.serdes, self.execution_arn
         start = call(self._raw.condition_begin, _name_of(check, name),
-                     serdes.dumps(config.initial_state))
+                     serdes.serialize(codec, config.initial_state, None, arn))
         if isinstance(start, wit.ConditionStart_Done):
-            return _outcome(start.value, WaitForConditionError)
+            return _outcome(start.value, WaitForConditionError, codec=codec, arn=arn)
         op_id, attempt = start.value.id, start.value.attempt
         decision = wit.ConditionDecision_Stop()
         try:
-            new_state = check(serdes.loads(start.value.state), StepContext(self.logger, attempt))
-            payload = serdes.dumps(new_state)
-            checked, state = Ok(payload), serdes.loads(payload)  # as it will be replayed
+            current = serdes.deserialize(codec, start.value.state, op_id, arn)
+            new_state = check(current, StepContext(self.logger, attempt))
+            payload = serdes.serialize(codec, new_state, op_id, arn)
+            # decide on the state as it will be replayed
+            checked, state = Ok(payload), serdes.deserialize(codec, payload, op_id, arn)
             strategy = config.wait_strategy
             if isinstance(strategy, WaitStrategy):
                 if strategy.config.should_continue_polling(state):
@@ -239,18 +289,25 @@ class DurableContext:
         except Exception as e:  # noqa: BLE001
             checked = Err(error_object(e))
         outcome = call(self._raw.condition_end, op_id, checked, decision)
-        return _outcome(outcome, WaitForConditionError)
+        return _outcome(outcome, WaitForConditionError, codec=codec, op_id=op_id, arn=arn)
 
     # ---- chained invoke ---------------------------------------------------------
 
     def invoke(self, function_name: str, payload: Any, name: Optional[str] = None,
                config: Optional[InvokeConfig] = None) -> Any:
-        """Invokes another function with `json.dumps(payload)`; returns its decoded result."""
+        """Invokes another function with `json.dumps(payload)` (or what
+        `config.serdes_payload` writes); returns its result decoded as JSON (or by
+        `config.serdes_result`)."""
         import json
 
-        tenant = config.tenant_id if config else None
-        outcome = call(self._raw.invoke, name, function_name, json.dumps(payload), tenant)
-        return _outcome(outcome, InvokeError)
+        config = config or InvokeConfig()
+        arn = self.execution_arn
+        if config.serdes_payload is not None:
+            data = serdes.serialize(config.serdes_payload, payload, None, arn)
+        else:
+            data = json.dumps(payload)
+        outcome = call(self._raw.invoke, name, function_name, data, config.tenant_id)
+        return _outcome(outcome, InvokeError, codec=config.serdes_result, arn=arn)
 
     # ---- map and parallel -------------------------------------------------------
 

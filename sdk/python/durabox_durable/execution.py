@@ -8,7 +8,7 @@ import json
 import sys
 
 from ._wit import wit
-from .context import DurableContext
+from .context import DurableContext, _reset_logger_config
 from .exceptions import SuspendExecution, error_object
 
 _handler = None
@@ -29,6 +29,7 @@ class Handler(_Protocol):
             return wit.InvocationOutput_Failed(wit.ErrorObject(
                 "NoHandler", "no function decorated with @durable_execution", None, None))
         wit.handler_started()  # what ran before was the runtime's start-up (random reseed)
+        _reset_logger_config()
         try:
             event = json.loads(input) if input.strip() else {}
             return wit.InvocationOutput_Succeeded(json.dumps(_handler(event, DurableContext(ctx))))
