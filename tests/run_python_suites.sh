@@ -13,7 +13,7 @@
 # Environment:
 #   PYTHON=python3                  interpreter used to create the venvs
 #   CONFORMANCE_SUITES=...          suites for the harness (default: all ten)
-#   CONFORMANCE_LANGS="rust python" languages (mappings tests/conformance/<LANG>.yaml)
+#   CONFORMANCE_LANGS="rust python js" languages (mappings tests/conformance/<LANG>.yaml)
 #   CONFORMANCE_LOGS=0              skip ExpectedLogs (checked by default from the server's
 #                                   --logs-dir capture, a stand-in for CloudWatch Logs)
 set -uo pipefail
@@ -22,7 +22,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PYTHON=${PYTHON:-python3}
 SUITES=${CONFORMANCE_SUITES:-step,wait,child,callback,wait_for_callback,invoke,wait_for_condition,parallel,map,plugin}
-LANGS=${CONFORMANCE_LANGS:-rust python}
+LANGS=${CONFORMANCE_LANGS:-rust python js}
 OUT="$ROOT/target/conformance"
 mkdir -p "$OUT"
 

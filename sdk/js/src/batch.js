@@ -29,12 +29,15 @@ export class BatchResult {
     this.completionReason = completionReason;
   }
 
-  /** From the WIT `batch-outcome`. */
-  static from(outcome) {
-    const all = outcome.items.map((item) => ({
+  /**
+   * From the WIT `batch-outcome`; `results[i]` is item i's deserialized result (default:
+   * its payload parsed as JSON).
+   */
+  static from(outcome, results) {
+    const all = outcome.items.map((item, i) => ({
       index: item.index,
       status: STATUS[item.status],
-      result: item.status === 'succeeded' ? parse(item.result) : undefined,
+      result: item.status !== 'succeeded' ? undefined : results ? results[i] : parse(item.result),
       error: item.error ? new ChildContextError(item.error) : undefined,
     }));
     return new BatchResult(all, REASON[outcome.completionReason]);

@@ -13,6 +13,7 @@ import {
   toRetryDecision,
   toSeconds,
 } from './config.js';
+import { emit } from './plugin.js';
 import {
   CallbackError,
   CallbackTimeoutError,
@@ -35,6 +36,16 @@ import {
 export class Scope {
   constructor() {
     this.suspended = false;
+  }
+}
+
+/** What every context of one invocation shares: the logger configuration and plugins. */
+export class Shared {
+  constructor(plugins = []) {
+    /** False = log while replaying too (AWS `configureLogger({ modeAware: false })`). */
+    this.modeAware = true;
+    /** The plugins registered with `withDurableExecution` (see plugin.js). */
+    this.plugins = plugins;
   }
 }
 
@@ -70,10 +81,15 @@ export function dispose(resource) {
   if (key) resource[key]();
 }
 
-/** Logs attributed to a context; the host captures them per invocation (replay-aware). */
+/**
+ * Logs attributed to a context; the host captures them per invocation. Replay-aware by
+ * default: lines logged by code that ran in an earlier invocation are dropped while it
+ * replays, unless `configureLogger({ modeAware: false })` turned that off.
+ */
 export class Logger {
-  constructor(raw) {
+  constructor(raw, shared = new Shared()) {
     this._raw = raw;
+    this._shared = shared;
   }
 
   log(level, ...args) {
@@ -88,7 +104,8 @@ export class Logger {
         }
       })
       .join(' ');
-    this._raw.log(level, message);
+    if (this._shared.modeAware) this._raw.log(level, message);
+    else this._raw.logAlways(level, message);
   }
 
   debug(...args) {
@@ -152,13 +169,14 @@ class LazyPromise {
  * branches that may wait independently.
  */
 export class DurableContext {
-  constructor(raw, scope) {
+  constructor(raw, scope, shared = new Shared()) {
     this._raw = raw;
     this._scope = scope;
+    this._shared = shared;
     this._tail = Promise.resolve();
     /** Name of the step whose body is running ('' = unnamed), else undefined. */
     this._openStep = undefined;
-    this.logger = new Logger(raw);
+    this.logger = new Logger(raw, shared);
   }
 
   /** Operation id of this context (undefined for the root context). */
@@ -169,6 +187,20 @@ export class DurableContext {
   /** The ARN of the running execution. */
   get executionArn() {
     return this._raw.executionArn();
+  }
+
+  /**
+   * AWS `configureLogger({ modeAware })`: with `modeAware: false` every context's logger
+   * of this execution also logs while replaying, so code re-run on replay (e.g. a child
+   * context whose large result was not checkpointed) stays observable. Default true.
+   */
+  configureLogger(config = {}) {
+    if (config.modeAware !== undefined) this._shared.modeAware = Boolean(config.modeAware);
+  }
+
+  /** The serdes context (AWS `SerdesContext`) for an operation. */
+  _serdesInfo(entityId) {
+    return { entityId, durableExecutionArn: this._raw.executionArn() };
   }
 
   // ---- plumbing --------------------------------------------------------------------
@@ -218,9 +250,9 @@ export class DurableContext {
     }
   }
 
-  async _finish(outcome, ours, serdes, ErrorClass) {
+  async _finish(outcome, ours, serdes, ErrorClass, entityId) {
     if (outcome.tag === 'failed') throw new ErrorClass(outcome.val);
-    return deserialize(serdes, ours ?? outcome.val);
+    return deserialize(serdes, ours ?? outcome.val, this._serdesInfo(entityId));
   }
 
   // ---- step ------------------------------------------------------------------------
@@ -244,6 +276,11 @@ export class DurableContext {
     if (start.tag === 'done') return this._finish(start.val, undefined, serdes, StepError);
     const { id, attempt } = start.val;
     const stepContext = { attempt, logger: this.logger, operationId: id };
+    const plugins = this._shared.plugins;
+    const operation = { id, name, type: 'STEP' };
+    // The first attempt is the one that starts the step.
+    if (plugins.length && attempt === 1) await emit(plugins, 'onOperationStart', operation);
+    if (plugins.length) await emit(plugins, 'onAttemptStart', { ...operation, attempt });
     let body;
     let decision;
     let value;
@@ -253,6 +290,8 @@ export class DurableContext {
       value = await fn(stepContext);
     } catch (e) {
       threw = true;
+      this._openStep = undefined;
+      if (plugins.length) await emit(plugins, 'onAttemptEnd', { ...operation, attempt, outcome: 'FAILED' });
       body = { tag: 'err', val: toErrorObject(e) };
       if (e instanceof NestedOperationError) {
         decision = { shouldRetry: false, delaySeconds: 0 };
@@ -266,16 +305,21 @@ export class DurableContext {
     }
     this._openStep = undefined;
     if (!threw) {
+      if (plugins.length) await emit(plugins, 'onAttemptEnd', { ...operation, attempt, outcome: 'SUCCEEDED' });
       try {
-        body = { tag: 'ok', val: await serialize(serdes, value, { entityId: id }) };
+        body = { tag: 'ok', val: await serialize(serdes, value, this._serdesInfo(id)) };
       } catch (e) {
         // A value that cannot be serialized fails the same way on every attempt.
         body = { tag: 'err', val: toErrorObject(e) };
         decision = { shouldRetry: false, delaySeconds: 0 };
       }
     }
+    // Throws SuspendExecution when a retry was scheduled: the step is not over.
     const outcome = this._call(() => this._raw.stepEnd(id, body, decision));
-    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, StepError);
+    if (plugins.length) {
+      await emit(plugins, 'onOperationEnd', { ...operation, status: outcome.tag === 'failed' ? 'FAILED' : 'SUCCEEDED' });
+    }
+    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, StepError, id);
   }
 
   // ---- wait ------------------------------------------------------------------------
@@ -306,12 +350,12 @@ export class DurableContext {
     const start = this._call(() => this._raw.childBegin(name, subType));
     if (start.tag === 'done') return this._finish(start.val, undefined, serdes, ChildContextError);
     const raw = start.val;
-    const child = new DurableContext(raw, this._scope);
+    const child = new DurableContext(raw, this._scope, this._shared);
     let body;
     try {
       const value = await fn(child);
       await child._idle();
-      if (!this._scope.suspended) body = { tag: 'ok', val: await serialize(serdes, value, { entityId: child.id }) };
+      if (!this._scope.suspended) body = { tag: 'ok', val: await serialize(serdes, value, this._serdesInfo(child.id)) };
     } catch (e) {
       if (!this._scope.suspended) body = { tag: 'err', val: toErrorObject(e) };
     }
@@ -320,8 +364,9 @@ export class DurableContext {
       dispose(raw);
       throw new SuspendExecution();
     }
+    const id = child.id;
     const outcome = this._call(() => childEnd(raw, body));
-    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, ChildContextError);
+    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, ChildContextError, id);
   }
 
   // ---- callbacks -------------------------------------------------------------------
@@ -348,7 +393,7 @@ export class DurableContext {
     const outcome = this._call(() => this._raw.callbackResult(id));
     switch (outcome.tag) {
       case 'succeeded':
-        return deserialize(serdes, outcome.val);
+        return deserialize(serdes, outcome.val, this._serdesInfo(id));
       case 'timed-out':
         throw new CallbackTimeoutError(outcome.val);
       default:
@@ -360,7 +405,9 @@ export class DurableContext {
    * `waitForCallback(name?, submitter, config?)`: creates a callback, runs
    * `submitter(callbackId, stepContext)` as a step (e.g. to notify an approver) and
    * returns the callback's result, all in one child context of subtype WaitForCallback,
-   * as the AWS SDKs do. `config`: callback config plus `retryStrategy` for the submitter.
+   * as the AWS SDKs do. `config`: callback config (`timeout`, `heartbeatTimeout`, `serdes`
+   * reading the callback's payload, which also checkpoints the child's result) plus
+   * `retryStrategy` for the submitter.
    */
   waitForCallback(...args) {
     const [name, [submitter, config = {}]] = named(args);
@@ -375,7 +422,7 @@ export class DurableContext {
     };
     return this._serial(async () => {
       try {
-        return await this._child(name, 'WaitForCallback', jsonSerdes, body);
+        return await this._child(name, 'WaitForCallback', config.serdes ?? callbackSerdes, body);
       } catch (e) {
         // The child records the inner error; classify it the same way on every replay.
         if (!(e instanceof ChildContextError)) throw e;
@@ -388,11 +435,13 @@ export class DurableContext {
   // ---- wait for condition ----------------------------------------------------------
 
   /**
-   * `waitForCondition(name?, check, { initialState, waitStrategy })`: runs
+   * `waitForCondition(name?, check, { initialState, waitStrategy, serdes })`: runs
    * `check(state, context)` and asks `waitStrategy(state, attempt)` whether to poll again
    * (`{ shouldContinue: true, delay }`) or stop (`{ shouldContinue: false }`); returns the
-   * final state. `createWaitStrategy({...})` gives a host-applied backoff. Each check is
-   * checkpointed; the waits in between suspend. Throws WaitForConditionError.
+   * final state. `createWaitStrategy({...})` gives a host-applied backoff. Each check's
+   * state is checkpointed (through `serdes`, default JSON, which must write JSON: the
+   * host keeps the state as JSON); the waits in between suspend. Throws
+   * WaitForConditionError.
    */
   waitForCondition(...args) {
     const [name, [check, config = {}]] = named(args);
@@ -401,28 +450,34 @@ export class DurableContext {
   }
 
   async _condition(name, check, config) {
-    const initial = JSON.stringify(config.initialState === undefined ? null : config.initialState);
+    const serdes = config.serdes ?? jsonSerdes;
+    const initial = await serialize(serdes, config.initialState, this._serdesInfo(undefined));
     const start = this._call(() => this._raw.conditionBegin(name, initial));
-    if (start.tag === 'done') return this._finish(start.val, undefined, jsonSerdes, WaitForConditionError);
+    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, WaitForConditionError);
     const { id, attempt, state } = start.val;
+    const info = this._serdesInfo(id);
     const context = { attempt, logger: this.logger, operationId: id };
     let checked;
     let decision;
-    this._openStep = name ?? '';
     try {
-      const next = await check(JSON.parse(state), context);
-      this._openStep = undefined;
-      const payload = JSON.stringify(next === undefined ? null : next);
+      const current = await deserialize(serdes, state, info);
+      this._openStep = name ?? '';
+      let next;
+      try {
+        next = await check(current, context);
+      } finally {
+        this._openStep = undefined;
+      }
+      const payload = await serialize(serdes, next, info);
       checked = { tag: 'ok', val: payload };
       // The strategy sees the state as it will be replayed.
-      decision = conditionDecision(config.waitStrategy, JSON.parse(payload), attempt);
+      decision = conditionDecision(config.waitStrategy, await deserialize(serdes, payload, info), attempt);
     } catch (e) {
       checked = { tag: 'err', val: toErrorObject(e) };
       decision = { tag: 'stop' };
     }
-    this._openStep = undefined;
     const outcome = this._call(() => this._raw.conditionEnd(id, checked, decision));
-    return this._finish(outcome, undefined, jsonSerdes, WaitForConditionError);
+    return this._finish(outcome, undefined, serdes, WaitForConditionError, id);
   }
 
   // ---- chained invoke --------------------------------------------------------------
@@ -430,17 +485,21 @@ export class DurableContext {
   /**
    * `invoke(name?, functionName, payload?, config?)`: invokes another durable function
    * and returns its result (suspending while it runs). With a leading name, pass at
-   * least three arguments. `config`: `{ tenantId }`. Throws InvokeError.
+   * least three arguments (a name of `undefined` is fine: `invoke(undefined, fn, 'text',
+   * config)` sends a string payload). `config`: `{ tenantId, payloadSerdes (writes the
+   * target's input, which must be JSON), resultSerdes (reads the target's result) }`.
+   * Throws InvokeError.
    */
   invoke(...args) {
     let name;
     let rest = args;
     if (args.length >= 3 && typeof args[1] === 'string') [name, ...rest] = args;
     const [functionName, payload, config = {}] = rest;
-    const input = payload === undefined ? undefined : JSON.stringify(payload);
     return this._serial(async () => {
+      const info = this._serdesInfo(undefined);
+      const input = payload === undefined ? undefined : await serialize(config.payloadSerdes ?? jsonSerdes, payload, info);
       const outcome = this._call(() => this._raw.invoke(name ?? undefined, functionName, input, config.tenantId));
-      return this._finish(outcome, undefined, jsonSerdes, InvokeError);
+      return this._finish(outcome, undefined, config.resultSerdes ?? jsonSerdes, InvokeError);
     });
   }
 
@@ -450,7 +509,8 @@ export class DurableContext {
    * `map(name?, items, fn, config?)`: runs `fn(context, item, index, items)` for every
    * item, each in its own branch context. Returns a BatchResult (failures are collected;
    * call `throwIfError()` to fail on them). `config`: `{ maxConcurrency,
-   * completionConfig, itemNamer: (item, index) => name, nesting: 'NESTED' | 'FLAT' }`.
+   * completionConfig, itemNamer: (item, index) => name, nesting: 'NESTED' | 'FLAT',
+   * itemSerdes, serdes }` (see `parallel` for the two serdes).
    */
   map(...args) {
     const [name, [items, fn, config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
@@ -467,7 +527,10 @@ export class DurableContext {
    * `parallel(name?, branches, config?)`: runs every branch (`(context) => …` or
    * `{ name, func }`) in its own branch context. Returns a BatchResult. The default
    * completion requires every branch to succeed. `config`: `{ maxConcurrency,
-   * completionConfig, nesting }`.
+   * completionConfig, nesting, itemSerdes, serdes }`: `itemSerdes` checkpoints each
+   * branch's result (default JSON); `serdes` checkpoints the whole BatchResult as the
+   * container's payload instead of the default JSON summary, and reads it back on replay
+   * (its `deserialize` may return a BatchResult or `{ all, completionReason }`).
    */
   parallel(...args) {
     const [name, [branches, config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
@@ -483,6 +546,8 @@ export class DurableContext {
   }
 
   async _batch(name, kind, count, config, completion, names, run) {
+    const itemSerdes = config.itemSerdes ?? jsonSerdes;
+    const resultSerdes = config.serdes;
     const witConfig = {
       maxConcurrency: config.maxConcurrency ?? undefined,
       completion: completionToWit(completion ?? {}),
@@ -491,10 +556,12 @@ export class DurableContext {
     };
     const start = this._call(() => this._raw.batchBegin(name, kind, count, witConfig));
     if (start.tag === 'done') {
-      if (!start.val.outcome) {
+      const { outcome, payload } = start.val;
+      if (resultSerdes) return asBatchResult(await deserialize(resultSerdes, payload, this._serdesInfo(undefined)));
+      if (!outcome) {
         throw new SerdesError('the recorded batch result was written by a whole-result serdes; pass the same serdes to read it');
       }
-      return BatchResult.from(start.val.outcome);
+      return this._batchResult(outcome, itemSerdes);
     }
     if (start.tag === 'failed') throw new ChildContextError(start.val);
     const batch = start.val;
@@ -503,12 +570,12 @@ export class DurableContext {
         const branch = this._call(() => batch.next());
         if (!branch) break;
         const scope = new Scope();
-        const ctx = new DurableContext(branch.ctx, scope);
+        const ctx = new DurableContext(branch.ctx, scope, this._shared);
         let body;
         try {
           const value = await run(ctx, branch.index);
           await ctx._idle();
-          if (!scope.suspended) body = { tag: 'ok', val: jsonSerdes.serialize(value) };
+          if (!scope.suspended) body = { tag: 'ok', val: await serialize(itemSerdes, value, this._serdesInfo(ctx.id)) };
         } catch (e) {
           if (!scope.suspended) body = { tag: 'err', val: toErrorObject(e) };
         }
@@ -519,11 +586,33 @@ export class DurableContext {
         }
         this._call(() => batch.branchEnd(branch.index, branch.ctx, body));
       }
-      return BatchResult.from(this._call(() => batch.finish(undefined)));
+      if (!resultSerdes) return await this._batchResult(this._call(() => batch.finish(undefined)), itemSerdes);
+      // Nothing is recorded until the whole result is serialized: settle, then finish.
+      const info = this._serdesInfo(undefined);
+      const result = await this._batchResult(this._call(() => batch.settle()), itemSerdes);
+      const payload = await serialize(resultSerdes, result, info);
+      this._call(() => batch.finish(payload));
+      // Read back like a replay would, so a lossy serdes shows on the first run too.
+      return asBatchResult(await deserialize(resultSerdes, payload, info));
     } finally {
       dispose(batch);
     }
   }
+
+  /** A WIT `batch-outcome` as a BatchResult, the succeeded items read with `serdes`. */
+  async _batchResult(outcome, serdes) {
+    const results = [];
+    for (const item of outcome.items) {
+      results.push(item.status === 'succeeded' ? await deserialize(serdes, item.result, this._serdesInfo(undefined)) : undefined);
+    }
+    return BatchResult.from(outcome, results);
+  }
+}
+
+/** A whole-result serdes' reading: a BatchResult, or its fields as a plain object. */
+function asBatchResult(value) {
+  if (value instanceof BatchResult || !value || !Array.isArray(value.all)) return value;
+  return new BatchResult(value.all, value.completionReason);
 }
 
 /** Callback results come from external systems: JSON when they parse, else the raw text. */

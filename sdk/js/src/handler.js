@@ -1,9 +1,20 @@
 // The exported `durabox:durable/handler` interface.
 
-import { handlerStarted } from 'durabox:durable/types@0.1.0';
+import { handlerStarted, invocationEnvelope } from 'durabox:durable/types@0.1.0';
 
-import { DurableContext, Scope } from './context.js';
+import { DurableContext, Scope, Shared } from './context.js';
 import { toErrorObject } from './errors.js';
+import { emit, pluginList } from './plugin.js';
+
+/** Whether no operation but the execution itself was recorded before this invocation. */
+function isFirstInvocation() {
+  try {
+    const operations = JSON.parse(invocationEnvelope())?.InitialExecutionState?.Operations ?? [];
+    return operations.every((op) => op.Type === 'EXECUTION');
+  } catch {
+    return true;
+  }
+}
 
 /**
  * Wraps `async (event, context) => result` as the component's handler export:
@@ -16,25 +27,46 @@ import { toErrorObject } from './errors.js';
  * (JSON-serialized; `undefined` as `null`) succeeds the execution, a thrown error fails
  * it with its ErrorObject, and a suspension, even one that user code caught, ends
  * the invocation as PENDING.
+ *
+ * `config.plugins`: plugin objects whose hooks observe every invocation (all optional,
+ * may be async, called in registration order; what they throw is ignored):
+ * `onInvocationStart({ executionArn, isFirstInvocation })` before the handler runs,
+ * `onInvocationEnd({ executionArn, status: 'SUCCEEDED' | 'FAILED' | 'PENDING' })` once the
+ * invocation's outcome is known, and for steps `onOperationStart({ id, name, type })`
+ * when an attempt starts the step, `onOperationEnd({ id, name, type, status })` when it
+ * is over (SUCCEEDED or FAILED; a scheduled retry is not), `onAttemptStart({ id, name,
+ * type, attempt })` and `onAttemptEnd({ id, name, type, attempt, outcome })` around each
+ * attempt's function. `type` is `'STEP'`.
  */
-export function withDurableExecution(fn) {
+export function withDurableExecution(fn, config = {}) {
   if (typeof fn !== 'function') throw new TypeError('withDurableExecution needs a handler function');
+  const plugins = pluginList(config.plugins);
   return {
     async handle(raw, input) {
       handlerStarted(); // reads before this were the runtime's start-up, not handler code
       const scope = new Scope();
-      const context = new DurableContext(raw, scope);
-      try {
-        const event = input.trim() === '' ? {} : JSON.parse(input);
-        const value = await fn(event, context);
-        await context._idle();
-        if (scope.suspended) return { tag: 'pending' };
-        const json = JSON.stringify(value === undefined ? null : value);
-        return { tag: 'succeeded', val: json };
-      } catch (e) {
-        if (scope.suspended) return { tag: 'pending' };
-        return { tag: 'failed', val: toErrorObject(e) };
-      }
+      const context = new DurableContext(raw, scope, new Shared(plugins));
+      const executionArn = plugins.length ? raw.executionArn() : undefined;
+      if (plugins.length) await emit(plugins, 'onInvocationStart', { executionArn, isFirstInvocation: isFirstInvocation() });
+      const output = await run(fn, context, scope, input);
+      if (plugins.length) await emit(plugins, 'onInvocationEnd', { executionArn, status: STATUS[output.tag] });
+      return output;
     },
   };
+}
+
+const STATUS = { succeeded: 'SUCCEEDED', failed: 'FAILED', pending: 'PENDING' };
+
+async function run(fn, context, scope, input) {
+  try {
+    const event = input.trim() === '' ? {} : JSON.parse(input);
+    const value = await fn(event, context);
+    await context._idle();
+    if (scope.suspended) return { tag: 'pending' };
+    const json = JSON.stringify(value === undefined ? null : value);
+    return { tag: 'succeeded', val: json };
+  } catch (e) {
+    if (scope.suspended) return { tag: 'pending' };
+    return { tag: 'failed', val: toErrorObject(e) };
+  }
 }
