@@ -14,6 +14,11 @@ from .exceptions import (CallableRuntimeError, CallbackError, CallbackSubmitterE
                          ErrorObject, InvokeError, SerDesError, StepError, SuspendExecution,
                          ValidationError, WaitForConditionError)
 from .execution import Handler, durable_execution
+from .plugin import (DurableInstrumentationPlugin, DurableInstrumentationPluginFactory,
+                     InvocationEndInfo, InvocationInfo, InvocationStartInfo, InvocationStatus,
+                     OperationEndInfo, OperationInfo, OperationStartInfo, OperationStatus,
+                     OperationType, UserFunctionEndInfo, UserFunctionOutcome,
+                     UserFunctionStartInfo)
 from .serdes import JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
 from .retries import (RetryDecision, RetryPresets, RetryStrategy, RetryStrategyConfig,
                       create_retry_strategy)

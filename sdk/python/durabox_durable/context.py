@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable, Optional
 
+from . import plugin as _plugin
 from . import serdes
 from ._wit import Err, Ok, call, drop, wit
 from .config import (CallbackConfig, ChildConfig, InvokeConfig, StepConfig, StepSemantics,
                      WaitForCallbackConfig, seconds)
 from .exceptions import (CallbackError, CallbackSubmitterError, CallbackTimeoutError,
-                         ChildContextError, InvokeError, SerDesError, StepError, SuspendExecution,
-                         WaitForConditionError, error_object, type_name)
+                         ChildContextError, ErrorObject, InvokeError, SerDesError, StepError,
+                         SuspendExecution, WaitForConditionError, error_object, type_name)
 from .retries import RetryStrategy
 from .waits import WaitForConditionConfig, WaitStrategy
 
@@ -165,13 +166,18 @@ class DurableContext:
         config = config or StepConfig()
         wit_config, retry_fn = _step_config(config)
         codec, arn = config.serdes, self.execution_arn
-        start = call(self._raw.step_begin, _name_of(func, name), wit_config)
+        name = _name_of(func, name)
+        start = call(self._raw.step_begin, name, wit_config)
         if isinstance(start, wit.StepStart_Done):
             return _outcome(start.value, StepError, codec=codec, arn=arn)
         op_id, attempt = start.value.id, start.value.attempt
         decision, payload = None, None
+        hooks = None
+        if _plugin.active():
+            hooks = _plugin.StepHooks(op_id, name, config.sub_type, self._raw.id(), attempt)
         try:
-            value = func(StepContext(self.logger, attempt))
+            step_context = StepContext(self.logger, attempt)
+            value = func(step_context) if hooks is None else hooks.run(func, step_context)
             payload = serdes.serialize(codec, value, op_id, arn)
             body = Ok(payload)
         except SerDesError as e:
@@ -183,6 +189,11 @@ class DurableContext:
                 d = retry_fn(e, attempt)
                 decision = wit.RetryDecision(bool(d.should_retry), max(0, seconds(d.delay)))
         outcome = call(self._raw.step_end, op_id, body, decision)
+        if hooks is not None:  # terminal: a scheduled retry raised SuspendExecution above
+            if isinstance(outcome, wit.Outcome_Failed):
+                hooks.ended(False, None, ErrorObject.from_wit(outcome.value))
+            else:
+                hooks.ended(True, payload if payload is not None else outcome.value, None)
         return _outcome(outcome, StepError, payload, codec, op_id, arn)
 
     # ---- wait -------------------------------------------------------------------

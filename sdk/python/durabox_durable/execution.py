@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import sys
 
+from . import plugin as _plugin
 from ._wit import wit
 from .context import DurableContext, _reset_logger_config
-from .exceptions import SuspendExecution, error_object
+from .exceptions import ErrorObject, SuspendExecution, error_object
 
+_Status = _plugin.InvocationStatus
 _handler = None
+_plugins: list = []  # the `plugins=` entries of the decorator
 
 try:
     from wit_world.exports import Handler as _Protocol
@@ -22,7 +25,8 @@ except ImportError:  # bindings of another world: no export to implement
 class Handler(_Protocol):
     """Implements `durabox:durable/handler`: runs the registered handler and maps how it
     ended to the invocation output (return value -> SUCCEEDED with `json.dumps(value)`,
-    SuspendExecution -> PENDING, any other exception -> FAILED with its ErrorObject)."""
+    SuspendExecution -> PENDING, any other exception -> FAILED with its ErrorObject),
+    with the plugins' invocation hooks around it."""
 
     def handle(self, ctx, input: str):
         if _handler is None:
@@ -30,19 +34,40 @@ class Handler(_Protocol):
                 "NoHandler", "no function decorated with @durable_execution", None, None))
         wit.handler_started()  # what ran before was the runtime's start-up (random reseed)
         _reset_logger_config()
+        result = error = None
         try:
+            if _plugins:
+                _plugin.start_invocation(_plugins, ctx.execution_arn(), wit.invocation_envelope,
+                                         input)
             event = json.loads(input) if input.strip() else {}
-            return wit.InvocationOutput_Succeeded(json.dumps(_handler(event, DurableContext(ctx))))
+            result = json.dumps(_handler(event, DurableContext(ctx)))
+            output, status = wit.InvocationOutput_Succeeded(result), _Status.SUCCEEDED
         except SuspendExecution:
-            return wit.InvocationOutput_Pending()
+            output, status = wit.InvocationOutput_Pending(), _Status.PENDING
         except Exception as e:  # noqa: BLE001
-            return wit.InvocationOutput_Failed(error_object(e))
+            failed = error_object(e)
+            output, status = wit.InvocationOutput_Failed(failed), _Status.FAILED
+            error = ErrorObject.from_wit(failed)
+        try:
+            _plugin.end_invocation(status, error, result)
+        except SuspendExecution:  # never swallowed: the invocation ends pending
+            return wit.InvocationOutput_Pending()
+        return output
 
 
-def durable_execution(func):
-    """Marks `func(event, context)` as the component's durable handler."""
-    global _handler
-    _handler = func
+def durable_execution(func=None, *, plugins=None):
+    """Marks `func(event, context)` as the component's durable handler:
+    `@durable_execution`, or `@durable_execution(plugins=[...])` to register
+    instrumentation plugins (see `durabox_durable.plugin`)."""
+    if func is None:
+        entries = _plugin.check_registrations(plugins)
+        return lambda f: _register(f, entries)
+    return _register(func, _plugin.check_registrations(plugins))
+
+
+def _register(func, plugins):
+    global _handler, _plugins
+    _handler, _plugins = func, plugins
     module = sys.modules.get(func.__module__)
     if module is not None and not hasattr(module, "Handler"):
         module.Handler = Handler
