@@ -372,7 +372,8 @@ impl OperationUpdate {
 pub struct LogLine {
     pub level: String,
     pub message: String,
-    /// The context's operation id (None = root).
+    /// The operation the line belongs to: the step whose body logged it, else the
+    /// context's operation (None = root).
     pub context_id: Option<String>,
     /// Operations issued in that context so far: where in the handler the line was logged.
     pub position: u32,

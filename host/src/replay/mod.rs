@@ -869,6 +869,9 @@ impl ReplayEngine {
             .get(ctx.0)
             .map(|f| (f.op_id.clone(), f.counter))
             .unwrap_or((None, 0));
+        // A step body logs through its context: the line belongs to the running step.
+        let running_step = self.open_steps.iter().find(|(_, step)| step.ctx == ctx);
+        let context_id = running_step.map(|(id, _)| id.clone()).or(context_id);
         self.logs.push(LogLine {
             level: level.to_owned(),
             message,

@@ -367,3 +367,24 @@ fn replayed_code_logs_only_when_asked_to() {
     let messages: Vec<_> = replay.logs.iter().map(|l| l.message.as_str()).collect();
     assert_eq!(messages, ["always"]);
 }
+
+#[test]
+fn a_line_logged_by_a_step_body_belongs_to_the_step() {
+    let mut e = execution();
+    let mut engine = ReplayEngine::new("inv-1");
+    let StepStart::Run { id, .. } = engine
+        .step_begin(&mut e, ROOT, Some("s"), StepConfig::default())
+        .unwrap()
+        .unwrap()
+    else {
+        panic!("a new step runs")
+    };
+    engine.log(&e, ROOT, "INFO", "in the step".into(), false, 0);
+    engine
+        .step_end(&mut e, &id, Ok("1".into()), None)
+        .unwrap()
+        .unwrap();
+    engine.log(&e, ROOT, "INFO", "after".into(), false, 0);
+    let owners: Vec<_> = engine.logs.iter().map(|l| l.context_id.clone()).collect();
+    assert_eq!(owners, [Some(id), None]);
+}
