@@ -2,9 +2,8 @@
 // hook to plain stdout (`{"plugin", "hook", …, "durableExecutionArn"}`), stamped with the
 // ARN its invocation-start hook received, as the YAMLs ask.
 
-import { JitterStrategy, createRetryStrategy } from '../../../../sdk/js/src/index.js';
-
-import { error, inputStr, noRetry } from './common.js';
+import { error, inputStr } from './common.js';
+import { handlers as stepHandlers } from './step.js';
 
 /**
  * A plugin printing the hooks of one `kind` ('invocation', 'operation' or 'attempt'), or
@@ -74,23 +73,8 @@ export const handlers = {
   '10-1': greet,
   '10-2': greet,
 
-  /** Fails attempt 1, succeeds on attempt 2 (1 s later). */
-  '10-3': (context) =>
-    context.step(
-      'unreliable',
-      async (step) => {
-        if (step.attempt < 2) throw error('TemporaryError', 'first attempt fails');
-        return 'Operation succeeded';
-      },
-      {
-        retryStrategy: createRetryStrategy({
-          maxAttempts: 3,
-          initialDelay: { seconds: 1 },
-          backoffRate: 1,
-          jitter: JitterStrategy.NONE,
-        }),
-      },
-    ),
+  // The 1-11 handler: fails once, then succeeds.
+  '10-3': stepHandlers['1-11'],
 
   '10-4': greet,
   '10-5': greet,
@@ -101,13 +85,6 @@ export const handlers = {
     return null;
   },
 
-  /** A step that always throws, without retries: the execution fails. */
-  '10-7': (context) =>
-    context.step(
-      'failing',
-      async () => {
-        throw error('PluginTestError', 'this step always fails');
-      },
-      noRetry,
-    ),
+  // The 1-19 handler: a step without retry that always fails.
+  '10-7': stepHandlers['1-19'],
 };

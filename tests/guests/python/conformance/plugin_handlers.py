@@ -8,9 +8,9 @@ reads the requirement id when an invocation starts and returns its plugin, or No
 import json
 import os
 
-from common import NO_RETRY, every_second, secs, text
-from durabox_durable import (DurableInstrumentationPlugin, OperationType, StepConfig,
-                             durable_step)
+from common import secs, text
+from durabox_durable import DurableInstrumentationPlugin, OperationType, durable_step
+from step_handlers import fails_permanently, retry_then_succeed
 
 FN_VAR = "DURABOX_CONFORMANCE_FN"
 
@@ -103,35 +103,17 @@ def greet(ctx, event):
     return ctx.step(greet_step(text(event)), "greet")
 
 
-def unreliable(ctx, _event):
-    """10-3: fails attempt 1, succeeds on attempt 2 (1 s later)."""
-    def attempt(step):
-        if step.attempt < 2:
-            raise RuntimeError("first attempt fails")
-        return "Operation succeeded"
-
-    return ctx.step(attempt, "unreliable", StepConfig(retry_strategy=every_second(3)))
-
-
 def wait_two_seconds(ctx, _event):
     """10-6: one wait, so the execution takes two invocations."""
     ctx.wait(secs(2))
 
 
-def always_fails(ctx, _event):
-    """10-7: a step that always raises, without retries: the execution fails."""
-    def fail(_step):
-        raise PluginError("this step always fails")
-
-    return ctx.step(fail, "failing", NO_RETRY)
-
-
 HANDLERS = {
     "10-1": greet,
     "10-2": greet,
-    "10-3": unreliable,
+    "10-3": retry_then_succeed,  # the 1-11 handler: fails once, then succeeds
     "10-4": greet,
     "10-5": greet,
     "10-6": wait_two_seconds,
-    "10-7": always_fails,
+    "10-7": fails_permanently,  # the 1-19 handler: a step without retry that always fails
 }

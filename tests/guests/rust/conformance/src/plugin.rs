@@ -6,12 +6,11 @@ use std::cell::RefCell;
 
 use durabox_sdk::{
     AttemptEndInfo, AttemptInfo, DurableContext, DurableResult, Error, InvocationEndInfo,
-    InvocationStartInfo, OperationEndInfo, OperationInfo, OperationKind, Plugin, StepConfig,
+    InvocationStartInfo, OperationEndInfo, OperationInfo, OperationKind, Plugin,
 };
 use serde_json::{json, Map, Value};
 
-use crate::step::{every_second, no_retry};
-use crate::{input_str, secs};
+use crate::{input_str, secs, step};
 
 /// The plugins requirement `id` registers (none outside suite 10).
 pub(crate) fn plugins(id: &str) -> Vec<Box<dyn Plugin>> {
@@ -35,9 +34,10 @@ pub(crate) fn handle(
 ) -> Option<DurableResult<Value>> {
     Some(match id {
         "10-1" | "10-2" | "10-4" | "10-5" => greet(ctx, input),
-        "10-3" => unreliable(ctx),
+        // The same handlers as 1-11 (fails once, then succeeds) and 1-19 (always fails).
+        "10-3" => step::retry_then_succeed(ctx),
         "10-6" => ctx.wait(secs(2)).map(|()| Value::Null),
-        "10-7" => always_fails(ctx),
+        "10-7" => step::fails_permanently(ctx),
         _ => return None,
     })
 }
@@ -51,26 +51,6 @@ fn greet(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
         Ok(format!("Hello, {who}!"))
     })?;
     Ok(json!(greeting))
-}
-
-/// Fails attempt 1, succeeds on attempt 2 (1 s later).
-fn unreliable(ctx: &DurableContext) -> DurableResult<Value> {
-    let config = StepConfig::new().retry_strategy(every_second(3));
-    let result: String = ctx.step_with_config("unreliable", config, |step| {
-        if step.attempt() < 2 {
-            return Err(Error::new("TemporaryError", "first attempt fails"));
-        }
-        Ok("Operation succeeded".to_string())
-    })?;
-    Ok(json!(result))
-}
-
-/// A step that always throws, without retries: the execution fails.
-fn always_fails(ctx: &DurableContext) -> DurableResult<Value> {
-    let result: String = ctx.step_with_config("failing", no_retry(), |_| {
-        Err(Error::new("PluginTestError", "this step always fails"))
-    })?;
-    Ok(json!(result))
 }
 
 /// Which hooks a [`Recorder`] prints.

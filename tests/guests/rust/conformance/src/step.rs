@@ -38,7 +38,7 @@ pub(crate) fn handle(
     })
 }
 
-pub(crate) fn no_retry() -> StepConfig {
+fn no_retry() -> StepConfig {
     StepConfig::new().retry_strategy(RetryPresets::none())
 }
 
@@ -142,7 +142,7 @@ fn failed_step_replayed(ctx: &DurableContext) -> DurableResult<Value> {
 }
 
 /// `attempts` in total, 1 s apart.
-pub(crate) fn every_second(attempts: u32) -> RetryStrategyConfig {
+fn every_second(attempts: u32) -> RetryStrategyConfig {
     RetryStrategyConfig {
         max_attempts: attempts,
         initial_delay: secs(1),
@@ -153,7 +153,7 @@ pub(crate) fn every_second(attempts: u32) -> RetryStrategyConfig {
 }
 
 /// 1-11: fails attempt 1, succeeds on attempt 2.
-fn retry_then_succeed(ctx: &DurableContext) -> DurableResult<Value> {
+pub(crate) fn retry_then_succeed(ctx: &DurableContext) -> DurableResult<Value> {
     let config = StepConfig::new().retry_strategy(every_second(3));
     let result: String = ctx.step_with_config("unreliable", config, |step| {
         if step.attempt() < 2 {
@@ -281,7 +281,7 @@ fn at_most_once_crash_then_retry(ctx: &DurableContext, input: &Value) -> Durable
 }
 
 /// 1-19: a step without retry that always fails; the execution fails.
-fn fails_permanently(ctx: &DurableContext) -> DurableResult<Value> {
+pub(crate) fn fails_permanently(ctx: &DurableContext) -> DurableResult<Value> {
     ctx.step_with_config("failing_step", no_retry(), |_| {
         Err::<Value, _>(Error::new("StepError", "step always fails"))
     })
