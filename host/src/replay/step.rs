@@ -1,0 +1,181 @@
+//! Steps: begin (replay, or run an attempt) and end (record the outcome or schedule a retry).
+
+use super::*;
+
+impl ReplayEngine {
+    pub fn step_begin(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        name: Option<&str>,
+        config: StepConfig,
+    ) -> OpResult<StepStart> {
+        let (id, parent) = self.next_id(ctx)?;
+        let sub_type = config.sub_type.clone().unwrap_or_else(|| "Step".into());
+        let request = Request {
+            op_type: Type::Step,
+            sub_type: &sub_type,
+            name,
+            parent: parent.as_deref(),
+        };
+        let recorded = Self::recorded(execution, &id, &request)?.map(|op| {
+            let attempt = op.step_details.as_ref().map_or(0, |d| d.attempt);
+            (
+                op.status,
+                attempt,
+                op.result().map(str::to_owned),
+                op.error().cloned(),
+            )
+        });
+        let attempt = match recorded {
+            None => {
+                Self::checkpoint(execution, request.update(&id, Action::Start))?;
+                1
+            }
+            Some((Status::Succeeded, _, result, _)) => {
+                return Ok(Ok(StepStart::Done(Outcome::Succeeded(result))))
+            }
+            Some((Status::Pending, ..)) => return self.suspend(ctx),
+            Some((Status::Ready, attempt, ..)) => {
+                Self::checkpoint(execution, request.update(&id, Action::Start))?;
+                attempt + 1
+            }
+            Some((Status::Started, attempt, ..)) => {
+                if config.semantics == StepSemantics::AtMostOncePerRetry {
+                    // The previous attempt began but never reported back: it counts as failed.
+                    let error = ErrorObject::new(
+                        STEP_INTERRUPTED,
+                        format!(
+                            "Step '{}' was interrupted before it finished (at-most-once per retry)",
+                            name.unwrap_or(&id)
+                        ),
+                    );
+                    return Ok(self
+                        .fail_attempt(
+                            execution,
+                            ctx,
+                            &request,
+                            &id,
+                            attempt + 1,
+                            config.retry.as_ref(),
+                            error,
+                            None,
+                        )?
+                        .map(StepStart::Done));
+                }
+                attempt + 1
+            }
+            Some((_, _, _, error)) => {
+                let error =
+                    error.unwrap_or_else(|| ErrorObject::new("StepError", "Step did not succeed"));
+                return Ok(Ok(StepStart::Done(Outcome::Failed(error))));
+            }
+        };
+        self.open_steps.insert(
+            id.clone(),
+            OpenStep {
+                ctx,
+                op: OwnedRequest {
+                    op_type: Type::Step,
+                    sub_type,
+                    name: name.map(str::to_owned),
+                    parent,
+                },
+                attempt,
+                retry: config.retry,
+            },
+        );
+        Ok(Ok(StepStart::Run { id, attempt }))
+    }
+
+    /// A uniform sample in [0, 1) for jitter, fixed per execution, step and attempt.
+    pub(super) fn jitter_sample(&self, id: &str, attempt: u32) -> f64 {
+        let mut seed = self.jitter_seed ^ u64::from(attempt).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for byte in id.bytes().take(16) {
+            seed = seed.rotate_left(5) ^ u64::from(byte);
+        }
+        fastrand::Rng::with_seed(seed).f64()
+    }
+
+    /// A failed attempt: RETRY (and suspend) or FAIL (and return the failure).
+    #[allow(clippy::too_many_arguments)]
+    fn fail_attempt(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        request: &Request<'_>,
+        id: &str,
+        attempt: u32,
+        retry: Option<&RetryPolicy>,
+        error: ErrorObject,
+        decision: Option<RetryDecision>,
+    ) -> OpResult<Outcome> {
+        let delay = match decision {
+            Some(d) => d.should_retry.then_some(u64::from(d.delay_seconds).max(1)),
+            None => {
+                let default;
+                let policy = match retry {
+                    Some(p) => p,
+                    None => {
+                        default = RetryPolicy::preset(retry::RetryPreset::Default);
+                        &default
+                    }
+                };
+                policy.next_delay(&error, attempt, self.jitter_sample(id, attempt))
+            }
+        };
+        match delay {
+            Some(delay) => {
+                let mut update = request.update(id, Action::Retry);
+                update.error = Some(error);
+                update.step_options = Some(StepOptions {
+                    next_attempt_delay_seconds: delay.min(limits::MAX_DELAY_SECONDS),
+                });
+                Self::checkpoint(execution, update)?;
+                self.suspend(ctx)
+            }
+            None => {
+                let mut update = request.update(id, Action::Fail);
+                update.error = Some(error.clone());
+                Self::checkpoint(execution, update)?;
+                Ok(Ok(Outcome::Failed(error)))
+            }
+        }
+    }
+
+    /// Reports how a step body ended.
+    pub fn step_end(
+        &mut self,
+        execution: &mut Execution,
+        id: &str,
+        body: Result<String, ErrorObject>,
+        decision: Option<RetryDecision>,
+    ) -> OpResult<Outcome> {
+        let step = self
+            .open_steps
+            .remove(id)
+            .ok_or_else(|| ReplayFault::UnknownHandle {
+                what: "step",
+                id: id.to_owned(),
+            })?;
+        let request = step.op.borrow();
+        match body {
+            Ok(payload) => {
+                let mut update = request.update(id, Action::Succeed);
+                update.payload = Some(payload.clone());
+                Self::checkpoint(execution, update)?;
+                Ok(Ok(Outcome::Succeeded(Some(payload))))
+            }
+            Err(error) => self.fail_attempt(
+                execution,
+                step.ctx,
+                &request,
+                id,
+                step.attempt,
+                step.retry.as_ref(),
+                error,
+                decision,
+            ),
+        }
+    }
+}
