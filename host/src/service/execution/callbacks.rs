@@ -1,0 +1,114 @@
+//! Callbacks: ids, and the answers (success, failure, heartbeat) external systems send.
+
+use super::*;
+
+impl Execution {
+    pub(in crate::service) fn mint_callback_id(&self, op_id: &str) -> String {
+        let token = json!({ "arn": self.arn, "op": op_id }).to_string();
+        base64::engine::general_purpose::STANDARD.encode(token)
+    }
+
+    /// The STARTED callback operation behind `callback_id`.
+    fn active_callback(&self, callback_id: &str) -> Result<String, ServiceError> {
+        let op_id = self.callback_ids.get(callback_id).ok_or_else(|| {
+            ServiceError::ResourceNotFound(format!("Callback {callback_id} does not exist"))
+        })?;
+        match self.operation(op_id) {
+            Some(op) if op.status == Status::Started && !self.status.is_terminal() => {
+                Ok(op_id.clone())
+            }
+            Some(op) if op.status == Status::TimedOut => Err(ServiceError::CallbackTimeout(
+                format!("Callback {callback_id} has timed out"),
+            )),
+            _ => Err(ServiceError::ResourceNotFound(format!(
+                "Callback {callback_id} is not active"
+            ))),
+        }
+    }
+
+    pub fn callback_succeed(
+        &mut self,
+        callback_id: &str,
+        result: Option<String>,
+    ) -> Result<(), ServiceError> {
+        let op_id = self.active_callback(callback_id)?;
+        let now = self.clock.now();
+        let result = result.filter(|r| !r.is_empty());
+        self.complete_callback(&op_id, Status::Succeeded, result, None, now);
+        self.needs_invocation = true;
+        Ok(())
+    }
+
+    pub fn callback_fail(
+        &mut self,
+        callback_id: &str,
+        error: ErrorObject,
+    ) -> Result<(), ServiceError> {
+        let op_id = self.active_callback(callback_id)?;
+        let now = self.clock.now();
+        self.complete_callback(&op_id, Status::Failed, None, Some(error), now);
+        self.needs_invocation = true;
+        Ok(())
+    }
+
+    pub fn callback_heartbeat(&mut self, callback_id: &str) -> Result<(), ServiceError> {
+        let op_id = self.active_callback(callback_id)?;
+        let now = self.clock.now();
+        if let Some(timer) = self.callback_timers.get_mut(&op_id) {
+            if timer.heartbeat_seconds > 0 {
+                timer.heartbeat_at = Some(now + timer.heartbeat_seconds as i64 * 1000);
+            }
+        }
+        self.version += 1;
+        Ok(())
+    }
+
+    pub(super) fn complete_callback(
+        &mut self,
+        op_id: &str,
+        status: Status,
+        result: Option<String>,
+        error: Option<ErrorObject>,
+        at: Millis,
+    ) {
+        self.callback_timers.remove(op_id);
+        let Some(op) = self.operation_mut(op_id) else {
+            return;
+        };
+        op.status = status;
+        op.end_timestamp = Some(at);
+        let details = op.callback_details.get_or_insert_with(Default::default);
+        details.result = result.clone();
+        details.error = error.clone();
+        let (event_type, details) = match (status, error) {
+            (Status::Succeeded, _) => {
+                let mut d = Map::new();
+                d.insert("Result".into(), payload_wrapper(result.as_deref()));
+                (EventType::CallbackSucceeded, d)
+            }
+            (status, error) => {
+                let mut d = Map::new();
+                d.insert("Error".into(), error_wrapper(&error.unwrap_or_default()));
+                let event_type = if status == Status::TimedOut {
+                    EventType::CallbackTimedOut
+                } else {
+                    EventType::CallbackFailed
+                };
+                (event_type, d)
+            }
+        };
+        self.push_op_event(op_id, event_type, details, at);
+        self.updated_ids.push(op_id.to_owned());
+    }
+
+    /// The callback id of the latest callback operation named `name` (any name if None)
+    /// that is still waiting for an answer.
+    pub fn pending_callback_id(&self, name: Option<&str>) -> Option<String> {
+        self.operations
+            .iter()
+            .rev()
+            .filter(|op| op.op_type == Type::Callback && op.status == Status::Started)
+            .find(|op| name.is_none() || op.name.as_deref() == name)
+            .and_then(|op| op.callback_details.as_ref().map(|d| d.callback_id.clone()))
+    }
+}

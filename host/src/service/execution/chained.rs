@@ -1,0 +1,50 @@
+//! Chained invokes: the targets the runtime must start, and their outcomes.
+
+use super::*;
+
+impl Execution {
+    /// Chained invokes the runtime must start now.
+    pub fn take_pending_invokes(&mut self) -> Vec<PendingInvoke> {
+        std::mem::take(&mut self.pending_invokes)
+    }
+
+    /// Completes a chained invoke with the outcome of the target's execution.
+    pub fn complete_chained_invoke(
+        &mut self,
+        op_id: &str,
+        status: ExecutionStatus,
+        result: Option<String>,
+        error: Option<ErrorObject>,
+    ) {
+        let now = self.clock.now();
+        let Some(op) = self
+            .operation_mut(op_id)
+            .filter(|op| op.status == Status::Started)
+        else {
+            return; // finished meanwhile (e.g. the parent was stopped)
+        };
+        let (op_status, event_type) = match status {
+            ExecutionStatus::Succeeded => (Status::Succeeded, EventType::ChainedInvokeSucceeded),
+            ExecutionStatus::TimedOut => (Status::TimedOut, EventType::ChainedInvokeTimedOut),
+            ExecutionStatus::Stopped => (Status::Stopped, EventType::ChainedInvokeStopped),
+            _ => (Status::Failed, EventType::ChainedInvokeFailed),
+        };
+        op.status = op_status;
+        op.end_timestamp = Some(now);
+        let error = (op_status != Status::Succeeded).then(|| {
+            error.unwrap_or_else(|| ErrorObject::new("InvokeError", "Chained invoke failed."))
+        });
+        op.chained_invoke_details = Some(crate::model::ChainedInvokeDetails {
+            result: result.clone(),
+            error: error.clone(),
+        });
+        let mut details = Map::new();
+        match &error {
+            None => details.insert("Result".into(), payload_wrapper(result.as_deref())),
+            Some(error) => details.insert("Error".into(), error_wrapper(error)),
+        };
+        self.push_op_event(op_id, event_type, details, now);
+        self.updated_ids.push(op_id.to_owned());
+        self.needs_invocation = true;
+    }
+}

@@ -1,0 +1,140 @@
+//! Timers: waits, step retries, callback timeouts and the execution timeout, on the
+//! execution's (virtual) clock.
+
+use super::*;
+
+impl Execution {
+    /// The earliest pending timer.
+    pub fn next_timer(&self) -> Option<(Millis, TimerKind)> {
+        if self.status.is_terminal() {
+            return None;
+        }
+        let progress = self
+            .timed
+            .iter()
+            .map(|&i| &self.operations[i])
+            .filter_map(|op| match (op.op_type, op.status) {
+                (Type::Wait, Status::Started) => {
+                    op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
+                }
+                (Type::Step, Status::Pending) => op.step_details.as_ref()?.next_attempt_timestamp,
+                _ => None,
+            })
+            .min()
+            .map(|at| (at, TimerKind::Progress));
+        let callbacks = self
+            .callback_timers
+            .values()
+            .flat_map(|t| [t.timeout_at, t.heartbeat_at])
+            .flatten();
+        let timeout = callbacks.min().map(|at| (at, TimerKind::Timeout));
+        let execution_timeout = (
+            self.start + self.spec.execution_timeout_seconds as i64 * 1000,
+            TimerKind::ExecutionTimeout,
+        );
+        [progress, timeout, Some(execution_timeout)]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(at, _)| *at)
+    }
+
+    /// Nothing can happen but an answer to a callback (or the execution timeout).
+    pub fn waits_only_for_callbacks(&self) -> bool {
+        !self.status.is_terminal()
+            && !self.invocation_running
+            && !self.needs_invocation
+            && self.pending_callback_id(None).is_some()
+            && matches!(self.next_timer(), Some((_, TimerKind::ExecutionTimeout)))
+    }
+
+    /// Completes every timer due by now; returns whether an invocation is needed.
+    pub fn complete_due_timers(&mut self) -> bool {
+        let now = self.clock.now();
+        if self.status.is_terminal() {
+            return false;
+        }
+        if now >= self.start + self.spec.execution_timeout_seconds as i64 * 1000 {
+            let seconds = self.spec.execution_timeout_seconds;
+            self.finish_with_error(
+                ExecutionStatus::TimedOut,
+                EventType::ExecutionTimedOut,
+                ErrorObject::new(
+                    "Execution.TimedOut",
+                    format!("Execution timed out after {seconds} seconds."),
+                ),
+            );
+            return false;
+        }
+        let mut fired = false;
+        let timed: Vec<usize> = self.timed.iter().copied().collect();
+        for i in timed {
+            let op = &mut self.operations[i];
+            match (op.op_type, op.status) {
+                (Type::Wait, Status::Started) => {
+                    let end = op
+                        .wait_details
+                        .as_ref()
+                        .map_or(Millis::MAX, |d| d.scheduled_end_timestamp);
+                    if end <= now {
+                        op.status = Status::Succeeded;
+                        op.end_timestamp = Some(end);
+                        let duration = (end - op.start_timestamp) / 1000;
+                        let id = op.id.clone();
+                        let mut d = Map::new();
+                        d.insert("Duration".into(), json!(duration));
+                        self.push_op_event(&id, EventType::WaitSucceeded, d, end);
+                        self.updated_ids.push(id);
+                        fired = true;
+                    }
+                }
+                (Type::Step, Status::Pending) => {
+                    let details = op.step_details.get_or_insert_with(Default::default);
+                    if details.next_attempt_timestamp.is_some_and(|at| at <= now) {
+                        details.next_attempt_timestamp = None;
+                        op.status = Status::Ready;
+                        self.updated_ids.push(op.id.clone());
+                        fired = true;
+                    }
+                }
+                _ => {
+                    self.timed.remove(&i);
+                }
+            }
+            let op = &self.operations[i];
+            if !matches!(
+                (op.op_type, op.status),
+                (Type::Wait, Status::Started) | (Type::Step, Status::Pending)
+            ) {
+                self.timed.remove(&i);
+            }
+        }
+        let due: Vec<(String, Millis, bool)> = self
+            .callback_timers
+            .iter()
+            .filter_map(|(id, t)| {
+                let heartbeat = t.heartbeat_at.filter(|&at| at <= now);
+                let timeout = t.timeout_at.filter(|&at| at <= now);
+                match (timeout, heartbeat) {
+                    (Some(a), Some(b)) => Some((id.clone(), a.min(b), b < a)),
+                    (Some(a), None) => Some((id.clone(), a, false)),
+                    (None, Some(b)) => Some((id.clone(), b, true)),
+                    (None, None) => None,
+                }
+            })
+            .collect();
+        for (id, at, heartbeat) in due {
+            let error = if heartbeat {
+                ErrorObject::new("Callback.Heartbeat", "Callback timed out on heartbeat")
+            } else {
+                ErrorObject::new("Callback.Timeout", "Callback timed out")
+            };
+            self.complete_callback(&id, Status::TimedOut, None, Some(error), at);
+            fired = true;
+        }
+        if fired {
+            self.needs_invocation = true;
+            self.version += 1;
+        }
+        fired
+    }
+}
