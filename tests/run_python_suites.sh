@@ -3,8 +3,9 @@
 #   1. tests/boto3       pytest suite driving every Lambda durable-execution route through boto3;
 #   2. the guides' handler tests (guest-examples/python/test_*.py with pytest,
 #      guest-examples/js/*.test.mjs with node --test), which run `durabox run --json`;
-#   3. the AWS CLI check (tests/awscli);
-#   4. the AWS conformance suite (tests/conformance/harness.py), every suite, in
+#   3. the SDK API checks against AWS's own packages (tests/js_api, tests/python_api);
+#   4. the AWS CLI check (tests/awscli);
+#   5. the AWS conformance suite (tests/conformance/harness.py), every suite, in
 #      each language, on a real-time server from serve.sh; reports go to
 #      docs/conformance/<LANG>.md.
 # Project-local virtualenvs: target/venv-boto3 and target/venv-conformance (python3 >= 3.11).
@@ -76,6 +77,11 @@ target/venv-boto3/bin/python -m pytest guest-examples/python -p no:cacheprovider
 examples_status=$?
 node --test guest-examples/js/ || examples_status=1
 
+step "JS SDK API coverage against @aws/durable-execution-sdk-js (tests/js_api)"
+api_status=0
+node tests/js_api/check.mjs || api_status=1
+node --test tests/js_api/ || api_status=1
+
 step "AWS CLI (tests/awscli)"
 make_venv target/venv-awscli tests/awscli/requirements.txt
 AWSCLI_LOG="$OUT/serve-awscli.log"
@@ -143,8 +149,8 @@ for lang in $LANGS; do
     [ "$lang_status" -ne 0 ] && conformance_status=1
 done
 
-echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
-if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
+echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
+if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi
 exit 0

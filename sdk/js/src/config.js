@@ -104,6 +104,24 @@ export function createRetryStrategy(config = {}) {
   return fn;
 }
 
+/**
+ * AWS `createLinearRetryStrategy(config)`: `{ maxAttempts (6), initialDelay (1 s),
+ * increment (1 s), maxDelay (300 s), jitter (FULL), retryableErrors, retryableErrorTypes }`;
+ * the delay before retry n is `initialDelay + increment × (n − 1)`, capped at `maxDelay`.
+ * Applied by the host like `createRetryStrategy`.
+ */
+export function createLinearRetryStrategy(config = {}) {
+  return createRetryStrategy({
+    maxAttempts: 6,
+    initialDelay: 1,
+    increment: 1,
+    maxDelay: 300,
+    jitter: 'FULL',
+    ...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+    backoff: 'LINEAR',
+  });
+}
+
 function preset(name, equivalent) {
   const fn = createRetryStrategy(equivalent);
   fn[WIT_RETRY] = { tag: 'preset', val: name };

@@ -14,12 +14,17 @@ import {
   toSeconds,
 } from './config.js';
 import { emit } from './plugin.js';
+import { DurablePromise } from './promise.js';
+import { jsonSerdes } from './serdes.js';
 import {
   CallbackError,
+  CallbackExternalError,
   CallbackTimeoutError,
   ChildContextError,
+  ERROR_CLASSES,
   InvokeError,
   NestedOperationError,
+  PromiseCombinatorError,
   SerdesError,
   StepError,
   SuspendExecution,
@@ -46,14 +51,14 @@ export class Shared {
     this.modeAware = true;
     /** The plugins registered with `withDurableExecution` (see plugin.js). */
     this.plugins = plugins;
+    /** AWS `configureSerdes({ defaultSerdes })`: the serdes of operations given none. */
+    this.serdes = jsonSerdes;
+    /** AWS `configureSerdes({ defaultCallbackDeserializer })`: reads callback results. */
+    this.callbackSerdes = callbackSerdes;
   }
 }
 
-/** The default serdes: JSON; `undefined` is checkpointed as `null`. */
-export const jsonSerdes = Object.freeze({
-  serialize: (value) => JSON.stringify(value === undefined ? null : value),
-  deserialize: (payload) => (payload === undefined || payload === null || payload === '' ? undefined : JSON.parse(payload)),
-});
+export { jsonSerdes };
 
 async function serialize(serdes, value, info) {
   let payload;
@@ -92,7 +97,10 @@ export class Logger {
     this._shared = shared;
   }
 
+  /** `log(level, ...args)`; `level` is `'DEBUG' | 'INFO' | 'WARN' | 'ERROR'` (AWS `DurableLogLevel`, any case). */
   log(level, ...args) {
+    level = String(level).toLowerCase();
+    if (!LOG_LEVELS.has(level)) throw new TypeError(`unknown log level ${JSON.stringify(level)}`);
     const message = args
       .map((a) => {
         if (typeof a === 'string') return a;
@@ -125,37 +133,14 @@ export class Logger {
   }
 }
 
+const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
 /** `(name?, ...rest)`: AWS JS operations take an optional leading name. */
 function named(args, isName = (a) => typeof a === 'string' || a === undefined || a === null) {
   if (args.length > 0 && isName(args[0]) && (args.length > 1 || typeof args[0] === 'string')) {
     return [args[0] ?? undefined, args.slice(1)];
   }
   return [undefined, args];
-}
-
-/** A promise-like that starts its work only when first awaited (AWS `DurablePromise`). */
-class LazyPromise {
-  constructor(start) {
-    this._start = start;
-    this._promise = undefined;
-  }
-
-  _get() {
-    if (!this._promise) this._promise = this._start();
-    return this._promise;
-  }
-
-  then(onFulfilled, onRejected) {
-    return this._get().then(onFulfilled, onRejected);
-  }
-
-  catch(onRejected) {
-    return this._get().catch(onRejected);
-  }
-
-  finally(onFinally) {
-    return this._get().finally(onFinally);
-  }
 }
 
 /**
@@ -189,12 +174,76 @@ export class DurableContext {
     return this._raw.executionArn();
   }
 
+  /** AWS `executionContext`: `{ durableExecutionArn }`. */
+  get executionContext() {
+    return { durableExecutionArn: this._raw.executionArn() };
+  }
+
+  /**
+   * AWS `promise.all / allSettled / any / race(name?, promises)`: combines promises of
+   * this context's operations and checkpoints the combined result as a child context, so
+   * replay returns it unchanged. Operations of one context run in call order, so `race`
+   * and `any` settle with the first operation in call order that settles (resp.
+   * succeeds). A rejection fails with PromiseCombinatorError (`all`, `any`, `race`);
+   * `allSettled` records every outcome (rejection reasons come back as Errors).
+   */
+  get promise() {
+    return {
+      all: (...args) => this._combine('all', args),
+      allSettled: (...args) => this._combine('allSettled', args),
+      any: (...args) => this._combine('any', args),
+      race: (...args) => this._combine('race', args),
+    };
+  }
+
+  _combine(kind, args) {
+    const [name, [promises]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
+    if (!Array.isArray(promises)) throw new TypeError(`promise.${kind} needs an array of promises`);
+    for (const p of promises) {
+      // Start lazy operations (a callback's result) now, so they queue before the
+      // combinator instead of waiting behind it; rejections are handled by the combinator.
+      if (p && typeof p.then === 'function') p.then(undefined, () => undefined);
+    }
+    const serdes = kind === 'allSettled' ? settledSerdes : this._shared.serdes;
+    const body = () => Promise[kind](promises);
+    return this._op(async () => {
+      try {
+        return await this._child(name, undefined, serdes, body);
+      } catch (e) {
+        if (!(e instanceof ChildContextError)) throw e;
+        throw new PromiseCombinatorError(e.toErrorObject());
+      }
+    });
+  }
+
+  /** A public operation's promise: runs `op` in call order (see `_serial`). */
+  _op(op) {
+    return DurablePromise.started(this._serial(op));
+  }
+
+  /**
+   * AWS `configureSerdes({ defaultSerdes, defaultCallbackDeserializer })`: the serdes
+   * used by every operation of this execution that is given none (`defaultSerdes`), and
+   * the reader of callback results (`defaultCallbackDeserializer`, `{ deserialize }`).
+   */
+  configureSerdes(config = {}) {
+    if (config.defaultSerdes) this._shared.serdes = config.defaultSerdes;
+    if (config.defaultCallbackDeserializer) {
+      this._shared.callbackSerdes = { serialize: jsonSerdes.serialize, deserialize: config.defaultCallbackDeserializer.deserialize };
+    }
+  }
+
   /**
    * AWS `configureLogger({ modeAware })`: with `modeAware: false` every context's logger
    * of this execution also logs while replaying, so code re-run on replay (e.g. a child
    * context whose large result was not checkpointed) stays observable. Default true.
    */
   configureLogger(config = {}) {
+    if (config.customLogger !== undefined) {
+      // The host captures log lines and knows when code is replayed; a guest-side logger
+      // could not be made replay-aware.
+      throw new ValidationError('configureLogger: customLogger is not supported by durabox (the host captures context.logger lines)');
+    }
     if (config.modeAware !== undefined) this._shared.modeAware = Boolean(config.modeAware);
   }
 
@@ -266,11 +315,11 @@ export class DurableContext {
   step(...args) {
     const [name, [fn, config = {}]] = named(args);
     if (typeof fn !== 'function') throw new TypeError('step needs a function');
-    return this._serial(() => this._step(name, fn, config));
+    return this._op(() => this._step(name, fn, config));
   }
 
   async _step(name, fn, config) {
-    const serdes = config.serdes ?? jsonSerdes;
+    const serdes = config.serdes ?? this._shared.serdes;
     const { wit, decide } = stepConfigToWit(config);
     const start = this._call(() => this._raw.stepBegin(name, wit));
     if (start.tag === 'done') return this._finish(start.val, undefined, serdes, StepError);
@@ -328,7 +377,7 @@ export class DurableContext {
   wait(...args) {
     const [name, [duration]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
     const seconds = BigInt(Math.max(0, toSeconds(duration)));
-    return this._serial(async () => {
+    return this._op(async () => {
       this._call(() => this._raw.wait(name, seconds));
     });
   }
@@ -338,12 +387,23 @@ export class DurableContext {
   /**
    * `runInChildContext(name?, fn, config?)`: runs `fn(childContext)`; its result is
    * checkpointed as one CONTEXT operation and replayed without running `fn`.
-   * `config`: `{ subType, serdes }`. Throws ChildContextError when `fn` throws.
+   * `config`: `{ subType, serdes, errorMapper }`. Throws ChildContextError when `fn`
+   * throws, or what `errorMapper(childContextError)` returns.
    */
   runInChildContext(...args) {
     const [name, [fn, config = {}]] = named(args);
     if (typeof fn !== 'function') throw new TypeError('runInChildContext needs a function');
-    return this._serial(() => this._child(name, config.subType, config.serdes ?? jsonSerdes, fn));
+    const { errorMapper } = config;
+    if (errorMapper !== undefined && typeof errorMapper !== 'function') throw new TypeError('errorMapper must be a function');
+    return this._op(async () => {
+      try {
+        return await this._child(name, config.subType, config.serdes ?? this._shared.serdes, fn);
+      } catch (e) {
+        // AWS `errorMapper`: the error to throw instead of the ChildContextError.
+        if (errorMapper && e instanceof ChildContextError) throw errorMapper(e);
+        throw e;
+      }
+    });
   }
 
   async _child(name, subType, serdes, fn) {
@@ -379,13 +439,13 @@ export class DurableContext {
    */
   createCallback(...args) {
     const [name, [config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
-    return this._serial(async () => this._createCallback(name, config));
+    return this._op(async () => this._createCallback(name, config));
   }
 
   _createCallback(name, config) {
     const handle = this._call(() => this._raw.createCallback(name, callbackConfigToWit(config)));
-    const serdes = config.serdes ?? callbackSerdes;
-    const result = new LazyPromise(() => this._serial(() => this._callbackResult(handle.id, serdes)));
+    const serdes = config.serdes ?? this._shared.callbackSerdes;
+    const result = new DurablePromise(() => this._serial(() => this._callbackResult(handle.id, serdes)));
     return [result, handle.callbackId];
   }
 
@@ -397,7 +457,7 @@ export class DurableContext {
       case 'timed-out':
         throw new CallbackTimeoutError(outcome.val);
       default:
-        throw new CallbackError(outcome.val);
+        throw new CallbackExternalError(outcome.val);
     }
   }
 
@@ -420,9 +480,9 @@ export class DurableContext {
       });
       return await result;
     };
-    return this._serial(async () => {
+    return this._op(async () => {
       try {
-        return await this._child(name, 'WaitForCallback', config.serdes ?? callbackSerdes, body);
+        return await this._child(name, 'WaitForCallback', config.serdes ?? this._shared.callbackSerdes, body);
       } catch (e) {
         // The child records the inner error; classify it the same way on every replay.
         if (!(e instanceof ChildContextError)) throw e;
@@ -446,11 +506,11 @@ export class DurableContext {
   waitForCondition(...args) {
     const [name, [check, config = {}]] = named(args);
     if (typeof check !== 'function') throw new TypeError('waitForCondition needs a check function');
-    return this._serial(() => this._condition(name, check, config));
+    return this._op(() => this._condition(name, check, config));
   }
 
   async _condition(name, check, config) {
-    const serdes = config.serdes ?? jsonSerdes;
+    const serdes = config.serdes ?? this._shared.serdes;
     const initial = await serialize(serdes, config.initialState, this._serdesInfo(undefined));
     const start = this._call(() => this._raw.conditionBegin(name, initial));
     if (start.tag === 'done') return this._finish(start.val, undefined, serdes, WaitForConditionError);
@@ -495,11 +555,11 @@ export class DurableContext {
     let rest = args;
     if (args.length >= 3 && typeof args[1] === 'string') [name, ...rest] = args;
     const [functionName, payload, config = {}] = rest;
-    return this._serial(async () => {
+    return this._op(async () => {
       const info = this._serdesInfo(undefined);
-      const input = payload === undefined ? undefined : await serialize(config.payloadSerdes ?? jsonSerdes, payload, info);
+      const input = payload === undefined ? undefined : await serialize(config.payloadSerdes ?? this._shared.serdes, payload, info);
       const outcome = this._call(() => this._raw.invoke(name ?? undefined, functionName, input, config.tenantId));
-      return this._finish(outcome, undefined, config.resultSerdes ?? jsonSerdes, InvokeError);
+      return this._finish(outcome, undefined, config.resultSerdes ?? this._shared.serdes, InvokeError);
     });
   }
 
@@ -516,7 +576,7 @@ export class DurableContext {
     const [name, [items, fn, config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
     if (!Array.isArray(items)) throw new TypeError('map needs an array of items');
     const names = config.itemNamer ? items.map((item, i) => String(config.itemNamer(item, i))) : undefined;
-    return this._serial(() =>
+    return this._op(() =>
       this._batch(name, 'map', items.length, config, config.completionConfig, names, (ctx, i) =>
         fn(ctx, items[i], i, items),
       ),
@@ -540,13 +600,13 @@ export class DurableContext {
       ? branches.map((b, i) => (typeof b === 'object' && b.name) || `parallel-branch-${i}`)
       : undefined;
     const completion = config.completionConfig ?? { toleratedFailureCount: 0, toleratedFailurePercentage: 0 };
-    return this._serial(() =>
+    return this._op(() =>
       this._batch(name, 'parallel', branches.length, config, completion, names, (ctx, i) => funcs[i](ctx)),
     );
   }
 
   async _batch(name, kind, count, config, completion, names, run) {
-    const itemSerdes = config.itemSerdes ?? jsonSerdes;
+    const itemSerdes = config.itemSerdes ?? this._shared.serdes;
     const resultSerdes = config.serdes;
     const witConfig = {
       maxConcurrency: config.maxConcurrency ?? undefined,
@@ -625,5 +685,31 @@ const callbackSerdes = Object.freeze({
     } catch {
       return payload;
     }
+  },
+});
+
+/** `allSettled` results: rejection reasons are kept as ErrorObjects and rebuilt as Errors. */
+const settledSerdes = Object.freeze({
+  serialize: (results) =>
+    JSON.stringify(
+      (results ?? []).map((r) =>
+        r.status === 'fulfilled'
+          ? { status: 'fulfilled', value: r.value === undefined ? null : r.value }
+          : { status: 'rejected', reason: { ...toErrorObject(r.reason), name: r.reason?.name } },
+      ),
+    ),
+  deserialize: (payload) => {
+    if (payload === undefined || payload === null || payload === '') return undefined;
+    return JSON.parse(payload).map((r) => {
+      if (r.status === 'fulfilled') return r;
+      const { name, ...record } = r.reason ?? {};
+      const ErrorClass = ERROR_CLASSES[name];
+      if (ErrorClass) return { status: 'rejected', reason: new ErrorClass(record) };
+      const reason = new Error(record.errorMessage ?? '');
+      reason.name = record.errorType ?? 'Error';
+      reason.errorType = record.errorType;
+      if (record.errorData !== undefined) reason.errorData = record.errorData;
+      return { status: 'rejected', reason };
+    });
   },
 });

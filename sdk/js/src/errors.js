@@ -29,6 +29,31 @@ export class DurableOperationError extends Error {
     this.errorMessage = errorObject.errorMessage;
     this.errorData = errorObject.errorData;
     this.stackTrace = errorObject.stackTrace;
+    // As in the AWS SDK: the original error, rebuilt from the record, is the `cause`.
+    if (errorObject.errorType !== undefined || errorObject.errorMessage !== undefined) {
+      const cause =
+        errorObject.errorType === 'StepInterruptedError' ? new StepInterruptedError() : new Error(errorObject.errorMessage ?? '');
+      cause.name = errorObject.errorType || 'Error';
+      if (errorObject.stackTrace) cause.stack = errorObject.stackTrace.join('\n');
+      this.cause = cause;
+    }
+  }
+
+  /**
+   * AWS `DurableOperationError.fromErrorObject`: the error class named by a recorded
+   * error's `errorType` (`StepError`, `CallbackError`, …; anything else gives a
+   * StepError), carrying that record. Accepts the WIT (camelCase) or the AWS wire
+   * (PascalCase) shape.
+   */
+  static fromErrorObject(errorObject = {}) {
+    const record = {
+      errorType: errorObject.errorType ?? errorObject.ErrorType,
+      errorMessage: errorObject.errorMessage ?? errorObject.ErrorMessage,
+      errorData: errorObject.errorData ?? errorObject.ErrorData,
+      stackTrace: errorObject.stackTrace ?? errorObject.StackTrace,
+    };
+    const ErrorClass = ERROR_CLASSES[record.errorType] ?? StepError;
+    return new ErrorClass(record);
   }
 
   /** The recorded error, in the WIT (camelCase) shape. */
@@ -50,10 +75,47 @@ export class ChildContextError extends DurableOperationError {}
 export class CallbackError extends DurableOperationError {}
 /** A callback timed out: `errorType` is `Callback.Timeout` or `Callback.Heartbeat`. */
 export class CallbackTimeoutError extends CallbackError {}
+/** An external system completed a callback with a failure (`createCallback`'s promise). */
+export class CallbackExternalError extends CallbackError {}
+/**
+ * AWS's class for a failed `waitForCallback` submitter. durabox reports a failed
+ * `waitForCallback` as CallbackError (or CallbackTimeoutError) on every run, because its
+ * replay only keeps the recorded error; the class is exported for `instanceof` checks
+ * and `fromErrorObject`.
+ */
+export class CallbackSubmitterError extends CallbackError {}
+/** A `context.promise.all / allSettled / any / race` failed (AWS `PromiseCombinatorError`). */
+export class PromiseCombinatorError extends DurableOperationError {}
 /** A wait-for-condition check failed, or its attempts ran out. */
 export class WaitForConditionError extends DurableOperationError {}
 /** A chained invoke's target failed, timed out or was stopped. */
 export class InvokeError extends DurableOperationError {}
+
+/** The durable error classes by name, for `DurableOperationError.fromErrorObject`. */
+export const ERROR_CLASSES = {
+  StepError,
+  CallbackError,
+  CallbackExternalError,
+  CallbackTimeoutError,
+  CallbackSubmitterError,
+  InvokeError,
+  ChildContextError,
+  WaitForConditionError,
+  PromiseCombinatorError,
+};
+
+/**
+ * An at-most-once step (`StepSemantics.AtMostOncePerRetry`) started in an earlier
+ * invocation that ended before the step did: the host records the attempt as failed
+ * with this error type (then retries or fails the step per its retry strategy). A
+ * StepError for it has a StepInterruptedError as `cause`.
+ */
+export class StepInterruptedError extends Error {
+  constructor(_stepId, _stepName) {
+    super('The step execution process was initiated but failed to reach completion due to an interruption.');
+    this.name = 'StepInterruptedError';
+  }
+}
 
 /** The host rejected the arguments before anything was checkpointed (AWS ValidationError). */
 export class ValidationError extends Error {

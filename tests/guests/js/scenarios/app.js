@@ -4,7 +4,14 @@
 
 import {
   CallbackError,
+  ChildContextError,
+  DurablePromise,
+  OperationSubType,
+  PromiseCombinatorError,
   StepError,
+  createClassSerdes,
+  createLinearRetryStrategy,
+  withRetry,
   StepSemantics,
   createRetryStrategy,
   createWaitStrategy,
@@ -305,7 +312,121 @@ const scenarios = {
     ]);
     return { a, b, order: await context.step('order', () => order) };
   },
+
+  /**
+   * AWS `context.promise` combinators. `all` over two steps, `allSettled` over a step
+   * that fails without retry and one that succeeds, `race` / `any`, and `all` with a
+   * failing step caught as PromiseCombinatorError. Each combinator is one child context.
+   * A final 1 s wait makes a second invocation replay everything.
+   */
+  async promise_combinators(context) {
+    const all = await context.promise.all('all', [context.step('a', async () => 1), context.step('b', async () => 2)]);
+    const settled = await context.promise.allSettled('settled', [
+      context.step('bad', async () => {
+        throw new MyError('nope');
+      }, noRetry),
+      context.step('good', async () => 'ok'),
+    ]);
+    const race = await context.promise.race([context.step('r1', async () => 'first'), context.step('r2', async () => 'second')]);
+    const any = await context.promise.any('any', [
+      context.step('any-bad', async () => {
+        throw new MyError('no');
+      }, noRetry),
+      context.step('any-good', async () => 'good'),
+    ]);
+    let failed;
+    try {
+      await context.promise.all('failing', [
+        context.step('f1', async () => {
+          throw new MyError('f1 failed');
+        }, noRetry),
+      ]);
+    } catch (e) {
+      failed = { combinator: e instanceof PromiseCombinatorError, type: e.errorType, message: e.message };
+    }
+    await context.wait('then replay', 1); // the second invocation replays all of the above
+    return {
+      all,
+      settled: settled.map((r) => (r.status === 'fulfilled' ? r : { status: r.status, name: r.reason.name, message: r.reason.message })),
+      race,
+      any,
+      failed,
+    };
+  },
+
+  /**
+   * AWS `withRetry`: a child context "retried" whose attempt 1 fails (a step that fails
+   * without retry), a durable wait "retried-backoff-1" of 2 s, then attempt 2 succeeds.
+   * Returns {attempt: 2}.
+   */
+  async with_retry(context) {
+    return await withRetry(
+      context,
+      'retried',
+      async (ctx, attempt) => {
+        await ctx.step(`attempt ${attempt}`, async () => {
+          if (attempt < 2) throw new MyError(`attempt ${attempt} failed`);
+        }, noRetry);
+        return { attempt };
+      },
+      { retryStrategy: (error, attempt) => ({ shouldRetry: attempt < 3, delay: { seconds: 2 } }) },
+    );
+  },
+
+  /**
+   * `createClassSerdes`, `configureSerdes({ defaultSerdes })`, `errorMapper`,
+   * `createLinearRetryStrategy`, `executionContext`, `OperationSubType`, DurablePromise.
+   */
+  async api_extras(context) {
+    const point = await context.step('point', async () => ({ x: 3, y: 4 }), { serdes: createClassSerdes(Point) });
+    const upper = {
+      serialize: (v) => JSON.stringify(typeof v === 'string' ? v.toUpperCase() : v),
+      deserialize: (p) => (p === undefined ? undefined : JSON.parse(p)),
+    };
+    context.configureSerdes({ defaultSerdes: upper });
+    const shout = await context.step('shout', async () => 'hello');
+    context.configureSerdes({ defaultSerdes: { serialize: JSON.stringify, deserialize: (p) => (p === undefined ? undefined : JSON.parse(p)) } });
+    let mapped;
+    try {
+      await context.runInChildContext(
+        'mapped',
+        async () => {
+          throw new MyError('inner');
+        },
+        { errorMapper: (e) => Object.assign(new Error(`mapped: ${e.message}`), { name: 'Mapped', wasChild: e instanceof ChildContextError }) },
+      );
+    } catch (e) {
+      mapped = { name: e.name, message: e.message, wasChild: e.wasChild };
+    }
+    const linear = await context.step(
+      'linear',
+      async (step) => {
+        if (step.attempt < 2) throw new MyError('once');
+        return step.attempt;
+      },
+      { retryStrategy: createLinearRetryStrategy({ maxAttempts: 3, initialDelay: 1, increment: 1, jitter: 'NONE' }) },
+    );
+    const sub = await context.runInChildContext('sub', async () => 'x', { subType: OperationSubType.RUN_IN_CHILD_CONTEXT });
+    const lazy = new DurablePromise(async () => 'lazy');
+    return {
+      point: { isPoint: point instanceof Point, norm: point.norm() },
+      shout,
+      mapped,
+      linear,
+      sub,
+      arnOk: context.executionContext.durableExecutionArn === context.executionArn,
+      isDurablePromise: context.wait(1) instanceof DurablePromise,
+      lazyStarted: lazy.isExecuted,
+      lazy: await lazy,
+    };
+  },
 };
+
+class Point {
+  norm() {
+    return Math.hypot(this.x, this.y);
+  }
+}
 
 class ItemError extends Error {}
 class BranchError extends Error {}
