@@ -11,6 +11,19 @@ pub fn hash_step_id(step_id: &str) -> String {
     id
 }
 
+/// A UUID-shaped id (`8-4-4-4-12` hex digits) derived from `seed`.
+pub fn uuid_from(seed: &str) -> String {
+    let hash = hash_step_id(seed);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hash[0..8],
+        &hash[8..12],
+        &hash[12..16],
+        &hash[16..20],
+        &hash[20..32]
+    )
+}
+
 /// The id of the `counter`-th operation (1-based) of a context; `parent` is the
 /// context's own operation id, `None` for the root context.
 pub fn operation_id(parent: Option<&str>, counter: u32) -> String {

@@ -10,13 +10,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::child::set_context_result;
 use super::{
     ContextHandle, ContextResume, Frame, OpError, OpResult, OwnedRequest, ReplayEngine, ReplayFault,
 };
 use crate::model::ids::hash_step_id;
 use crate::model::{
-    limits, ContextOptions, ErrorObject, Millis, OperationAction as Action,
-    OperationStatus as Status, OperationType as Type,
+    ErrorObject, Millis, OperationAction as Action, OperationStatus as Status,
+    OperationType as Type,
 };
 use crate::service::Execution;
 
@@ -507,17 +508,7 @@ impl ReplayEngine {
                 },
             );
             match &body {
-                Ok(payload) => {
-                    let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
-                    update.payload = Some(if large {
-                        String::new()
-                    } else {
-                        payload.clone()
-                    });
-                    update.context_options = Some(ContextOptions {
-                        replay_children: large,
-                    });
-                }
+                Ok(payload) => set_context_result(&mut update, payload.clone()),
                 Err(error) => update.error = Some(error.clone()),
             }
             Self::checkpoint(execution, update)?;
@@ -583,11 +574,7 @@ impl ReplayEngine {
             let mut update = batch.request.borrow().update(&container, Action::Succeed);
             let payload =
                 payload.unwrap_or_else(|| serde_json::to_string(&outcome).unwrap_or_default());
-            let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
-            update.payload = Some(if large { String::new() } else { payload });
-            update.context_options = Some(ContextOptions {
-                replay_children: large,
-            });
+            set_context_result(&mut update, payload);
             Self::checkpoint(execution, update)?;
         }
         Ok(Ok(outcome))

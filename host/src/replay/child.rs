@@ -116,15 +116,7 @@ impl ReplayEngine {
         match body {
             Ok(payload) => {
                 let mut update = request.update(&id, Action::Succeed);
-                let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
-                update.payload = Some(if large {
-                    String::new()
-                } else {
-                    payload.clone()
-                });
-                update.context_options = Some(ContextOptions {
-                    replay_children: large,
-                });
+                set_context_result(&mut update, payload.clone());
                 Self::checkpoint(execution, update)?;
                 Ok(Ok(Outcome::Succeeded(Some(payload))))
             }
@@ -148,4 +140,14 @@ impl ReplayEngine {
             self.branch_dropped(child);
         }
     }
+}
+
+/// A context's result on its SUCCEED update: over 256 KiB it is not stored, and the
+/// context is marked ReplayChildren so a replay re-runs it to rebuild the result.
+pub(super) fn set_context_result(update: &mut OperationUpdate, payload: String) {
+    let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
+    update.payload = Some(if large { String::new() } else { payload });
+    update.context_options = Some(ContextOptions {
+        replay_children: large,
+    });
 }

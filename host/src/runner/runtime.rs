@@ -510,13 +510,5 @@ pub fn unique_id() -> String {
         std::process::id(),
         crate::service::clock::real_now()
     );
-    let hash = crate::model::ids::hash_step_id(&format!("{seed}/{}", fastrand::u64(..)));
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hash[0..8],
-        &hash[8..12],
-        &hash[12..16],
-        &hash[16..20],
-        &hash[20..32]
-    )
+    crate::model::ids::uuid_from(&format!("{seed}/{}", fastrand::u64(..)))
 }

@@ -599,13 +599,5 @@ impl Execution {
 
 /// A deterministic, UUID-shaped request id per invocation.
 fn request_id(execution_id: &str, invocation: u32) -> String {
-    let hash = crate::model::ids::hash_step_id(&format!("{execution_id}/invocation/{invocation}"));
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hash[0..8],
-        &hash[8..12],
-        &hash[12..16],
-        &hash[16..20],
-        &hash[20..32]
-    )
+    crate::model::ids::uuid_from(&format!("{execution_id}/invocation/{invocation}"))
 }
