@@ -77,10 +77,12 @@ target/venv-boto3/bin/python -m pytest guest-examples/python -p no:cacheprovider
 examples_status=$?
 node --test guest-examples/js/ || examples_status=1
 
-step "JS SDK API coverage against @aws/durable-execution-sdk-js (tests/js_api)"
 api_status=0
+step "JS SDK API coverage against @aws/durable-execution-sdk-js (tests/js_api)"
 node tests/js_api/check.mjs || api_status=1
 node --test tests/js_api/ || api_status=1
+step "Python SDK API coverage against aws-durable-execution-sdk-python (tests/python_api)"
+PYTHON="$PYTHON" tests/python_api/check.sh || api_status=1
 
 step "AWS CLI (tests/awscli)"
 make_venv target/venv-awscli tests/awscli/requirements.txt

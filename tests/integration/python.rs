@@ -268,7 +268,8 @@ fn python_callback_success_failure_and_timeout() {
     let result = runner.wait_for_result(&arn, WAIT).unwrap();
     assert_eq!(
         answer(&result),
-        json!({"error": "Rejected", "class": "CallbackError"})
+        // A callback failed by the caller raises CallbackExternalError, a CallbackError.
+        json!({"error": "Rejected", "class": "CallbackExternalError"})
     );
 
     let result = runner

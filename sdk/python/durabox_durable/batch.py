@@ -5,25 +5,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 from . import serdes
 from ._wit import Err, Ok, call, drop, wit
-from .config import CompletionConfig, MapConfig, NestingType, ParallelConfig
-from .exceptions import (ChildContextError, ErrorObject, SerDesError, SuspendExecution,
-                         error_object)
+from .config import (BatchItemStatus, CompletionConfig, MapConfig, NestingType,
+                     ParallelBranch, ParallelConfig)
+from .exceptions import (ChildContextError, DurableOperationError, ErrorObject,
+                         InvocationError, SerDesError, SuspendExecution, ValidationError,
+                         error_object, register_operation_error)
 
-
-class BatchItemStatus(Enum):
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    STARTED = "STARTED"
+__all__ = ["BatchCompletionError", "BatchItem", "BatchItemStatus", "BatchResult",
+           "CompletionReason", "ParallelBranch"]
 
 
 class CompletionReason(Enum):
+    """Why a batch ended. The CUSTOM_* reasons belong to `should_complete`, which the
+    durabox host does not apply, so they never occur here."""
+
     ALL_COMPLETED = "ALL_COMPLETED"
     MIN_SUCCESSFUL_REACHED = "MIN_SUCCESSFUL_REACHED"
     FAILURE_TOLERANCE_EXCEEDED = "FAILURE_TOLERANCE_EXCEEDED"
+    CUSTOM_COMPLETION_SUCCEEDED = "CUSTOM_COMPLETION_SUCCEEDED"
+    CUSTOM_COMPLETION_FAILED = "CUSTOM_COMPLETION_FAILED"
+
+
+class BatchCompletionError(DurableOperationError):
+    """Raised by `BatchResult.throw_if_error` for a batch a custom completion decision
+    failed (CUSTOM_COMPLETION_FAILED) with no failed item."""
+
+    def __init__(self, completion_reason: CompletionReason = CompletionReason.CUSTOM_COMPLETION_FAILED,
+                 message=None, error_type=None, data=None, stack_trace=None):
+        super().__init__(message or "Batch completed as failed by should_complete "
+                         f"({completion_reason.value})", error_type, data, stack_trace)
+        self.completion_reason = completion_reason
+
+
+register_operation_error(BatchCompletionError)
 
 
 @dataclass
@@ -104,23 +122,22 @@ class BatchResult:
         return cls(items, CompletionReason(reason))
 
     def throw_if_error(self) -> None:
-        """Raises ChildContextError with the first failed branch's error."""
-        for error in self.get_errors():
+        """Raises ChildContextError with the first failed branch's error (or
+        BatchCompletionError for a batch failed by a custom completion decision)."""
+        for item in self.failed():
+            error = item.error
+            if error is None:
+                raise ChildContextError(f"Batch item {item.index} failed without an "
+                                        "ErrorObject.")
             raise ChildContextError(error.message, error.type, error.data, error.stack_trace)
-
-
-@dataclass
-class ParallelBranch:
-    """A parallel branch with its own name (default `parallel-branch-<i>`)."""
-
-    func: Callable
-    name: Optional[str] = None
-
-    def __call__(self, ctx):
-        return self.func(ctx)
+        if self.completion_reason is CompletionReason.CUSTOM_COMPLETION_FAILED:
+            raise BatchCompletionError(self.completion_reason)
 
 
 def _wit_config(max_concurrency, completion: CompletionConfig, nesting: NestingType, names):
+    if completion.should_complete is not None:
+        raise ValidationError("CompletionConfig.should_complete is not supported by durabox: "
+                              "the host applies min_successful / tolerated_failure_* only")
     return wit.BatchConfig(
         max_concurrency=max_concurrency,
         completion=wit.CompletionConfig(
@@ -158,6 +175,8 @@ def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -
 
 def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -> BatchResult:
     arn = ctx.execution_arn
+    flat = wit_config.nesting == wit.Nesting.FLAT
+    ctx._issued += 1
     start = call(ctx._raw.batch_begin, name, kind, count, wit_config)
     if isinstance(start, wit.BatchStart_Done):
         done = start.value
@@ -174,11 +193,17 @@ def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -
         while (branch := call(batch.next)) is not None:
             branch_id = branch.ctx.id()
             try:
-                value = body(type(ctx)(branch.ctx), branch.index)
+                value = body(ctx._child_context(branch.ctx, flat), branch.index)
                 result = Ok(serdes.serialize(item_serdes, value, branch_id, arn))
             except SuspendExecution:
                 drop(branch.ctx)  # this branch waits: the other branches go on
                 continue
+            except InvocationError as e:
+                if not e.is_retryable():
+                    result = Err(error_object(e))
+                else:  # the invocation is retried: nothing recorded for the branch
+                    drop(branch.ctx)
+                    raise
             except Exception as e:  # noqa: BLE001  (a failed branch is recorded, not raised)
                 result = Err(error_object(e))
             call(batch.branch_end, branch.index, branch.ctx, result)

@@ -10,12 +10,15 @@ from typing import Any, Callable, Optional
 from . import plugin as _plugin
 from . import serdes
 from ._wit import Err, Ok, call, drop, wit
-from .config import (CallbackConfig, ChildConfig, InvokeConfig, StepConfig, StepSemantics,
-                     WaitForCallbackConfig, seconds)
-from .exceptions import (CallbackError, CallbackSubmitterError, CallbackTimeoutError,
-                         ChildContextError, ErrorObject, InvokeError, SerDesError, StepError,
-                         SuspendExecution, WaitForConditionError, error_object, type_name)
+from .config import (CallbackConfig, ChildConfig, InvokeConfig, ParallelBranch, StepConfig,
+                     StepSemantics, WaitForCallbackConfig, seconds)
+from .exceptions import (CallbackError, CallbackExternalError, CallbackSubmitterError,
+                         CallbackTimeoutError, ChildContextError, ErrorObject, InvocationError,
+                         InvokeError, SerDesError, StepError, SuspendExecution,
+                         ValidationError, WaitForConditionError, error_object, type_name)
 from .retries import RetryStrategy
+from .types import (LoggerInterface, StepContext, WaitForCallbackContext,
+                    WaitForConditionCheckContext)
 from .waits import WaitForConditionConfig, WaitStrategy
 
 _TIMEOUT_TYPES = ("Callback.Timeout", "Callback.Heartbeat")
@@ -43,50 +46,81 @@ class Logger:
     """Log lines attributed to a context, captured by the host per invocation. Lines
     logged by code that already ran in an earlier invocation are dropped while it replays,
     unless `DurableContext.configure_logger(LoggerConfig(mode_aware=False))` turned that
-    off."""
+    off. After `DurableContext.set_logger(custom)` lines go to `custom` instead (dropped
+    while the context `is_replaying()`, unless mode awareness is off)."""
 
-    def __init__(self, raw):
-        self._raw = raw
+    def __init__(self, raw, custom=None, is_replaying=None):
+        self._raw, self._custom, self._is_replaying = raw, custom, is_replaying
 
-    def _log(self, level, msg, args):
+    def get_logger(self):
+        """The logger set with `set_logger`, or this one."""
+        return self._custom if self._custom is not None else self
+
+    def _log(self, level, method, msg, args, kwargs):
+        if self._custom is not None:
+            if _logger_config.mode_aware and self._is_replaying is not None \
+                    and self._is_replaying():
+                return
+            getattr(self._custom, method)(msg, *args, **kwargs)
+            return
         message = str(msg) % args if args else str(msg)
         if _logger_config.mode_aware:
             self._raw.log(level, message)
         else:
             self._raw.log_always(level, message)
 
-    def debug(self, msg, *args, **_):
-        self._log(wit.LogLevel.DEBUG, msg, args)
+    def debug(self, msg, *args, **kwargs):
+        self._log(wit.LogLevel.DEBUG, "debug", msg, args, kwargs)
 
-    def info(self, msg, *args, **_):
-        self._log(wit.LogLevel.INFO, msg, args)
+    def info(self, msg, *args, **kwargs):
+        self._log(wit.LogLevel.INFO, "info", msg, args, kwargs)
 
-    def warning(self, msg, *args, **_):
-        self._log(wit.LogLevel.WARN, msg, args)
+    def warning(self, msg, *args, **kwargs):
+        self._log(wit.LogLevel.WARN, "warning", msg, args, kwargs)
 
     warn = warning
 
-    def error(self, msg, *args, **_):
-        self._log(wit.LogLevel.ERROR, msg, args)
+    def error(self, msg, *args, **kwargs):
+        self._log(wit.LogLevel.ERROR, "error", msg, args, kwargs)
 
-    exception = error
-
-
-class StepContext:
-    """What a step body (or a condition check) receives."""
-
-    def __init__(self, logger: Logger, attempt: int):
-        self.logger, self.attempt = logger, attempt
+    def exception(self, msg, *args, **kwargs):
+        self._log(wit.LogLevel.ERROR, "exception", msg, args, kwargs)
 
 
-WaitForConditionCheckContext = StepContext
+# ---- replay status (`DurableContext.is_replaying`) ----------------------------------
+# A context replays while it has issued fewer operations than the history it was
+# given holds under it (AWS: "the next operation has a checkpoint"). The counts come
+# from the invocation envelope, read on the first question of an invocation.
+_children_counts = None
 
 
-class WaitForCallbackContext:
-    """What a wait_for_callback submitter receives besides the callback id."""
+def _reset_invocation():
+    global _children_counts
+    _children_counts = None
+    _reset_logger_config()
 
-    def __init__(self, logger: Logger, attempt: int = 1):
-        self.logger, self.attempt = logger, attempt
+
+def _counts(raw) -> dict:
+    """Operations recorded under each parent id (None: the top level)."""
+    global _children_counts
+    if _children_counts is None:
+        import json
+
+        counts: dict = {}
+        try:
+            operations = json.loads(wit.invocation_envelope())["InitialExecutionState"][
+                "Operations"] or []
+        except (ValueError, KeyError, TypeError):
+            operations = []
+        roots = {op.get("Id") for op in operations if op.get("Type") == "EXECUTION"}
+        for op in operations:
+            if op.get("Type") == "EXECUTION":
+                continue
+            parent = op.get("ParentId")
+            parent = None if parent in roots else parent
+            counts[parent] = counts.get(parent, 0) + 1
+        _children_counts = counts
+    return _children_counts
 
 
 class Callback:
@@ -94,19 +128,19 @@ class Callback:
 
     def __init__(self, raw, operation_id: str, callback_id: str, serdes=None):
         self._raw, self.operation_id, self.callback_id = raw, operation_id, callback_id
-        self._serdes = serdes
+        self.serdes = serdes
 
     def result(self) -> Any:
         """What the external system sent: the raw string (None if empty), or what
         `CallbackConfig.serdes` reads from it; suspends until the callback completes.
-        Raises CallbackError / CallbackTimeoutError."""
+        Raises CallbackExternalError / CallbackTimeoutError (both CallbackError)."""
         outcome = call(self._raw.callback_result, self.operation_id)
         if isinstance(outcome, wit.CallbackOutcome_Succeeded):
-            return serdes.deserialize(self._serdes or _PASS_THROUGH, outcome.value,
+            return serdes.deserialize(self.serdes or _PASS_THROUGH, outcome.value,
                                       self.operation_id, self._raw.execution_arn())
         if isinstance(outcome, wit.CallbackOutcome_TimedOut):
             raise CallbackTimeoutError.from_error_object(outcome.value)
-        raise CallbackError.from_error_object(outcome.value)
+        raise CallbackExternalError.from_error_object(outcome.value)
 
 
 def _name_of(func, name):
@@ -139,15 +173,41 @@ class DurableContext:
     """Issue operations in the same order on every invocation: the host derives each
     operation's id from its position and replays recorded results."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, is_virtual: bool = False, custom_logger=None):
         self._raw = raw
         self._arn = None
-        self.logger = Logger(raw)
+        self._is_virtual = is_virtual
+        self._issued = 0  # operations this context has started in this invocation
+        self._custom_logger = custom_logger
+        self.logger = Logger(raw, custom_logger, self.is_replaying)
+
+    def _child_context(self, raw, is_virtual=False) -> "DurableContext":
+        return type(self)(raw, is_virtual, self._custom_logger)
 
     def configure_logger(self, config: LoggerConfig) -> None:
         """Sets how every context's logger behaves for the rest of this invocation."""
         global _logger_config
         _logger_config = config
+
+    def set_logger(self, new_logger: LoggerInterface) -> None:
+        """Sends this context's log lines (and those of contexts it creates from now on)
+        to `new_logger` (e.g. a `logging.Logger`), dropped while replaying unless
+        `LoggerConfig(mode_aware=False)` is configured."""
+        self._custom_logger = new_logger
+        self.logger = Logger(self._raw, new_logger, self.is_replaying)
+
+    def is_replaying(self) -> bool:
+        """True while this context re-issues operations recorded by earlier invocations;
+        False from the first operation without a record on (and in a first invocation).
+        FLAT map / parallel branches report False."""
+        if self._is_virtual:
+            return False
+        return self._issued < _counts(self._raw).get(self._raw.id(), 0)
+
+    @property
+    def is_virtual(self) -> bool:
+        """True for the branch contexts of a FLAT map / parallel (no CONTEXT operation)."""
+        return self._is_virtual
 
     @property
     def execution_arn(self) -> str:
@@ -164,6 +224,7 @@ class DurableContext:
     def step(self, func: Callable[[StepContext], Any], name: Optional[str] = None,
              config: Optional[StepConfig] = None) -> Any:
         config = config or StepConfig()
+        self._issued += 1
         wit_config, retry_fn = _step_config(config)
         codec, arn = config.serdes, self.execution_arn
         name = _name_of(func, name)
@@ -183,6 +244,10 @@ class DurableContext:
         except SerDesError as e:
             # An unserializable value fails the same way on every attempt.
             body, decision = Err(error_object(e)), wit.RetryDecision(False, 0)
+        except InvocationError as e:
+            if e.is_retryable():  # the invocation is retried; the attempt runs again
+                raise
+            body = Err(error_object(e))
         except Exception as e:  # noqa: BLE001  (user code: every error is the step's)
             body = Err(error_object(e))
             if retry_fn is not None:
@@ -199,6 +264,7 @@ class DurableContext:
     # ---- wait -------------------------------------------------------------------
 
     def wait(self, duration, name: Optional[str] = None) -> None:
+        self._issued += 1
         call(self._raw.wait, name, max(0, seconds(duration)))
 
     # ---- child contexts ---------------------------------------------------------
@@ -207,9 +273,13 @@ class DurableContext:
                              name: Optional[str] = None,
                              config: Optional[ChildConfig] = None) -> Any:
         config = config or ChildConfig()
+        if config.is_virtual:
+            raise ValidationError("ChildConfig.is_virtual is not supported by durabox (only "
+                                  "FLAT map / parallel branches are virtual)")
         return self._child(func, _name_of(func, name), config.sub_type, config.serdes)
 
     def _child(self, func, name, sub_type, codec=None):
+        self._issued += 1
         arn = self.execution_arn
         start = call(self._raw.child_begin, name, sub_type)
         if isinstance(start, wit.ChildStart_Done):
@@ -217,11 +287,16 @@ class DurableContext:
         raw, payload = start.value, None
         op_id = raw.id()
         try:
-            payload = serdes.serialize(codec, func(DurableContext(raw)), op_id, arn)
+            payload = serdes.serialize(codec, func(self._child_context(raw)), op_id, arn)
             body = Ok(payload)
         except SuspendExecution:
             drop(raw)  # nothing to checkpoint: the context stays open for the replay
             raise
+        except InvocationError as e:
+            if e.is_retryable():  # the invocation is retried: nothing is recorded
+                drop(raw)
+                raise
+            body = Err(error_object(e))
         except Exception as e:  # noqa: BLE001
             body = Err(error_object(e))
         return _outcome(call(wit.child_end, raw, body), ChildContextError, payload, codec, op_id,
@@ -236,6 +311,7 @@ class DurableContext:
             timeout_seconds=max(0, seconds(config.timeout)),
             heartbeat_timeout_seconds=max(0, seconds(config.heartbeat_timeout)),
             sub_type=config.sub_type)
+        self._issued += 1
         handle = call(self._raw.create_callback, name, wit_config)
         return Callback(self._raw, handle.id, handle.callback_id, config.serdes)
 
@@ -266,6 +342,8 @@ class DurableContext:
                 cls = CallbackTimeoutError
             elif e.error_type == type_name(StepError):
                 cls = CallbackSubmitterError
+            elif e.error_type == type_name(CallbackExternalError):
+                cls = CallbackExternalError
             else:
                 cls = CallbackError
             raise cls(e.message, e.error_type, e.data, e.stack_trace) from None
@@ -277,6 +355,7 @@ class DurableContext:
         """Runs `check(state, ctx)` until the strategy stops; returns the final state.
         States are checkpointed through `config.serdes` (compact JSON when None)."""
         codec, arn = config.serdes, self.execution_arn
+        self._issued += 1
         start = call(self._raw.condition_begin, _name_of(check, name),
                      serdes.serialize(codec, config.initial_state, None, arn))
         if isinstance(start, wit.ConditionStart_Done):
@@ -285,7 +364,7 @@ class DurableContext:
         decision = wit.ConditionDecision_Stop()
         try:
             current = serdes.deserialize(codec, start.value.state, op_id, arn)
-            new_state = check(current, StepContext(self.logger, attempt))
+            new_state = check(current, WaitForConditionCheckContext(self.logger, attempt))
             payload = serdes.serialize(codec, new_state, op_id, arn)
             # decide on the state as it will be replayed
             checked, state = Ok(payload), serdes.deserialize(codec, payload, op_id, arn)
@@ -297,6 +376,10 @@ class DurableContext:
                 d = strategy(state, attempt)
                 if d.should_continue:
                     decision = wit.ConditionDecision_ContinueAfter(max(1, seconds(d.delay)))
+        except InvocationError as e:
+            if e.is_retryable():  # the invocation is retried; the check runs again
+                raise
+            checked = Err(error_object(e))
         except Exception as e:  # noqa: BLE001
             checked = Err(error_object(e))
         outcome = call(self._raw.condition_end, op_id, checked, decision)
@@ -317,6 +400,7 @@ class DurableContext:
             data = serdes.serialize(config.serdes_payload, payload, None, arn)
         else:
             data = json.dumps(payload)
+        self._issued += 1
         outcome = call(self._raw.invoke, name, function_name, data, config.tenant_id)
         return _outcome(outcome, InvokeError, codec=config.serdes_result, arn=arn)
 
@@ -357,6 +441,38 @@ def durable_with_child_context(func):
     def wrapper(*args, **kwargs):
         def bound(ctx):
             return func(ctx, *args, **kwargs)
+
+        bound._original_name = func.__name__
+        return bound
+
+    return wrapper
+
+
+def durable_parallel_branch(name: Optional[str] = None):
+    """`@durable_parallel_branch(name="x") def f(ctx, *args)`: `f(*args)` is a
+    `ParallelBranch` named "x" for `context.parallel`."""
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            def bound(ctx):
+                return func(ctx, *args, **kwargs)
+
+            return ParallelBranch(func=bound, name=name)
+
+        return wrapper
+
+    return decorator
+
+
+def durable_wait_for_callback(func):
+    """`@durable_wait_for_callback def submit(callback_id, ctx, *args)`:
+    `context.wait_for_callback(submit(*args))` names the operation "submit"."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        def bound(callback_id, context):
+            return func(callback_id, context, *args, **kwargs)
 
         bound._original_name = func.__name__
         return bound

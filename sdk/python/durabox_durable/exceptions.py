@@ -1,37 +1,114 @@
 """Errors handler code can catch, and the suspension signal it must not catch.
 
-Names follow `aws_durable_execution_sdk_python.exceptions`. An exception escaping a step,
-a child context or the handler is recorded as an AWS ErrorObject: ErrorType is the
-qualified class name (`module.QualName`, builtins unqualified), ErrorMessage is `str(e)`.
+Names and hierarchy follow `aws_durable_execution_sdk_python.exceptions`. An exception
+escaping a step, a child context or the handler is recorded as an AWS ErrorObject:
+ErrorType is the qualified class name (`module.QualName`, builtins unqualified),
+ErrorMessage is `str(e)`.
 """
 
 from __future__ import annotations
+
+from enum import Enum
 
 
 class SuspendExecution(BaseException):
     """The invocation must end now (pending wait, retry, callback, invoke...). It derives
     from BaseException so that `except Exception:` in handler code does not swallow it."""
 
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+
+
+class TerminationReason(Enum):
+    """Why an execution or invocation ended (carried by `UnrecoverableError`)."""
+
+    UNHANDLED_ERROR = "UNHANDLED_ERROR"
+    INVOCATION_ERROR = "INVOCATION_ERROR"
+    EXECUTION_ERROR = "EXECUTION_ERROR"
+    CHECKPOINT_FAILED = "CHECKPOINT_FAILED"
+    NON_DETERMINISTIC_EXECUTION = "NON_DETERMINISTIC_EXECUTION"
+    STEP_INTERRUPTED = "STEP_INTERRUPTED"
+    SERIALIZATION_ERROR = "SERIALIZATION_ERROR"
+
 
 class DurableExecutionsError(Exception):
     """Base of the SDK's errors."""
 
 
+class PluginLoadError(DurableExecutionsError):
+    """A configured plugin could not be loaded. Kept for `except` clauses ported from
+    AWS: durabox has no plugin discovery, and bad `plugins=` entries raise TypeError."""
+
+
+class UnrecoverableError(DurableExecutionsError):
+    """An error that ends the invocation (`termination_reason` says how)."""
+
+    def __init__(self, message: str, termination_reason: TerminationReason):
+        super().__init__(message)
+        self.termination_reason = termination_reason
+
+
+class ExecutionError(UnrecoverableError):
+    """Raised from the handler: the execution fails (FAILED) without a retry."""
+
+    def __init__(self, message: str,
+                 termination_reason: TerminationReason = TerminationReason.EXECUTION_ERROR):
+        super().__init__(message, termination_reason)
+
+
+class InvocationError(UnrecoverableError):
+    """Raised from the handler (or escaping a step): the invocation crashes and the host
+    invokes the handler again, as Lambda retries a failed invocation. The host fails the
+    execution after several crashes in a row."""
+
+    def __init__(self, message: str,
+                 termination_reason: TerminationReason = TerminationReason.INVOCATION_ERROR):
+        super().__init__(message, termination_reason)
+
+    def is_retryable(self) -> bool:
+        return True
+
+
 class ValidationError(DurableExecutionsError):
-    """The host rejected the arguments before anything was checkpointed."""
+    """The arguments were rejected before anything was checkpointed."""
+
+
+class InvalidStateError(DurableExecutionsError):
+    """An operation was attempted on an object in a state that does not allow it."""
 
 
 class SerDesError(DurableExecutionsError):
-    """A value could not be serialized to JSON."""
-
-
-class CallableRuntimeError(DurableExecutionsError):
-    """A durable operation failed; carries the recorded error's type, message and data."""
+    """A value could not be serialized or deserialized (a permanent failure)."""
 
     def __init__(self, message=None, error_type=None, data=None, stack_trace=None):
         super().__init__(message)
         self.message = message
-        self.error_type = error_type
+        self.error_type = error_type or type_name(type(self))
+        self.data = data
+        self.stack_trace = stack_trace
+
+    def __str__(self):
+        return self.message or ""
+
+
+class RetryableSerDesError(InvocationError):
+    """Raised by a custom SerDes for a transient failure: the invocation is retried
+    instead of the operation failing (see InvocationError)."""
+
+    def __init__(self, message: str,
+                 termination_reason: TerminationReason = TerminationReason.SERIALIZATION_ERROR):
+        super().__init__(message, termination_reason)
+
+
+class DurableOperationError(DurableExecutionsError):
+    """Base of the per-operation failures. `error_type` is the recorded ErrorType of the
+    error that escaped the operation (this class's qualified name when none is known);
+    `message`, `data`, `stack_trace` come from the recorded ErrorObject."""
+
+    def __init__(self, message=None, error_type=None, data=None, stack_trace=None):
+        super().__init__(message)
+        self.message = message
+        self.error_type = error_type or type_name(type(self))
         self.data = data
         self.stack_trace = stack_trace
 
@@ -39,23 +116,48 @@ class CallableRuntimeError(DurableExecutionsError):
         return self.message or ""
 
     @classmethod
-    def from_error_object(cls, error) -> "CallableRuntimeError":
-        """Builds the error from a WIT (or SDK) ErrorObject."""
+    def from_error_fields(cls, error_type, message, data, stack_trace) -> "DurableOperationError":
+        """The registered SDK class whose qualified name is `error_type`, else
+        DurableOperationError, built from recorded error fields."""
+        target = _REGISTRY.get(error_type or "", DurableOperationError)
+        return target(message=message, error_type=error_type, data=data,
+                      stack_trace=stack_trace)
+
+    @classmethod
+    def from_error_object(cls, error) -> "DurableOperationError":
+        """This class built from a WIT (or SDK) ErrorObject."""
         if isinstance(error, ErrorObject):
             return cls(error.message, error.type, error.data, error.stack_trace)
         return cls(error.error_message, error.error_type, error.error_data, error.stack_trace)
 
 
-class StepError(CallableRuntimeError):
+# The name of the base before AWS SDK 3.0 (and of earlier durabox releases).
+CallableRuntimeError = DurableOperationError
+
+
+class StepError(DurableOperationError):
     """A step failed for good (retries exhausted or not retryable)."""
 
 
-class ChildContextError(CallableRuntimeError):
+class InvokeError(DurableOperationError):
+    """A chained invoke's target failed, timed out or was stopped."""
+
+
+class ChildContextError(DurableOperationError):
     """A child context (or a map / parallel branch) failed."""
 
 
-class CallbackError(CallableRuntimeError):
-    """A callback was completed with a failure (or its submitter failed)."""
+class WaitForConditionError(DurableOperationError):
+    """A condition check failed, or the wait strategy ran out of attempts."""
+
+
+class CallbackError(DurableOperationError):
+    """Base of the callback failures (catches them all)."""
+
+
+class CallbackExternalError(CallbackError):
+    """The external system completed the callback with a failure
+    (SendDurableExecutionCallbackFailure)."""
 
 
 class CallbackTimeoutError(CallbackError):
@@ -66,12 +168,13 @@ class CallbackSubmitterError(CallbackError):
     """The submitter step of wait_for_callback failed."""
 
 
-class InvokeError(CallableRuntimeError):
-    """A chained invoke's target failed, timed out or was stopped."""
+_REGISTRY: dict = {}
 
 
-class WaitForConditionError(CallableRuntimeError):
-    """A condition check failed, or the wait strategy ran out of attempts."""
+def register_operation_error(error_cls: type) -> None:
+    """Lets `DurableOperationError.from_error_fields` rebuild `error_cls` from its
+    qualified name (the class must take message, error_type, data, stack_trace)."""
+    _REGISTRY[type_name(error_cls)] = error_cls
 
 
 class ErrorObject:
@@ -103,12 +206,17 @@ def type_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+for _cls in (StepError, InvokeError, ChildContextError, WaitForConditionError, CallbackError,
+             CallbackExternalError, CallbackTimeoutError, CallbackSubmitterError):
+    register_operation_error(_cls)
+
+
 def error_object(e: BaseException):
     """The WIT ErrorObject recorded for an exception escaping user code."""
     from ._wit import wit
 
     data = stack = None
-    if isinstance(e, CallableRuntimeError):
+    if isinstance(e, (DurableOperationError, SerDesError)):
         data, stack = e.data, e.stack_trace
     return wit.ErrorObject(error_type=type_name(type(e)), error_message=str(e),
                            error_data=data, stack_trace=stack)

@@ -9,8 +9,8 @@ import sys
 
 from . import plugin as _plugin
 from ._wit import wit
-from .context import DurableContext, _reset_logger_config
-from .exceptions import ErrorObject, SuspendExecution, error_object
+from .context import DurableContext, _reset_invocation
+from .exceptions import ErrorObject, InvocationError, SuspendExecution, error_object
 
 _Status = _plugin.InvocationStatus
 _handler = None
@@ -33,7 +33,7 @@ class Handler(_Protocol):
             return wit.InvocationOutput_Failed(wit.ErrorObject(
                 "NoHandler", "no function decorated with @durable_execution", None, None))
         wit.handler_started()  # what ran before was the runtime's start-up (random reseed)
-        _reset_logger_config()
+        _reset_invocation()
         result = error = None
         try:
             if _plugins:
@@ -44,6 +44,14 @@ class Handler(_Protocol):
             output, status = wit.InvocationOutput_Succeeded(result), _Status.SUCCEEDED
         except SuspendExecution:
             output, status = wit.InvocationOutput_Pending(), _Status.PENDING
+        except InvocationError as e:
+            if e.is_retryable():
+                # Lambda retries an invocation whose handler raised: escaping the export
+                # traps the component, and the host invokes the handler again.
+                raise
+            failed = error_object(e)
+            output, status = wit.InvocationOutput_Failed(failed), _Status.FAILED
+            error = ErrorObject.from_wit(failed)
         except Exception as e:  # noqa: BLE001
             failed = error_object(e)
             output, status = wit.InvocationOutput_Failed(failed), _Status.FAILED

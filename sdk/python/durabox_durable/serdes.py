@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .exceptions import SerDesError
+from .exceptions import InvocationError, SerDesError
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class SerDesContext:
     """What a serdes is told about the payload's operation. `operation_id` is None when
     the host replays a recorded result without naming its operation."""
 
-    operation_id: Optional[str]
-    durable_execution_arn: str
+    operation_id: Optional[str] = ""
+    durable_execution_arn: str = ""
 
 
 class SerDes(ABC):
@@ -59,6 +59,114 @@ class PassThroughSerDes(SerDes):
         return data
 
 
+class ExtendedTypeSerDes(SerDes):
+    """AWS's typed JSON format (the AWS SDK's default, opt-in here): primitives and lists
+    of primitives are plain compact JSON; anything else is an envelope
+    `{"t": <tag>, "v": <value>}`, nested, so that dicts, tuples, bytes, UUID, Decimal,
+    datetime, date and BatchResult read back as the same types. Payloads are byte for
+    byte what the AWS SDK writes, so either side can read them."""
+
+    def serialize(self, value, serdes_context=None) -> str:
+        try:
+            encoded = value if _is_plain(value) else _encode(value)
+            return json.dumps(encoded, separators=(",", ":"))
+        except SerDesError:
+            raise
+        except (TypeError, ValueError) as e:
+            raise SerDesError(str(e)) from None
+
+    def deserialize(self, data, serdes_context=None):
+        obj = json.loads(data)
+        if _is_plain(obj):
+            return obj
+        if not (isinstance(obj, dict) and "t" in obj and "v" in obj):
+            raise SerDesError('Malformed envelope: missing "t" or "v" at root.')
+        return _decode(obj["t"], obj["v"])
+
+
+def _is_plain(value) -> bool:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    return isinstance(value, list) and all(_is_plain(v) for v in value)
+
+
+def _encode(value) -> dict:
+    """The envelope of one value (recursively)."""
+    import base64
+    import datetime
+    import decimal
+    import uuid
+
+    from .batch import BatchResult
+
+    if value is None:
+        return {"t": "n", "v": None}
+    for tag, kind in (("s", str), ("b", bool), ("i", int), ("f", float)):  # bool before int
+        if isinstance(value, kind):
+            return {"t": tag, "v": value}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"t": "B", "v": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, uuid.UUID):
+        return {"t": "u", "v": str(value)}
+    if isinstance(value, decimal.Decimal):
+        return {"t": "d", "v": str(value)}
+    if isinstance(value, datetime.datetime):  # a datetime is also a date
+        return {"t": "dt", "v": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"t": "D", "v": value.isoformat()}
+    if isinstance(value, BatchResult):
+        return {"t": "br", "v": _encode(value.to_dict())["v"]}
+    if isinstance(value, list):
+        return {"t": "l", "v": [_encode(v) for v in value]}
+    if isinstance(value, tuple):
+        return {"t": "t", "v": [_encode(v) for v in value]}
+    if isinstance(value, dict):
+        if any(isinstance(k, tuple) for k in value):
+            raise SerDesError("Tuple keys not supported")
+        return {"t": "m", "v": {k: _encode(v) for k, v in value.items()}}
+    raise SerDesError(f"Unsupported type: {type(value)}")
+
+
+def _unwrap(value):
+    if isinstance(value, dict) and "t" in value and "v" in value:
+        return _decode(value["t"], value["v"])
+    return value
+
+
+def _decode(tag: str, value):
+    import base64
+    import datetime
+    import decimal
+    import uuid
+
+    simple = {"n": lambda v: None, "s": str, "b": bool, "i": int, "f": float,
+              "B": lambda v: base64.b64decode(v.encode("ascii")), "u": uuid.UUID,
+              "d": decimal.Decimal, "D": datetime.date.fromisoformat,
+              "dt": lambda v: datetime.datetime.fromisoformat(
+                  v[:-1] + "+00:00" if isinstance(v, str) and v.endswith("Z") else v)}
+    if tag in simple:
+        return simple[tag](value)
+    if tag in ("l", "t"):
+        if not isinstance(value, list):
+            raise SerDesError(f"Expected list, got {type(value)}")
+        items = [_unwrap(v) for v in value]
+        return items if tag == "l" else tuple(items)
+    if tag in ("m", "br"):
+        if not isinstance(value, dict):
+            raise SerDesError(f"Expected dict, got {type(value)}")
+        mapping = {k: _unwrap(v) for k, v in value.items()}
+        if tag == "m":
+            return mapping
+        from .batch import BatchResult
+
+        return BatchResult.from_dict(mapping)
+    raise SerDesError(f'Unknown type tag: "{tag}"')
+
+
+DEFAULT_JSON_SERDES = JsonSerDes()
+EXTENDED_TYPES_SERDES = ExtendedTypeSerDes()
+
+
 def dumps(value) -> str:
     """Step, child-context and condition payloads: compact JSON (`"a"`, `[1,2]`, `null`)."""
     try:
@@ -78,6 +186,8 @@ def serialize(serdes: Optional[SerDes], value, operation_id, arn) -> str:
         return dumps(value)
     try:
         data = serdes.serialize(value, SerDesContext(operation_id, arn))
+    except (SerDesError, InvocationError):  # classified by the serdes (RetryableSerDesError)
+        raise
     except Exception as e:  # noqa: BLE001  (user code)
         raise SerDesError(f"serialization failed for id {operation_id}: {e}") from None
     if not isinstance(data, str):
@@ -93,5 +203,7 @@ def deserialize(serdes: Optional[SerDes], data, operation_id, arn):
         return loads(data)
     try:
         return serdes.deserialize(data, SerDesContext(operation_id, arn))
+    except (SerDesError, InvocationError):  # classified by the serdes (RetryableSerDesError)
+        raise
     except Exception as e:  # noqa: BLE001  (user code)
         raise SerDesError(f"deserialization failed for id {operation_id}: {e}") from None

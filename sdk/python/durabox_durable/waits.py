@@ -4,7 +4,6 @@ other `fn(state, attempt) -> WaitForConditionDecision` is decided in the guest."
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -16,6 +15,10 @@ from .exceptions import WaitForConditionError
 class WaitForConditionDecision:
     should_continue: bool
     delay: Duration = field(default_factory=Duration)
+
+    @property
+    def delay_seconds(self) -> int:
+        return seconds(self.delay)
 
     @classmethod
     def continue_waiting(cls, delay: Duration) -> "WaitForConditionDecision":
@@ -36,6 +39,14 @@ class WaitStrategyConfig:
     max_delay: Duration = field(default_factory=lambda: Duration.from_minutes(5))
     backoff_rate: float = 1.5
     jitter_strategy: JitterStrategy = JitterStrategy.FULL
+
+    @property
+    def initial_delay_seconds(self) -> int:
+        return seconds(self.initial_delay)
+
+    @property
+    def max_delay_seconds(self) -> int:
+        return seconds(self.max_delay)
 
 
 class WaitStrategy:
@@ -63,15 +74,15 @@ class WaitStrategy:
                                         "attempts before the condition was met")
         base = min(seconds(c.initial_delay) * c.backoff_rate ** (attempts_made - 1),
                    seconds(c.max_delay))
-        delay = max(1, math.ceil(c.jitter_strategy.compute_jitter(base)))
-        return WaitForConditionDecision.continue_waiting(Duration.from_seconds(delay))
+        return WaitForConditionDecision.continue_waiting(
+            Duration.from_seconds(c.jitter_strategy.finalize_delay(base)))
 
 
 def create_wait_strategy(config: WaitStrategyConfig) -> WaitStrategy:
     return WaitStrategy(config)
 
 
-@dataclass
+@dataclass(frozen=True)
 class WaitForConditionConfig:
     wait_strategy: Callable[[Any, int], WaitForConditionDecision]
     initial_state: Any = None
