@@ -49,6 +49,11 @@ def seconds(d) -> int:
     return d.to_seconds() if isinstance(d, Duration) else int(d)
 
 
+def seconds_of(name: str) -> property:
+    """A read-only `<name>_seconds` view of a Duration field, as AWS's configs have."""
+    return property(lambda self: seconds(getattr(self, name)))
+
+
 class NestingType(Enum):
     """NESTED: each branch is a CONTEXT operation; FLAT: no branch operations."""
 
@@ -285,13 +290,8 @@ class CallbackConfig:
     def __post_init__(self) -> None:
         _validate_sub_type(self.sub_type)
 
-    @property
-    def timeout_seconds(self) -> int:
-        return seconds(self.timeout)
-
-    @property
-    def heartbeat_timeout_seconds(self) -> int:
-        return seconds(self.heartbeat_timeout)
+    timeout_seconds = seconds_of("timeout")
+    heartbeat_timeout_seconds = seconds_of("heartbeat_timeout")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from .config import ChildConfig, Duration, JitterStrategy, seconds
+from .config import ChildConfig, Duration, JitterStrategy, seconds, seconds_of
 from .exceptions import SuspendExecution, type_name
 
 
@@ -18,9 +18,7 @@ class RetryDecision:
     should_retry: bool
     delay: Duration = field(default_factory=Duration)
 
-    @property
-    def delay_seconds(self) -> int:
-        return seconds(self.delay)
+    delay_seconds = seconds_of("delay")
 
     @classmethod
     def retry(cls, delay: Duration) -> "RetryDecision":
@@ -44,13 +42,8 @@ class RetryStrategyConfig:
     retryable_errors: Optional[list] = None
     retryable_error_types: Optional[list] = None
 
-    @property
-    def initial_delay_seconds(self) -> int:
-        return seconds(self.initial_delay)
-
-    @property
-    def max_delay_seconds(self) -> int:
-        return seconds(self.max_delay)
+    initial_delay_seconds = seconds_of("initial_delay")
+    max_delay_seconds = seconds_of("max_delay")
 
 
 @dataclass
@@ -66,17 +59,9 @@ class LinearRetryStrategyConfig:
     retryable_errors: Optional[list] = None
     retryable_error_types: Optional[list] = None
 
-    @property
-    def initial_delay_seconds(self) -> int:
-        return seconds(self.initial_delay)
-
-    @property
-    def increment_seconds(self) -> int:
-        return seconds(self.increment)
-
-    @property
-    def max_delay_seconds(self) -> int:
-        return seconds(self.max_delay)
+    initial_delay_seconds = seconds_of("initial_delay")
+    increment_seconds = seconds_of("increment")
+    max_delay_seconds = seconds_of("max_delay")
 
 
 class RetryStrategy:

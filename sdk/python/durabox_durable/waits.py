@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .config import Duration, JitterStrategy, seconds
+from .config import Duration, JitterStrategy, seconds, seconds_of
 from .exceptions import WaitForConditionError
 
 
@@ -16,9 +16,7 @@ class WaitForConditionDecision:
     should_continue: bool
     delay: Duration = field(default_factory=Duration)
 
-    @property
-    def delay_seconds(self) -> int:
-        return seconds(self.delay)
+    delay_seconds = seconds_of("delay")
 
     @classmethod
     def continue_waiting(cls, delay: Duration) -> "WaitForConditionDecision":
@@ -40,13 +38,8 @@ class WaitStrategyConfig:
     backoff_rate: float = 1.5
     jitter_strategy: JitterStrategy = JitterStrategy.FULL
 
-    @property
-    def initial_delay_seconds(self) -> int:
-        return seconds(self.initial_delay)
-
-    @property
-    def max_delay_seconds(self) -> int:
-        return seconds(self.max_delay)
+    initial_delay_seconds = seconds_of("initial_delay")
+    max_delay_seconds = seconds_of("max_delay")
 
 
 class WaitStrategy:
