@@ -77,8 +77,9 @@ class InvalidStateError(DurableExecutionsError):
     """An operation was attempted on an object in a state that does not allow it."""
 
 
-class SerDesError(DurableExecutionsError):
-    """A value could not be serialized or deserialized (a permanent failure)."""
+class _ErrorFields:
+    """The fields of a recorded ErrorObject on an exception: `message`, `error_type` (this
+    class's qualified name when none is known), `data`, `stack_trace`."""
 
     def __init__(self, message=None, error_type=None, data=None, stack_trace=None):
         super().__init__(message)
@@ -89,6 +90,10 @@ class SerDesError(DurableExecutionsError):
 
     def __str__(self):
         return self.message or ""
+
+
+class SerDesError(_ErrorFields, DurableExecutionsError):
+    """A value could not be serialized or deserialized (a permanent failure)."""
 
 
 class RetryableSerDesError(InvocationError):
@@ -100,20 +105,10 @@ class RetryableSerDesError(InvocationError):
         super().__init__(message, termination_reason)
 
 
-class DurableOperationError(DurableExecutionsError):
+class DurableOperationError(_ErrorFields, DurableExecutionsError):
     """Base of the per-operation failures. `error_type` is the recorded ErrorType of the
     error that escaped the operation (this class's qualified name when none is known);
     `message`, `data`, `stack_trace` come from the recorded ErrorObject."""
-
-    def __init__(self, message=None, error_type=None, data=None, stack_trace=None):
-        super().__init__(message)
-        self.message = message
-        self.error_type = error_type or type_name(type(self))
-        self.data = data
-        self.stack_trace = stack_trace
-
-    def __str__(self):
-        return self.message or ""
 
     @classmethod
     def from_error_fields(cls, error_type, message, data, stack_trace) -> "DurableOperationError":
