@@ -63,6 +63,38 @@ fn retry_then_succeed_records_each_attempt() {
 }
 
 #[test]
+fn plugins_see_a_retried_step_start_in_every_invocation_that_runs_it() {
+    let config = durabox::FunctionConfig {
+        env: vec![("DURABOX_SCENARIO_PLUGIN".into(), "1".into())],
+        ..durabox::FunctionConfig::default()
+    };
+    let runner = durabox::TestRunner::with_config(guest("rust", "scenarios"), config).unwrap();
+    let result = runner
+        .run(&scenario("retry_then_succeed", json!({})))
+        .unwrap();
+    assert_eq!(result.status, ExecutionStatus::Succeeded);
+    let printed: Vec<Vec<&str>> = result
+        .invocations
+        .iter()
+        .map(|i| i.stdout.lines().collect())
+        .collect();
+    // One invocation per attempt; each starts the unfinished step again (as AWS reports
+    // a replayed non-terminal operation), and only the last one ends it.
+    assert_eq!(
+        printed,
+        [
+            vec!["operation-start flaky", "attempt-start flaky 1"],
+            vec!["operation-start flaky", "attempt-start flaky 2"],
+            vec![
+                "operation-start flaky",
+                "attempt-start flaky 3",
+                "operation-end flaky SUCCEEDED"
+            ],
+        ]
+    );
+}
+
+#[test]
 fn retry_exhaustion_fails_the_execution() {
     let result = runner(SCENARIOS)
         .run(&scenario("retry_exhausted", json!({})))

@@ -51,6 +51,8 @@ export class Shared {
     this.modeAware = true;
     /** The plugins registered with `withDurableExecution` (see plugin.js). */
     this.plugins = plugins;
+    /** Steps whose `onOperationStart` fired in this invocation. */
+    this.startedSteps = new Set();
     /** AWS `configureSerdes({ defaultSerdes })`: the serdes of operations given none. */
     this.serdes = jsonSerdes;
     /** AWS `configureSerdes({ defaultCallbackDeserializer })`: reads callback results. */
@@ -327,8 +329,11 @@ export class DurableContext {
     const stepContext = { attempt, logger: this.logger, operationId: id };
     const plugins = this._shared.plugins;
     const operation = { id, name, type: 'STEP' };
-    // The first attempt is the one that starts the step.
-    if (plugins.length && attempt === 1) await emit(plugins, 'onOperationStart', operation);
+    // Once per invocation: a new step, or one not finished earlier (a retry), as AWS.
+    if (plugins.length && !this._shared.startedSteps.has(id)) {
+      this._shared.startedSteps.add(id);
+      await emit(plugins, 'onOperationStart', operation);
+    }
     if (plugins.length) await emit(plugins, 'onAttemptStart', { ...operation, attempt });
     let body;
     let decision;

@@ -33,7 +33,7 @@ function isFirstInvocation() {
  * `onInvocationStart({ executionArn, isFirstInvocation })` before the handler runs,
  * `onInvocationEnd({ executionArn, status: 'SUCCEEDED' | 'FAILED' | 'PENDING' })` once the
  * invocation's outcome is known, and for steps `onOperationStart({ id, name, type })`
- * when an attempt starts the step, `onOperationEnd({ id, name, type, status })` when it
+ * the first time an invocation runs the step (new, or retried), `onOperationEnd({ id, name, type, status })` when it
  * is over (SUCCEEDED or FAILED; a scheduled retry is not), `onAttemptStart({ id, name,
  * type, attempt })` and `onAttemptEnd({ id, name, type, attempt, outcome })` around each
  * attempt's function. `type` is `'STEP'`.

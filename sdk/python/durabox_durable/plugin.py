@@ -128,7 +128,8 @@ class DurableInstrumentationPlugin:
 
     - `on_invocation_start(InvocationStartInfo)`: before handler code runs.
     - `on_invocation_end(InvocationEndInfo)`: once the invocation's outcome is known.
-    - `on_operation_start(OperationStartInfo)`: a step's first attempt is about to run.
+    - `on_operation_start(OperationStartInfo)`: a step is about to run an attempt for the
+      first time in this invocation (a new step, or a retry of one started earlier).
     - `on_operation_end(OperationEndInfo)`: a step this invocation ran reached SUCCEEDED
       or FAILED (a scheduled retry is not terminal: the invocation suspends instead).
     - `on_user_function_start(UserFunctionStartInfo)` / `on_user_function_end(
@@ -183,6 +184,8 @@ def check_registrations(plugins) -> list:
 # a time).
 _active: List[DurableInstrumentationPlugin] = []
 _start: Optional[InvocationStartInfo] = None
+# Steps whose on_operation_start fired in this invocation.
+_started: set = set()
 
 
 def active() -> bool:
@@ -220,6 +223,7 @@ def start_invocation(entries, execution_arn: str, envelope: Callable[[], str],
     `on_invocation_start`."""
     global _active, _start
     _active, _start = [], None
+    _started.clear()
     info = InvocationStartInfo(execution_arn, _is_first_invocation(envelope()),
                                execution_input=_decoded(payload))
     plugins = []
@@ -263,7 +267,9 @@ class StepHooks:
         self._fields = dict(operation_id=operation_id, operation_type=OperationType.STEP,
                             name=name, sub_type=sub_type or "Step", parent_id=parent_id,
                             attempt=attempt)
-        if attempt == 1:  # this attempt starts the operation
+        # Once per invocation: a new step, or one not finished earlier (a retry), as AWS.
+        if operation_id not in _started:
+            _started.add(operation_id)
             _emit("on_operation_start",
                   OperationStartInfo(status=OperationStatus.STARTED, **self._fields))
 

@@ -7,6 +7,7 @@
 //! call them yet.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 use crate::Error;
 
@@ -20,7 +21,8 @@ pub trait Plugin {
     fn on_invocation_end(&self, _info: &InvocationEndInfo) -> Result<(), Error> {
         Ok(())
     }
-    /// An operation is started (checkpointed STARTED) in this invocation.
+    /// A step runs an attempt for the first time in this invocation: a new step, or one
+    /// not finished earlier (a retry), as AWS reports a replayed non-terminal operation.
     fn on_operation_start(&self, _info: &OperationInfo) -> Result<(), Error> {
         Ok(())
     }
@@ -131,10 +133,18 @@ pub struct AttemptEndInfo {
 thread_local! {
     /// This invocation's plugins (one instance runs one invocation).
     static PLUGINS: RefCell<Vec<Box<dyn Plugin>>> = const { RefCell::new(Vec::new()) };
+    /// Steps whose `on_operation_start` fired in this invocation.
+    static STARTED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
 pub(crate) fn install(plugins: Vec<Box<dyn Plugin>>) {
     PLUGINS.with(|p| *p.borrow_mut() = plugins);
+    STARTED.with(|s| s.borrow_mut().clear());
+}
+
+/// Whether operation `id` has not been reported started in this invocation (and now is).
+pub(crate) fn first_start(id: &str) -> bool {
+    STARTED.with(|s| s.borrow_mut().insert(id.to_owned()))
 }
 
 pub(crate) fn active() -> bool {

@@ -117,14 +117,14 @@ struct StepHooks {
 }
 
 impl StepHooks {
-    /// Fires `on_operation_start` when this attempt starts the step (its first).
+    /// Fires `on_operation_start` the first time this invocation runs the step.
     fn new(id: &str, name: Option<&str>, attempt: u32) -> Self {
         let operation = OperationInfo {
             id: id.to_owned(),
             name: name.map(str::to_owned),
             kind: OperationKind::Step,
         };
-        if attempt == 1 {
+        if plugin::first_start(id) {
             plugin::emit(|p| p.on_operation_start(&operation));
         }
         StepHooks { operation, attempt }

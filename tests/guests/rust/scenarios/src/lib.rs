@@ -5,10 +5,11 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use durabox_sdk::{
-    BatchResult, CallbackConfig, CompletionConfig, DurableContext, DurableError, DurableResult,
-    Error, JitterStrategy, MapConfig, Nesting, ParallelBranch, ParallelConfig, RetryPresets,
-    RetryStrategy, RetryStrategyConfig, StepConfig, StepSemantics, WaitDecision,
-    WaitForConditionConfig, WaitStrategy, WaitStrategyConfig,
+    AttemptInfo, BatchResult, CallbackConfig, CompletionConfig, DurableContext, DurableError,
+    DurableResult, Error, JitterStrategy, MapConfig, Nesting, OperationEndInfo, OperationInfo,
+    ParallelBranch, ParallelConfig, Plugin, RetryPresets, RetryStrategy, RetryStrategyConfig,
+    StepConfig, StepSemantics, WaitDecision, WaitForConditionConfig, WaitStrategy,
+    WaitStrategyConfig,
 };
 use serde_json::{json, Value};
 
@@ -43,7 +44,38 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
     }
 }
 
-durabox_sdk::handler!(handler);
+/// With `DURABOX_SCENARIO_PLUGIN` set, a plugin prints each step's operation and attempt
+/// hooks to stdout, one line each: `<hook> <step name> [<attempt or status>]`.
+fn plugins() -> Vec<Box<dyn Plugin>> {
+    if std::env::var_os("DURABOX_SCENARIO_PLUGIN").is_some() {
+        vec![Box::new(StepPrinter)]
+    } else {
+        Vec::new()
+    }
+}
+
+struct StepPrinter;
+
+impl Plugin for StepPrinter {
+    fn on_operation_start(&self, info: &OperationInfo) -> Result<(), Error> {
+        println!("operation-start {}", info.name.as_deref().unwrap_or("-"));
+        Ok(())
+    }
+
+    fn on_operation_end(&self, info: &OperationEndInfo) -> Result<(), Error> {
+        let name = info.operation.name.as_deref().unwrap_or("-");
+        println!("operation-end {name} {}", info.status.as_str());
+        Ok(())
+    }
+
+    fn on_attempt_start(&self, info: &AttemptInfo) -> Result<(), Error> {
+        let name = info.operation.name.as_deref().unwrap_or("-");
+        println!("attempt-start {name} {}", info.attempt);
+        Ok(())
+    }
+}
+
+durabox_sdk::handler!(handler, plugins = plugins);
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
