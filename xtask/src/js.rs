@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::run;
 use crate::tree_hash::{hash_tree, Fnv};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 /// Folders whose sub-folders are JS guests (each with an `app.js`).
 const JS_GUEST_DIRS: &[&str] = &["guest-examples/js", "tests/guests/js"];
@@ -92,17 +93,6 @@ fn npm_install(root: &Path) -> Result<()> {
     run(npm)
         .context("cannot install sdk/js's npm dependencies (needs Node 20+ and npm on PATH)")?;
     std::fs::write(&stamp, hash)?;
-    Ok(())
-}
-
-fn run(mut command: Command) -> Result<()> {
-    let shown = format!("{command:?}");
-    let status = command
-        .status()
-        .with_context(|| format!("cannot start {shown}"))?;
-    if !status.success() {
-        bail!("{shown} failed with {status}");
-    }
     Ok(())
 }
 
