@@ -120,8 +120,9 @@ pub mod __private {
     {
         handler_started();
         plugin::install(plugins);
-        let execution_arn = ctx.execution_arn();
-        if plugin::active() {
+        // Only plugins need the ARN: no host call otherwise.
+        let execution_arn = plugin::active().then(|| ctx.execution_arn());
+        if let Some(execution_arn) = &execution_arn {
             let info = InvocationStartInfo {
                 execution_arn: execution_arn.clone(),
                 is_first_invocation: is_first_invocation(),
@@ -145,11 +146,13 @@ pub mod __private {
                 InvocationStatus::Failed,
             ),
         };
-        let info = InvocationEndInfo {
-            execution_arn,
-            status,
-        };
-        plugin::emit(|p| p.on_invocation_end(&info));
+        if let Some(execution_arn) = execution_arn {
+            let info = InvocationEndInfo {
+                execution_arn,
+                status,
+            };
+            plugin::emit(|p| p.on_invocation_end(&info));
+        }
         output
     }
 
