@@ -35,6 +35,23 @@ fn run_step(
     }
 }
 
+/// Begins a new step `name` in `ctx` (default config); returns its id.
+fn start_step(
+    engine: &mut ReplayEngine,
+    e: &mut Execution,
+    ctx: ContextHandle,
+    name: &str,
+) -> String {
+    match engine
+        .step_begin(e, ctx, Some(name), StepConfig::default())
+        .unwrap()
+        .unwrap()
+    {
+        StepStart::Run { id, .. } => id,
+        done => panic!("a new step runs, got {done:?}"),
+    }
+}
+
 #[test]
 fn recorded_steps_replay_without_running() {
     let mut e = execution();
@@ -156,13 +173,7 @@ fn failed_attempts_retry_then_fail() {
 fn a_guest_retry_decision_overrides_the_strategy() {
     let mut e = execution();
     let mut engine = ReplayEngine::new("inv-1");
-    let StepStart::Run { id, .. } = engine
-        .step_begin(&mut e, ROOT, Some("s"), StepConfig::default())
-        .unwrap()
-        .unwrap()
-    else {
-        panic!()
-    };
+    let id = start_step(&mut engine, &mut e, ROOT, "s");
     let decision = RetryDecision {
         should_retry: false,
         delay_seconds: 0,
@@ -188,13 +199,7 @@ fn child_ids_nest_and_large_results_replay_children() {
         panic!()
     };
     let parent = operation_id(None, 1);
-    let StepStart::Run { id, .. } = engine
-        .step_begin(&mut e, child, Some("inner"), StepConfig::default())
-        .unwrap()
-        .unwrap()
-    else {
-        panic!()
-    };
+    let id = start_step(&mut engine, &mut e, child, "inner");
     assert_eq!(id, operation_id(Some(&parent), 1));
     assert_eq!(
         e.operation(&id).unwrap().parent_id.as_deref(),
@@ -372,13 +377,7 @@ fn replayed_code_logs_only_when_asked_to() {
 fn a_line_logged_by_a_step_body_belongs_to_the_step() {
     let mut e = execution();
     let mut engine = ReplayEngine::new("inv-1");
-    let StepStart::Run { id, .. } = engine
-        .step_begin(&mut e, ROOT, Some("s"), StepConfig::default())
-        .unwrap()
-        .unwrap()
-    else {
-        panic!("a new step runs")
-    };
+    let id = start_step(&mut engine, &mut e, ROOT, "s");
     engine.log(&e, ROOT, "INFO", "in the step".into(), false, 0);
     engine
         .step_end(&mut e, &id, Ok("1".into()), None)
