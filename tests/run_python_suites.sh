@@ -5,9 +5,12 @@
 #      guest-examples/js/*.test.mjs with node --test), which run `durabox run --json`;
 #   3. the SDK API checks against AWS's own packages (tests/js_api, tests/python_api);
 #   4. the AWS CLI check (tests/awscli);
-#   5. the AWS conformance suite (tests/conformance/harness.py), every suite, in
+#   5. the new-user check (tests/user_project): AWS-style Python and TypeScript handlers
+#      built and run from a folder outside the checkout with a fresh cache, beside AWS's
+#      official Python testing runner;
+#   6. the AWS conformance suite (tests/conformance/harness.py), every suite, in
 #      each language, on a real-time server from serve.sh; reports go to
-#      docs/conformance/<LANG>.md.
+#      target/conformance/<LANG>.md (docs/conformance/ keeps the committed copies).
 # Project-local virtualenvs: target/venv-boto3 and target/venv-conformance (python3 >= 3.11).
 # Exits non-zero if any suite fails.
 #
@@ -84,6 +87,11 @@ node --test tests/js_api/ || api_status=1
 step "Python SDK API coverage against aws-durable-execution-sdk-python (tests/python_api)"
 PYTHON="$PYTHON" tests/python_api/check.sh || api_status=1
 
+step "a new user's AWS handlers, outside the checkout (tests/user_project)"
+make_venv target/venv-user-project tests/user_project/requirements.txt --no-deps
+target/venv-user-project/bin/python -m pytest tests/user_project -p no:cacheprovider -v
+user_project_status=$?
+
 step "AWS CLI (tests/awscli)"
 make_venv target/venv-awscli tests/awscli/requirements.txt
 AWSCLI_LOG="$OUT/serve-awscli.log"
@@ -103,7 +111,7 @@ kill "$AWSCLI_PID" 2>/dev/null
 wait "$AWSCLI_PID" 2>/dev/null
 
 # One real-time server per language (tests/conformance/serve.sh), the harness against it;
-# the report goes to docs/conformance/<LANG>.md.
+# the report goes to target/conformance/<LANG>.md.
 run_conformance() {
     local lang=$1
     step "conformance suite ($SUITES) in $lang against tests/conformance/serve.sh 0 $lang"
@@ -129,7 +137,7 @@ run_conformance() {
         --endpoint "$endpoint" \
         --mapping "tests/conformance/$lang.yaml" \
         --suites "$SUITES" \
-        --report "docs/conformance/$lang.md" \
+        --report "$OUT/$lang.md" \
         "${log_args[@]}" || status=$?
     stop_server
     trap - EXIT
@@ -151,8 +159,8 @@ for lang in $LANGS; do
     [ "$lang_status" -ne 0 ] && conformance_status=1
 done
 
-echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
-if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
+echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, new-user check exit $user_project_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
+if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$user_project_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi
 exit 0

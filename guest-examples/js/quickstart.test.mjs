@@ -2,6 +2,7 @@
 // skipped, so the 1 s wait costs nothing) and assert on the result and the history.
 //
 //   cargo xtask build-guests        # builds target/guests/js/quickstart.wasm
+//   (or: node sdk/js/build.js guest-examples/js/quickstart/app.js target/guests/js/quickstart.wasm)
 //   node --test guest-examples/js/
 //
 // DURABOX_BIN overrides the durabox binary (default target/debug/durabox).
@@ -43,6 +44,9 @@ test('the history shows the steps and the replay after the wait', () => {
   assert.deepEqual(succeeded, ['one', 'two_1', 'two_2', 'three']);
   const wait = Events.find((e) => e.EventType === 'WaitStarted');
   assert.equal(wait.WaitStartedDetails.Duration, 1);
-  // The wait ends the first invocation; the second replays up to it and runs "three".
+  // The wait right after "one" ends the first invocation; the second replays "one" and the
+  // wait, then runs the child context "two" and the step "three".
   assert.equal(Events.filter((e) => e.EventType === 'InvocationCompleted').length, 2);
+  const types = Events.map((e) => e.EventType);
+  assert.ok(types.indexOf('WaitStarted') < types.indexOf('ContextStarted'), 'the wait comes before "two"');
 });

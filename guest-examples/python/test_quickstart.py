@@ -39,5 +39,8 @@ def test_quickstart_history_shows_the_steps_and_the_replay_after_the_wait():
     assert succeeded == ["one", "two_1", "two_2", "three"]
     wait = next(e for e in events if e["EventType"] == "WaitStarted")
     assert wait["WaitStartedDetails"]["Duration"] == 1
-    # The wait ends the first invocation; the second replays up to it and runs "three".
-    assert [e["EventType"] for e in events].count("InvocationCompleted") == 2
+    # The wait right after "one" ends the first invocation; the second replays "one" and the
+    # wait, then runs the child context "two" and the step "three".
+    types = [e["EventType"] for e in events]
+    assert types.count("InvocationCompleted") == 2
+    assert types.index("WaitStarted") < types.index("ContextStarted"), "the wait comes before two"

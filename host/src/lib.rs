@@ -5,6 +5,8 @@
 //! `OperationUpdate`s → [`service`] (checkpoint processor, timers, history) → the front
 //! doors: the [`runner`] test API and the CLI.
 
+pub mod build;
+pub mod cache;
 pub mod model;
 pub mod replay;
 pub mod runner;

@@ -23,8 +23,9 @@ from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestR
 
 @durable_execution
 def quickstart(event, context: DurableContext):
-    """The AWS docs quickstart: step, child context with two steps, wait, step."""
+    """The seed quickstart: step, wait, child context with two steps, step."""
     one = context.step(lambda _: "1 2", name="one")
+    context.wait(Duration.from_seconds(1))
 
     def two(child: DurableContext):
         a = child.step(lambda _: "3 4", name="two_1")
@@ -32,7 +33,6 @@ def quickstart(event, context: DurableContext):
         return f"{a} {b}"
 
     two_result = context.run_in_child_context(two, name="two")
-    context.wait(Duration.from_seconds(1))
     three = context.step(lambda _: "5 6", name="three")
     return [one, two_result, three]
 

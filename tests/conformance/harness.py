@@ -27,7 +27,7 @@ Usage (from the repository root, with a server from tests/conformance/serve.sh):
 
     target/venv-conformance/bin/python tests/conformance/harness.py \\
         --endpoint http://127.0.0.1:9000 --mapping tests/conformance/rust.yaml \\
-        --suites step,wait,child,callback,wait_for_callback --report docs/conformance/rust.md
+        --suites step,wait,child,callback,wait_for_callback --report target/conformance/rust.md
 
 Exit status: 0 when no mapped, non-optional requirement of the selected suites failed;
 1 otherwise; 2 on a usage error (bad mapping, unreachable endpoint, unknown suite).

@@ -4,7 +4,7 @@
 //!
 //! Error types follow the AWS Python SDK: `module.QualName` of the exception, so a class
 //! defined in the guest's `app.py` is `app.MyError`, and an SDK error escaping a context or
-//! the handler is `durabox_durable.exceptions.StepError` and the like.
+//! the handler is `aws_durable_execution_sdk_python.exceptions.StepError` and the like.
 
 use durabox::model::ids::{hash_step_id, operation_id};
 use durabox::model::EventType::*;
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-const STEP_ERROR: &str = "durabox_durable.exceptions.StepError";
+const STEP_ERROR: &str = "aws_durable_execution_sdk_python.exceptions.StepError";
 
 /// A runner on the Python scenarios component (loaded from the artifact cache once compiled).
 fn python() -> TestRunner {
@@ -204,7 +204,7 @@ fn python_invalid_wait_is_a_validation_error() {
     let error = result.error.as_ref().unwrap();
     assert_eq!(
         error.error_type.as_deref(),
-        Some("durabox_durable.exceptions.ValidationError")
+        Some("aws_durable_execution_sdk_python.exceptions.ValidationError")
     );
 }
 
@@ -236,7 +236,7 @@ fn python_child_failure_fails_context_and_execution() {
     );
     assert_eq!(
         result.error.as_ref().unwrap().error_type.as_deref(),
-        Some("durabox_durable.exceptions.ChildContextError")
+        Some("aws_durable_execution_sdk_python.exceptions.ChildContextError")
     );
 }
 
@@ -330,7 +330,7 @@ fn python_wait_for_condition_with_both_strategies() {
     assert_eq!(result.status, ExecutionStatus::Failed);
     assert_eq!(
         result.error.as_ref().unwrap().error_type.as_deref(),
-        Some("durabox_durable.exceptions.WaitForConditionError")
+        Some("aws_durable_execution_sdk_python.exceptions.WaitForConditionError")
     );
 }
 
@@ -392,8 +392,9 @@ fn python_invokes_a_rust_and_a_js_function() {
     let result = runner.run(&input).unwrap();
     assert_eq!(
         answer(&result),
-        json!(["result=22", "result=22", {"failed": "MyError"}]),
-        "each language's steps scenario returns the same value; the JS failure keeps its type"
+        json!(["result=22", "result=22", {"failed": "Error"}]),
+        "each language's steps scenario returns the same value; the JS failure is recorded as \
+         AWS's JS SDK records it (error.name: `Error` for a subclass that sets no name)"
     );
     assert_eq!(count(&result.events, ChainedInvokeSucceeded), 2);
     assert_eq!(count(&result.events, ChainedInvokeFailed), 1);
@@ -502,7 +503,7 @@ fn python_map_runs_every_item_in_its_own_branch() {
     assert_eq!(result.status, ExecutionStatus::Failed);
     assert_eq!(
         result.error.as_ref().unwrap().error_type.as_deref(),
-        Some("durabox_durable.exceptions.ChildContextError")
+        Some("aws_durable_execution_sdk_python.exceptions.ChildContextError")
     );
 }
 

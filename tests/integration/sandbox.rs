@@ -109,9 +109,10 @@ fn compiled_artifacts_are_cached_by_content_hash() {
     let second = sandbox.load_file(&path).unwrap();
     assert!(second.from_cache);
     assert_eq!(first.hash, second.hash);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    let artifacts = dir.join("artifacts");
+    assert_eq!(std::fs::read_dir(&artifacts).unwrap().count(), 1);
     // A corrupt artifact is ignored and rebuilt, never trusted.
-    let artifact = std::fs::read_dir(&dir)
+    let artifact = std::fs::read_dir(&artifacts)
         .unwrap()
         .next()
         .unwrap()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks that sdk/python/durabox_durable covers the public API of AWS's
+# Checks that the Python SDK (sdk/python/aws_durable_execution_sdk_python, alias
+# durabox_durable) covers the public API, modules and generics of AWS's
 # aws_durable_execution_sdk_python (version pinned in requirements.txt), minus the
 # reasoned exclusions in excluded.toml. Creates target/venv-python-api (python >= 3.11,
 # PyPI only) and runs tests/python_api/test_api_coverage.py with pytest.

@@ -1,9 +1,14 @@
-"""durabox_durable against the public API of AWS's aws_durable_execution_sdk_python.
+"""durabox's Python SDK (sdk/python/aws_durable_execution_sdk_python, also importable as
+durabox_durable) against the public API of AWS's aws_durable_execution_sdk_python.
 
 AWS's package is imported for real (installed by tests/python_api/check.sh from
-requirements.txt). durabox_durable imports the WIT bindings componentize-py generates
-(`componentize_py_types`, `wit_world`), which exist only inside a component, so those two
-modules are stubbed in sys.modules before it is imported; nothing calls into them.
+requirements.txt). Ours has the same module name, so in this process it is loaded from
+sdk/python under another name (OURS_NAME, with a custom spec: its imports are relative);
+test_module_paths imports it under its real name, and durabox_durable, in a subprocess
+that sees only sdk/python and the standard library. Ours imports the WIT bindings
+componentize-py generates (`componentize_py_types`, `wit_world`), which exist only inside
+a component, so those modules are stubbed in sys.modules before it is imported; nothing
+calls into them.
 
 Every check fails when AWS has something durabox_durable neither has nor lists, with a
 reason, in excluded.toml; and when excluded.toml lists something stale (AWS no longer
@@ -14,12 +19,16 @@ from __future__ import annotations
 import dataclasses
 import enum
 import importlib
+import importlib.util
 import inspect
+import json
 import pkgutil
+import subprocess
 import sys
 import tomllib
 import types
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -28,7 +37,8 @@ ROOT = HERE.parent.parent
 EXCLUDED = tomllib.loads((HERE / "excluded.toml").read_text())
 
 AWS_NAME = "aws_durable_execution_sdk_python"
-OURS_NAME = "durabox_durable"
+OURS_NAME = "durabox_sdk_under_test"  # our aws_durable_execution_sdk_python, renamed
+SDK_DIR = ROOT / "sdk" / "python"
 
 # Config / strategy dataclasses handlers build, by the AWS module that defines them.
 CONFIG_MODULES = ("config", "retries", "waits", "types", "serdes")
@@ -71,10 +81,21 @@ def _stub_wit_bindings() -> None:
                         "wit_world.imports": imports, "wit_world.imports.types": wit_types})
 
 
+def _load_ours():
+    """sdk/python/aws_durable_execution_sdk_python as the package OURS_NAME."""
+    package_dir = SDK_DIR / AWS_NAME
+    spec = importlib.util.spec_from_file_location(
+        OURS_NAME, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[OURS_NAME] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 _stub_wit_bindings()
-sys.path.insert(0, str(ROOT / "sdk" / "python"))
 aws = importlib.import_module(AWS_NAME)
-ours = importlib.import_module(OURS_NAME)
+assert str(SDK_DIR) not in str(aws.__file__), "the venv must hold AWS's package"
+ours = _load_ours()
 
 
 def _excluded(section: str) -> dict:
@@ -136,6 +157,122 @@ def test_durable_context_methods():
     ours_methods = _public_members(ours.DurableContext)
     missing = aws_methods - ours_methods - set(_excluded("context_methods"))
     assert not missing, _missing_report("DurableContext methods", missing)
+
+
+# ---- module paths and generics, under the real module name ----------------------------
+
+def _aws_public_names(module) -> dict:
+    """What a handler can import from an AWS module: every public class and function the
+    module defines, and its public UPPER_CASE constants, each with its number of type
+    parameters (`SerDes` -> 1 for `SerDes[T]`; 0 when not generic)."""
+    names = {}
+    for name, value in vars(module).items():
+        if name.startswith("_") or inspect.ismodule(value):
+            continue
+        if inspect.isclass(value) or inspect.isfunction(value):
+            if getattr(value, "__module__", None) != module.__name__:
+                continue
+            params = getattr(value, "__parameters__", ()) if inspect.isclass(value) else ()
+            names[name] = len(params) if isinstance(params, tuple) else 0
+        elif name.isupper() and name != "TYPE_CHECKING" and not isinstance(value, TypeVar):
+            names[name] = 0
+    return names
+
+
+# Run by test_module_paths in a subprocess that sees only the standard library and
+# sdk/python: reads {module: {name: type parameter count}} (AWS's) on stdin, imports ours
+# under AWS's module name and reports, as JSON, what it lacks.
+_PROBE = """
+import importlib, json, sys, types
+sys.path.insert(0, SDK_DIR)
+exec(STUBS)
+_stub_wit_bindings()
+wanted = json.load(sys.stdin)
+sdk = importlib.import_module(AWS_NAME)
+alias = importlib.import_module("durabox_durable")
+report = {"file": sdk.__file__, "missing_modules": [], "missing_names": [],
+          "not_generic": [], "not_aliased": []}
+for rel, names in sorted(wanted.items()):
+    full = AWS_NAME + ("." + rel if rel else "")
+    try:
+        module = importlib.import_module(full)
+    except ImportError:
+        report["missing_modules"].append(rel)
+        continue
+    if rel and importlib.import_module("durabox_durable." + rel) is not module:
+        report["not_aliased"].append(rel)
+    for name, params in sorted(names.items()):
+        key = (rel + "." if rel else "") + name
+        if not hasattr(module, name):
+            report["missing_names"].append(key)
+            continue
+        if params:
+            try:
+                getattr(module, name)[(int,) * params if params > 1 else int]
+            except TypeError as e:
+                report["not_generic"].append(key + ": " + str(e))
+for name in [n for n in sdk.__all__ if n != "__version__"]:  # durabox_durable has its own
+    if getattr(alias, name, None) is not getattr(sdk, name):
+        report["not_aliased"].append("durabox_durable." + name)
+exceptions = importlib.import_module(AWS_NAME + ".exceptions")
+lambda_service = importlib.import_module(AWS_NAME + ".lambda_service")
+report["recorded_types"] = [
+    lambda_service.ErrorObject.from_exception(exceptions.StepError("m")).type,
+    lambda_service.ErrorObject.from_exception(ValueError("m")).type]
+print(json.dumps(report))
+"""
+
+
+def _probe_ours_as_aws() -> dict:
+    wanted = {"": {n: 0 for n in aws.__all__ if n != "__version__"}}
+    for rel in _submodules(aws):
+        wanted[rel] = _aws_public_names(importlib.import_module(f"{AWS_NAME}.{rel}"))
+    script = (f"SDK_DIR = {str(SDK_DIR)!r}\nAWS_NAME = {AWS_NAME!r}\n"
+              f"STUBS = {inspect.getsource(_stub_wit_bindings)!r}\n" + _PROBE)
+    done = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", script], input=json.dumps(wanted),
+                          capture_output=True, text=True, check=False, cwd=str(SDK_DIR))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+_PROBED: dict = {}
+
+
+def _probed() -> dict:
+    if not _PROBED:
+        _PROBED.update(_probe_ours_as_aws())
+    return _PROBED
+
+
+def test_module_paths():
+    """`import aws_durable_execution_sdk_python.<module>` works for every public AWS module
+    (the package itself included) and `from <module> import <Name>` for every public name
+    AWS's defines there, loaded under AWS's module name from sdk/python, unless the module
+    or `"<module>.<Name>"` is excluded; `durabox_durable.<module>` is the same module."""
+    report = _probed()
+    assert Path(report["file"]).resolve().is_relative_to(SDK_DIR), report["file"]
+    missing_modules = [m for m in report["missing_modules"] if not _is_excluded_module(m)]
+    assert not missing_modules, _missing_report("modules", missing_modules)
+    excluded = set(_excluded("submodule_names"))
+    missing = [k for k in report["missing_names"]
+               if k not in excluded and not _is_excluded_module(k.rpartition(".")[0])]
+    assert not missing, _missing_report("module names", missing)
+    assert not report["not_aliased"], f"durabox_durable aliases: {report['not_aliased']}"
+
+
+def test_generics():
+    """What is generic in AWS's SDK (`SerDes[T]`, `BatchResult[R]`, `MapConfig[T]`,
+    `InvokeConfig[P, R]`, ...) can be subscripted the same way in ours."""
+    report = _probed()
+    not_generic = [k for k in report["not_generic"]
+                   if k.split(":")[0] not in set(_excluded("submodule_names"))]
+    assert not not_generic, f"not subscriptable as in AWS's SDK: {not_generic}"
+
+
+def test_recorded_error_types_are_aws_names():
+    """ErrorType of an SDK error is AWS's (`aws_durable_execution_sdk_python.exceptions.
+    StepError`), of a builtin its bare name."""
+    assert _probed()["recorded_types"] == [f"{AWS_NAME}.exceptions.StepError", "ValueError"]
 
 
 # ---- names users import from submodules ---------------------------------------------
@@ -359,7 +496,8 @@ def _serdes_samples():
 @pytest.mark.parametrize("value", _serdes_samples(), ids=repr)
 def test_extended_type_serdes_writes_and_reads_what_aws_does(value):
     aws_serdes = importlib.import_module(f"{AWS_NAME}.serdes")
-    theirs, mine = aws_serdes.EXTENDED_TYPES_SERDES, ours.serdes.EXTENDED_TYPES_SERDES
+    theirs = aws_serdes.EXTENDED_TYPES_SERDES
+    mine = importlib.import_module(f"{OURS_NAME}.serdes").EXTENDED_TYPES_SERDES
     context = aws_serdes.SerDesContext("op", "arn")
     written = theirs.serialize(value, context)
     assert mine.serialize(value, None) == written
@@ -375,10 +513,13 @@ def test_extended_type_serdes_batch_result_matches_aws():
         [aws_models.BatchItem(0, aws_config.BatchItemStatus.SUCCEEDED, {"x": 1}),
          aws_models.BatchItem(1, aws_config.BatchItemStatus.FAILED, None, error)],
         aws_models.CompletionReason.ALL_COMPLETED)
-    mine = ours.BatchResult(
-        [ours.BatchItem(0, ours.BatchItemStatus.SUCCEEDED, {"x": 1}),
-         ours.BatchItem(1, ours.BatchItemStatus.FAILED, None, ours.ErrorObject("m", "T"))],
-        ours.CompletionReason.ALL_COMPLETED)
+    models = importlib.import_module(f"{OURS_NAME}.concurrency.models")
+    error = importlib.import_module(f"{OURS_NAME}.lambda_service").ErrorObject("m", "T", None, None)
+    mine = models.BatchResult(
+        [models.BatchItem(0, ours.BatchItemStatus.SUCCEEDED, {"x": 1}),
+         models.BatchItem(1, ours.BatchItemStatus.FAILED, None, error)],
+        models.CompletionReason.ALL_COMPLETED)
     written = aws_serdes.EXTENDED_TYPES_SERDES.serialize(theirs)
-    assert ours.serdes.EXTENDED_TYPES_SERDES.serialize(mine) == written
-    assert ours.serdes.EXTENDED_TYPES_SERDES.deserialize(written) == mine
+    our_serdes = importlib.import_module(f"{OURS_NAME}.serdes").EXTENDED_TYPES_SERDES
+    assert our_serdes.serialize(mine) == written
+    assert our_serdes.deserialize(written) == mine

@@ -164,7 +164,8 @@ fn test(root: &Path) -> Result<()> {
         .args(["test", "-p", "durabox"])
         .env("DURABOX_CACHE_DIR", root.join("target/durabox-cache"));
     run(tests)?;
-    // boto3 against `durabox serve`, then AWS's conformance suite in every language (docs/conformance/).
+    // boto3 against `durabox serve`, the new-user check, then AWS's conformance suite in every
+    // language (reports in target/conformance/).
     let mut python = Command::new("bash");
     python
         .arg(root.join("tests/run_python_suites.sh"))

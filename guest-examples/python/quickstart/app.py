@@ -1,9 +1,17 @@
-"""The quickstart from the AWS durable functions docs, in Python. Ported from
-`aws_durable_execution_sdk_python`: only the imports changed."""
+"""The quickstart from the AWS durable functions docs, in Python, exactly as written for
+AWS Lambda (`aws_durable_execution_sdk_python`, whose API and module names durabox's Python
+SDK provides): step `one`, a 1 s wait, child context `two` (steps `two_1`, `two_2`), step
+`three`. The wait ends the first invocation; the second replays `one` and the wait and
+runs the rest."""
 
-from durabox_durable import (DurableContext, StepContext, durable_execution, durable_step,
-                             durable_with_child_context)
-from durabox_durable.config import Duration
+from aws_durable_execution_sdk_python import (
+    DurableContext,
+    StepContext,
+    durable_execution,
+    durable_step,
+    durable_with_child_context,
+)
+from aws_durable_execution_sdk_python.config import Duration
 
 
 @durable_step
@@ -36,7 +44,7 @@ def three(step_context: StepContext) -> str:
 @durable_execution
 def handler(event: dict, context: DurableContext) -> list[str]:
     result_one = context.step(one())
-    result_two = context.run_in_child_context(two())
     context.wait(Duration.from_seconds(1))
+    result_two = context.run_in_child_context(two())
     result_three = context.step(three())
     return [result_one, result_two, result_three]

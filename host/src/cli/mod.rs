@@ -1,5 +1,7 @@
 //! Command-line front door: thin over the library.
 
+mod build;
+mod cache;
 mod client;
 mod run;
 mod serve;
@@ -21,6 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Build a handler (Python, JavaScript/TypeScript or Rust sources) into a component.
+    Build(build::BuildArgs),
     /// Run a component to completion and print its operation tree and result.
     Run(run::RunArgs),
     /// Serve the Lambda durable-execution HTTP API (boto3, the AWS CLI, SAM).
@@ -31,14 +35,18 @@ enum Command {
     Execution(client::ExecutionArgs),
     /// Answer callbacks on a running server.
     Callback(client::CallbackArgs),
+    /// List or clear durabox's cache (builds, compiled artifacts, toolchains).
+    Cache(cache::CacheArgs),
 }
 
 pub fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
+        Command::Build(args) => build::build(args),
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::serve(args).map(|()| ExitCode::SUCCESS),
         Command::Invoke(args) => client::invoke(args),
         Command::Execution(args) => client::execution(args),
         Command::Callback(args) => client::callback(args),
+        Command::Cache(args) => cache::cache(args),
     }
 }

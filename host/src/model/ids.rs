@@ -1,7 +1,68 @@
-//! Operation ids exactly as the AWS SDKs derive them (`identifier.py`): the first 64 hex
-//! characters of BLAKE2b-512 over `"n"` (root context) or `"<parentId>-n"`.
+//! Operation ids exactly as each AWS SDK derives them from step ids (`"n"` in the root
+//! context, `"<key>-n"` inside a context whose key is `key`):
+//! - Python SDK (`identifier.py`): the first 64 hex characters of BLAKE2b-512; a
+//!   context's key is its own operation id.
+//! - JS SDK 2.x (`step-id-utils`): the first 16 hex characters of MD5; a context's key is
+//!   its own plain step id (`"3"`, `"3-1"`).
 
 use blake2::{Blake2b512, Digest};
+
+/// Which AWS SDK's operation ids a guest gets (declared by the guest SDK).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IdScheme {
+    /// `aws_durable_execution_sdk_python` (and the Rust SDK, which follows it).
+    #[default]
+    Python,
+    /// `@aws/durable-execution-sdk-js`.
+    Js,
+}
+
+/// A new operation's id and the key the ids of operations inside it derive from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedId {
+    pub id: String,
+    pub key: String,
+}
+
+impl IdScheme {
+    /// The `n`-th operation (1-based) of the context whose key is `key` (`None`: root).
+    pub fn derive(self, key: Option<&str>, n: u32) -> DerivedId {
+        let step_id = match key {
+            Some(key) => format!("{key}-{n}"),
+            None => n.to_string(),
+        };
+        match self {
+            IdScheme::Python => {
+                let id = hash_step_id(&step_id);
+                DerivedId {
+                    key: id.clone(),
+                    id,
+                }
+            }
+            IdScheme::Js => DerivedId {
+                id: md5_step_id(&step_id),
+                key: step_id,
+            },
+        }
+    }
+
+    /// Branch `index` (0-based) of the map/parallel whose container key is `key`: the
+    /// Python SDK numbers branches from 0, the JS SDK runs each as the container's next
+    /// child context (from 1).
+    pub fn branch(self, key: &str, index: u32) -> DerivedId {
+        match self {
+            IdScheme::Python => self.derive(Some(key), index),
+            IdScheme::Js => self.derive(Some(key), index + 1),
+        }
+    }
+}
+
+/// The JS SDK's hash: MD5 hex of the step id, first 16 characters.
+pub fn md5_step_id(step_id: &str) -> String {
+    let mut id = hex::encode(md5::Md5::digest(step_id.as_bytes()));
+    id.truncate(16);
+    id
+}
 
 /// Hashes a step id (`"3"`, `"<parent>-2"`, `"<container>-0"`) into an operation id.
 pub fn hash_step_id(step_id: &str) -> String {
@@ -24,13 +85,10 @@ pub fn uuid_from(seed: &str) -> String {
     )
 }
 
-/// The id of the `counter`-th operation (1-based) of a context; `parent` is the
-/// context's own operation id, `None` for the root context.
+/// The Python SDK's id of the `counter`-th operation (1-based) of a context; `parent` is
+/// the context's own operation id, `None` for the root context.
 pub fn operation_id(parent: Option<&str>, counter: u32) -> String {
-    match parent {
-        Some(parent) => hash_step_id(&format!("{parent}-{counter}")),
-        None => hash_step_id(&counter.to_string()),
-    }
+    IdScheme::Python.derive(parent, counter).id
 }
 
 #[cfg(test)]
@@ -47,6 +105,24 @@ mod tests {
         assert_eq!(
             operation_id(None, 2),
             "c5faca15ac2f93578b39ef4b6bbb871bdedce4ddd584fd31f0bb66fade3947e6"
+        );
+    }
+
+    // md5("1") = c4ca4238a0b923820dcc509a6f75849b (RFC 1321 test suites list md5 of
+    // short strings; this one is the well-known value).
+    #[test]
+    fn js_ids_are_md5_prefixes_of_plain_step_ids() {
+        let root = IdScheme::Js.derive(None, 1);
+        assert_eq!(root.id, "c4ca4238a0b92382");
+        assert_eq!(root.key, "1");
+        let child = IdScheme::Js.derive(Some(&IdScheme::Js.derive(None, 3).key), 1);
+        assert_eq!(child.key, "3-1");
+        assert_eq!(child.id, md5_step_id("3-1"));
+        assert_eq!(IdScheme::Js.branch("2", 0).key, "2-1");
+        assert_eq!(
+            IdScheme::Python.branch("c", 0).id,
+            hash_step_id("c-0"),
+            "Python branches count from 0"
         );
     }
 

@@ -14,7 +14,7 @@ use super::child::set_context_result;
 use super::{
     ContextHandle, ContextResume, Frame, OpError, OpResult, OwnedRequest, ReplayEngine, ReplayFault,
 };
-use crate::model::ids::hash_step_id;
+use crate::model::ids::{DerivedId, IdScheme};
 use crate::model::{
     ErrorObject, Millis, OperationAction as Action, OperationStatus as Status,
     OperationType as Type,
@@ -205,6 +205,9 @@ enum Branch {
 
 pub(super) struct Batch {
     container: String,
+    /// The container's key under `ids`: what branch ids derive from.
+    key: String,
+    ids: IdScheme,
     parent_ctx: ContextHandle,
     request: OwnedRequest,
     kind: BatchKind,
@@ -236,7 +239,7 @@ impl Batch {
     }
 
     fn branch_id(&self, index: u32) -> String {
-        hash_step_id(&format!("{}-{index}", self.container))
+        self.ids.branch(&self.key, index).id
     }
 
     fn outcome(&self, reason: CompletionReason) -> BatchOutcome {
@@ -290,7 +293,8 @@ impl ReplayEngine {
         if let Err(message) = validate(&config, count) {
             return Ok(Err(OpError::InvalidArgument(message)));
         }
-        let (id, request, resume) = self.begin_context(execution, ctx, name, kind.sub_types().0)?;
+        let (derived, request, resume) =
+            self.begin_context(execution, ctx, name, kind.sub_types().0)?;
         let replaying_completed = match resume {
             ContextResume::Run {
                 replaying_completed,
@@ -307,7 +311,9 @@ impl ReplayEngine {
             }
         };
         let mut batch = Batch {
-            container: id,
+            container: derived.id,
+            key: derived.key,
+            ids: self.id_scheme,
             parent_ctx: ctx,
             request,
             kind,
@@ -434,7 +440,7 @@ impl ReplayEngine {
         index: u32,
     ) -> Result<NextBranch, ReplayFault> {
         let batch = self.batch(handle)?;
-        let id = batch.branch_id(index);
+        let DerivedId { id, key } = batch.ids.branch(&batch.key, index);
         let nested = batch.config.nesting == Nesting::Nested;
         let name = batch
             .config
@@ -461,8 +467,8 @@ impl ReplayEngine {
         }
         let frame = self.frames.len();
         let ctx = self.push_frame(Frame {
-            op_id: Some(if nested { id.clone() } else { container }),
-            prefix: Some(id),
+            op_id: Some(if nested { id } else { container }),
+            prefix: Some(key),
             branch_owner: Some(frame),
             allocated: Vec::new(),
             parent: Some(parent_ctx.0),
@@ -493,10 +499,10 @@ impl ReplayEngine {
                 )));
             }
         };
+        let id = batch.branch_id(index);
         let frame = &mut self.frames[ctx.0];
         frame.closed = true;
         let checkpoint = !frame.replaying_completed;
-        let id = frame.prefix.clone().unwrap_or_default();
         let request = frame.request.take();
         if let (true, Some(request)) = (checkpoint, request) {
             let mut update = request.borrow().update(
@@ -686,7 +692,7 @@ mod tests {
     fn branch_ids_use_the_index_not_the_counter() {
         // Reference §2.2: map `H("5")` = 73776e3e…, its item 0 = H("73776e3e…-0") = a33fdc9f….
         let container = crate::model::ids::operation_id(None, 5);
-        let item0 = hash_step_id(&format!("{container}-0"));
+        let item0 = crate::model::ids::hash_step_id(&format!("{container}-0"));
         assert!(container.starts_with("73776e3e"));
         assert!(item0.starts_with("a33fdc9f"));
     }

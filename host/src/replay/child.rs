@@ -11,8 +11,9 @@ impl ReplayEngine {
         ctx: ContextHandle,
         name: Option<&str>,
         sub_type: &str,
-    ) -> Result<(String, OwnedRequest, ContextResume), ReplayFault> {
-        let (id, parent) = self.next_id(ctx)?;
+    ) -> Result<(DerivedId, OwnedRequest, ContextResume), ReplayFault> {
+        let (derived, parent) = self.allocate(ctx)?;
+        let id = derived.id.clone();
         let request = OwnedRequest {
             op_type: Type::Context,
             sub_type: sub_type.to_owned(),
@@ -47,7 +48,7 @@ impl ReplayEngine {
             Some((Status::Succeeded, false, result, _)) => ContextResume::Succeeded(result),
             Some((_, _, _, error)) => ContextResume::Failed(error),
         };
-        Ok((id, request, resume))
+        Ok((derived, request, resume))
     }
 
     pub fn child_begin(
@@ -58,7 +59,8 @@ impl ReplayEngine {
         sub_type: Option<&str>,
     ) -> OpResult<ChildStart> {
         let sub_type = sub_type.unwrap_or("RunInChildContext");
-        let (id, request, resume) = self.begin_context(execution, ctx, name, sub_type)?;
+        let (DerivedId { id, key }, request, resume) =
+            self.begin_context(execution, ctx, name, sub_type)?;
         let replaying_completed = match resume {
             ContextResume::Run {
                 replaying_completed,
@@ -75,8 +77,8 @@ impl ReplayEngine {
         };
         let branch_owner = self.frames[ctx.0].branch_owner;
         let child = self.push_frame(Frame {
-            op_id: Some(id.clone()),
-            prefix: Some(id),
+            op_id: Some(id),
+            prefix: Some(key),
             branch_owner,
             allocated: Vec::new(),
             parent: Some(ctx.0),

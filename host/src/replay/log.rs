@@ -17,7 +17,10 @@ impl ReplayEngine {
         stdout_offset: usize,
     ) {
         if let Some(frame) = self.frames.get(ctx.0).filter(|_| !while_replaying) {
-            let next = operation_id(frame.prefix.as_deref(), frame.counter + 1);
+            let next = self
+                .id_scheme
+                .derive(frame.prefix.as_deref(), frame.counter + 1)
+                .id;
             if execution
                 .operation(&next)
                 .is_some_and(|op| op.status.is_terminal())

@@ -23,7 +23,7 @@ pub use condition::{ConditionDecision, ConditionStart};
 
 use std::collections::HashMap;
 
-use crate::model::ids::operation_id;
+use crate::model::ids::{DerivedId, IdScheme};
 pub use crate::model::LogLine;
 use crate::model::{
     limits, CallbackOptions, ContextOptions, ErrorObject, Operation, OperationAction as Action,
@@ -163,8 +163,9 @@ pub struct RetryDecision {
 struct Frame {
     /// The ParentId of operations issued in this context (None at the root).
     op_id: Option<String>,
-    /// What operation ids are derived from: the context's own id. Differs from `op_id`
-    /// only for FLAT batch branches, whose operations hang under the container.
+    /// What the ids of operations in this context derive from: the context's key under
+    /// the execution's [`IdScheme`] (Python: its own id; JS: its plain step id). Differs
+    /// from `op_id` also for FLAT batch branches, whose operations hang under the container.
     prefix: Option<String>,
     /// The enclosing batch branch frame (this frame, for a branch): a suspension stops
     /// there instead of reaching the handler, and the ids issued inside are kept so the
@@ -271,6 +272,8 @@ pub struct ReplayEngine {
     log_bytes: usize,
     /// Operations one invocation may issue.
     pub max_operations: u32,
+    /// Whose operation ids the guest gets (declared by its SDK before any operation).
+    id_scheme: IdScheme,
 }
 
 impl ReplayEngine {
@@ -302,6 +305,7 @@ impl ReplayEngine {
             last_issued: None,
             log_bytes: 0,
             max_operations: u32::MAX,
+            id_scheme: IdScheme::default(),
         }
     }
 
@@ -326,8 +330,25 @@ impl ReplayEngine {
         })
     }
 
-    /// Allocates the next operation id in `ctx`.
+    /// The id scheme of the guest's SDK; only before the first operation of an invocation.
+    pub fn set_id_scheme(&mut self, scheme: IdScheme) -> Result<(), ReplayFault> {
+        if scheme != self.id_scheme && self.issued > 0 {
+            return Err(ReplayFault::Protocol(
+                "the SDK flavour must be declared before the first durable operation".into(),
+            ));
+        }
+        self.id_scheme = scheme;
+        Ok(())
+    }
+
+    /// Allocates the next operation id in `ctx`; returns it with the ParentId.
     fn next_id(&mut self, ctx: ContextHandle) -> Result<(String, Option<String>), ReplayFault> {
+        self.allocate(ctx)
+            .map(|(derived, parent)| (derived.id, parent))
+    }
+
+    /// Allocates the next operation id in `ctx`, with the key of its inner operations.
+    fn allocate(&mut self, ctx: ContextHandle) -> Result<(DerivedId, Option<String>), ReplayFault> {
         let frame = self.frame(ctx)?;
         if frame.closed {
             return Err(ReplayFault::UnknownHandle {
@@ -347,13 +368,15 @@ impl ReplayEngine {
         let frame = &mut self.frames[ctx.0];
         frame.counter += 1;
         let parent = frame.op_id.clone();
-        let id = operation_id(frame.prefix.as_deref(), frame.counter);
+        let derived = self
+            .id_scheme
+            .derive(frame.prefix.as_deref(), frame.counter);
         self.issued += 1;
-        self.last_issued = Some(id.clone());
+        self.last_issued = Some(derived.id.clone());
         if let Some(owner) = frame.branch_owner {
-            self.frames[owner].allocated.push(id.clone());
+            self.frames[owner].allocated.push(derived.id.clone());
         }
-        Ok((id, parent))
+        Ok((derived, parent))
     }
 
     /// Marks `ctx` and its ancestors suspended, up to the enclosing batch branch (the

@@ -96,7 +96,7 @@ pub struct RuntimeOptions {
 impl Default for RuntimeOptions {
     fn default() -> Self {
         Self {
-            cache_dir: crate::sandbox::default_cache_dir(),
+            cache_dir: crate::cache::default_cache_root(),
             logs_dir: None,
             timeout_grace: Duration::from_millis(500),
         }

@@ -10,21 +10,10 @@ use wasmtime::component::Component;
 use wasmtime::Engine;
 
 use super::SandboxError;
+use crate::cache::{CacheDir, EntryKind};
 
 pub struct ArtifactCache {
-    dir: Option<PathBuf>,
-}
-
-/// The default cache folder: `$DURABOX_CACHE_DIR`, else `$XDG_CACHE_HOME/durabox`, else
-/// `~/.cache/durabox`.
-pub fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("DURABOX_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-        return Some(PathBuf::from(dir).join("durabox"));
-    }
-    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache").join("durabox"))
+    dir: Option<CacheDir>,
 }
 
 /// Hex BLAKE2b of the component bytes (the function's identity).
@@ -33,18 +22,23 @@ pub fn content_hash(bytes: &[u8]) -> String {
 }
 
 impl ArtifactCache {
-    /// `None` disables the on-disk cache.
-    pub fn new(dir: Option<PathBuf>) -> Self {
-        Self { dir }
+    /// Artifacts go to `<root>/artifacts/`; `None` disables the on-disk cache.
+    pub fn new(root: Option<PathBuf>) -> Self {
+        Self {
+            dir: root.map(|root| CacheDir::new(root, crate::cache::max_bytes_from_env())),
+        }
     }
 
     fn artifact_path(&self, engine: &Engine, hash: &str) -> Option<PathBuf> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_key = hasher.finish();
-        self.dir
-            .as_ref()
-            .map(|dir| dir.join(format!("{hash}-{engine_key:016x}.cwasm")))
+        self.dir.as_ref().map(|dir| {
+            dir.path(
+                EntryKind::Artifact,
+                &format!("{hash}-{engine_key:016x}.cwasm"),
+            )
+        })
     }
 
     /// Loads the compiled component for `bytes`, compiling and storing it on a miss.
@@ -63,7 +57,10 @@ impl ArtifactCache {
             // configuration (the name carries its compatibility hash) into our own cache;
             // wasmtime checks the header and rejects anything else.
             match unsafe { Component::deserialize(engine, &artifact) } {
-                Ok(component) => return Ok((component, true)),
+                Ok(component) => {
+                    crate::cache::touch(path);
+                    return Ok((component, true));
+                }
                 Err(e) => tracing::warn!(
                     "ignoring unreadable cached artifact {}: {e}",
                     path.display()
@@ -72,12 +69,15 @@ impl ArtifactCache {
         }
         let component = Component::from_binary(engine, bytes)
             .map_err(|e| SandboxError::Compile(e.to_string()))?;
-        if let Some(path) = path {
-            if let Err(e) = store_atomically(&path, &component) {
-                tracing::warn!(
+        if let (Some(path), Some(dir)) = (path, &self.dir) {
+            match store_atomically(&path, &component) {
+                Ok(()) => {
+                    dir.evict(&[&path]);
+                }
+                Err(e) => tracing::warn!(
                     "could not cache compiled artifact at {}: {e}",
                     path.display()
-                );
+                ),
             }
         }
         Ok((component, false))

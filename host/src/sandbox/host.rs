@@ -6,6 +6,7 @@ use std::sync::Arc;
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::model::ids::IdScheme;
 use crate::model::{ErrorObject, OperationUpdate};
 use crate::replay::retry::{Backoff, Jitter, RetryPolicy, RetryPreset, WaitStrategy};
 use crate::replay::{self, ContextHandle, OpError, ReplayEngine, ReplayFault};
@@ -595,6 +596,18 @@ impl wit::Host for GuestState {
         let body = body.map_err(ErrorObject::from);
         let result = self.engine_call(|engine, ex| engine.child_end(ex, handle, body))?;
         Ok(result.map(Into::into))
+    }
+
+    fn declare_sdk(&mut self, flavour: wit::SdkFlavour) -> wasmtime::Result<()> {
+        let scheme = match flavour {
+            wit::SdkFlavour::Python => IdScheme::Python,
+            wit::SdkFlavour::Javascript => IdScheme::Js,
+        };
+        if let Err(fault) = self.engine.set_id_scheme(scheme) {
+            self.fault.get_or_insert(fault.clone());
+            return Err(wasmtime::Error::new(fault));
+        }
+        Ok(())
     }
 
     fn handler_started(&mut self) -> wasmtime::Result<()> {

@@ -17,7 +17,7 @@ use std::time::Instant;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap};
 
-pub use cache::{content_hash, default_cache_dir};
+pub use cache::content_hash;
 pub use engine::{PoolConfig, EPOCH_TICK};
 pub use limits::Limits;
 

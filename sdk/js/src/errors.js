@@ -146,45 +146,37 @@ export class SerdesError extends Error {
 }
 
 /**
- * The AWS `ErrorType` of a thrown value: an explicit `errorType`, else `error.name`
- * when it was set, else the constructor name (`class MyError extends Error {}` gives
- * `MyError` even without setting `name`).
+ * As AWS's `isErrorLike`: an Error, or an object with `message` and `name`
+ * (`dist-cjs/index.js`, next to `createErrorObjectFromError`).
  */
-function errorType(error) {
-  if (typeof error.errorType === 'string' && error.errorType) return error.errorType;
-  const name = typeof error.name === 'string' ? error.name : '';
-  if (name && name !== 'Error') return name;
-  const ctor = error.constructor && error.constructor.name;
-  return ctor || name || 'Error';
+function isErrorLike(value) {
+  return value instanceof Error || (value !== null && typeof value === 'object' && 'message' in value && 'name' in value);
 }
 
-function stackLines(stack) {
-  if (typeof stack !== 'string' || !stack) return undefined;
-  const lines = stack.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  return lines.length ? lines : undefined;
-}
+const optionalString = (value) => (value === undefined || value === null ? undefined : String(value));
 
-/** Any thrown value as a WIT `error-object` ({errorType, errorMessage, errorData, stackTrace}). */
+/**
+ * Any thrown value as a WIT `error-object` ({errorType, errorMessage, errorData,
+ * stackTrace}), recorded as AWS's JS SDK records it (`createErrorObjectFromError`):
+ *
+ * * a durable error (StepError, ChildContextError, …) gives its recorded error;
+ * * an Error (or error-like object) gives `ErrorType` = `error.name` (so `Error` for a
+ *   plain Error and for `class MyError extends Error {}` that does not set `name`,
+ *   `TypeError` for a TypeError) and `ErrorMessage` = `error.message`;
+ * * anything else (a thrown string, number, plain object) gives no `ErrorType` and the
+ *   `ErrorMessage` "Unknown error".
+ *
+ * No `StackTrace` and no `ErrorData` are recorded, as in AWS's SDK.
+ */
 export function toErrorObject(error) {
-  if (error instanceof DurableOperationError) return error.toErrorObject();
-  if (error instanceof Error || (error && typeof error === 'object' && 'message' in error)) {
-    let data = error.errorData;
-    if (data !== undefined && typeof data !== 'string') data = JSON.stringify(data);
+  if (error instanceof DurableOperationError) return { ...error.toErrorObject(), stackTrace: undefined };
+  if (isErrorLike(error)) {
     return {
-      errorType: errorType(error),
-      errorMessage: String(error.message ?? ''),
-      errorData: data,
-      stackTrace: stackLines(error.stack),
+      errorType: optionalString(error.name),
+      errorMessage: optionalString(error.message),
+      errorData: undefined,
+      stackTrace: undefined,
     };
   }
-  let message;
-  if (typeof error === 'string') message = error;
-  else {
-    try {
-      message = JSON.stringify(error) ?? String(error);
-    } catch {
-      message = String(error);
-    }
-  }
-  return { errorType: 'Error', errorMessage: message, errorData: undefined, stackTrace: undefined };
+  return { errorType: undefined, errorMessage: 'Unknown error', errorData: undefined, stackTrace: undefined };
 }

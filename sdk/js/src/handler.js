@@ -1,6 +1,6 @@
 // The exported `durabox:durable/handler` interface.
 
-import { handlerStarted, invocationEnvelope } from 'durabox:durable/types@0.1.0';
+import { declareSdk, handlerStarted, invocationEnvelope } from 'durabox:durable/types@0.1.0';
 
 import { DurableContext, Scope, Shared } from './context.js';
 import { toErrorObject } from './errors.js';
@@ -43,6 +43,7 @@ export function withDurableExecution(fn, config = {}) {
   const plugins = pluginList(config.plugins);
   return {
     async handle(raw, input) {
+      declareSdk('javascript'); // operation ids as @aws/durable-execution-sdk-js derives them
       handlerStarted(); // reads before this were the runtime's start-up, not handler code
       const scope = new Scope();
       const context = new DurableContext(raw, scope, new Shared(plugins));

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, List, Optional, Protocol
 
-from .exceptions import ErrorObject, error_object
+from .exceptions import error_object
+from .lambda_service import ErrorObject
 
 
 class InvocationStatus(Enum):

@@ -9,9 +9,14 @@ import random
 import string
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Generic, Optional, Tuple, TypeVar
 
 from .exceptions import ValidationError
+
+# Type parameters of the generic configs (as in AWS's `config`).
+T = TypeVar("T")
+P = TypeVar("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,7 @@ class ParallelConfig:
 
 
 @dataclass(frozen=True)
-class ParallelBranch:
+class ParallelBranch(Generic[T]):
     """A parallel branch with its own name (default `parallel-branch-<i>`)."""
 
     func: Callable
@@ -234,7 +239,7 @@ class StepConfig:
 
 
 @dataclass(frozen=True)
-class ChildConfig:
+class ChildConfig(Generic[T]):
     """`serdes`: a `serdes.SerDes` for the context's result (compact JSON when None).
     `summary_generator` is accepted and not called (the host checkpoints results over
     256 KiB with ReplayChildren itself); `is_virtual=True` is rejected with
@@ -250,7 +255,7 @@ class ChildConfig:
 
 
 @dataclass(frozen=True)
-class MapConfig:
+class MapConfig(Generic[T]):
     """`item_serdes` (a `serdes.SerDes`) records each item's result; `serdes` records the
     whole BatchResult (the host's JSON when None) and reads it back on replay.
     `summary_generator` is accepted and not called (see ParallelConfig)."""
@@ -268,7 +273,7 @@ class MapConfig:
 
 
 @dataclass(frozen=True)
-class InvokeConfig:
+class InvokeConfig(Generic[P, R]):
     """`serdes_payload` writes the payload, `serdes_result` reads the target's result
     (JSON when None)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Generic, Optional, TypeVar
 
 from .exceptions import InvocationError, SerDesError
 
@@ -26,7 +26,14 @@ class SerDesContext:
     durable_execution_arn: str = ""
 
 
-class SerDes(ABC):
+T = TypeVar("T")
+
+# The keys of ExtendedTypeSerDes's envelope `{"t": <tag>, "v": <value>}`.
+TYPE_TOKEN = "t"
+VALUE_TOKEN = "v"
+
+
+class SerDes(ABC, Generic[T]):
     """A custom payload format: `serialize` returns the string to checkpoint,
     `deserialize` reads such a string back."""
 
@@ -39,7 +46,7 @@ class SerDes(ABC):
         ...
 
 
-class JsonSerDes(SerDes):
+class JsonSerDes(SerDes[T]):
     """Compact JSON, the default format of step and child-context payloads."""
 
     def serialize(self, value, serdes_context=None) -> str:
@@ -49,7 +56,7 @@ class JsonSerDes(SerDes):
         return loads(data)
 
 
-class PassThroughSerDes(SerDes):
+class PassThroughSerDes(SerDes[T]):
     """Strings as they are: the default of callback results."""
 
     def serialize(self, value, serdes_context=None) -> str:
@@ -59,7 +66,7 @@ class PassThroughSerDes(SerDes):
         return data
 
 
-class ExtendedTypeSerDes(SerDes):
+class ExtendedTypeSerDes(SerDes[T]):
     """AWS's typed JSON format (the AWS SDK's default, opt-in here): primitives and lists
     of primitives are plain compact JSON; anything else is an envelope
     `{"t": <tag>, "v": <value>}`, nested, so that dicts, tuples, bytes, UUID, Decimal,
@@ -97,7 +104,7 @@ def _encode(value) -> dict:
     import decimal
     import uuid
 
-    from .batch import BatchResult
+    from .concurrency.models import BatchResult
 
     if value is None:
         return {"t": "n", "v": None}
@@ -157,7 +164,7 @@ def _decode(tag: str, value):
         mapping = {k: _unwrap(v) for k, v in value.items()}
         if tag == "m":
             return mapping
-        from .batch import BatchResult
+        from .concurrency.models import BatchResult
 
         return BatchResult.from_dict(mapping)
     raise SerDesError(f'Unknown type tag: "{tag}"')

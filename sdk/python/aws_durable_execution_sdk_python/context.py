@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 from . import plugin as _plugin
 from . import serdes
@@ -13,16 +13,19 @@ from ._wit import Err, Ok, call, drop, wit
 from .config import (CallbackConfig, ChildConfig, InvokeConfig, ParallelBranch, StepConfig,
                      StepSemantics, WaitForCallbackConfig, seconds)
 from .exceptions import (CallbackError, CallbackExternalError, CallbackSubmitterError,
-                         CallbackTimeoutError, ChildContextError, ErrorObject, InvocationError,
+                         CallbackTimeoutError, ChildContextError, InvocationError,
                          InvokeError, SerDesError, StepError, SuspendExecution,
                          ValidationError, WaitForConditionError, error_object, type_name)
+from .lambda_service import ErrorObject
 from .retries import RetryStrategy
 from .types import (LoggerInterface, StepContext, WaitForCallbackContext,
                     WaitForConditionCheckContext)
 from .waits import WaitForConditionConfig, WaitStrategy
 
+T = TypeVar("T")
+
 _TIMEOUT_TYPES = ("Callback.Timeout", "Callback.Heartbeat")
-_PASS_THROUGH = serdes.PassThroughSerDes()  # callback results are raw strings by default
+PASS_THROUGH_SERDES = serdes.PassThroughSerDes()  # callback results: raw strings by default
 
 
 @dataclass
@@ -123,7 +126,7 @@ def _counts(raw) -> dict:
     return _children_counts
 
 
-class Callback:
+class Callback(Generic[T]):
     """A created callback: hand `callback_id` to an external system, then `result()`."""
 
     def __init__(self, raw, operation_id: str, callback_id: str, serdes=None):
@@ -136,7 +139,7 @@ class Callback:
         Raises CallbackExternalError / CallbackTimeoutError (both CallbackError)."""
         outcome = call(self._raw.callback_result, self.operation_id)
         if isinstance(outcome, wit.CallbackOutcome_Succeeded):
-            return serdes.deserialize(self.serdes or _PASS_THROUGH, outcome.value,
+            return serdes.deserialize(self.serdes or PASS_THROUGH_SERDES, outcome.value,
                                       self.operation_id, self._raw.execution_arn())
         if isinstance(outcome, wit.CallbackOutcome_TimedOut):
             raise CallbackTimeoutError.from_error_object(outcome.value)
@@ -151,7 +154,7 @@ def _outcome(outcome, error_cls, ours=None, codec=None, op_id=None, arn=""):
     """The value of a finished operation, read by `codec` (JSON when None) from our own
     payload if we wrote one (the host may hold a summary), or its typed error."""
     if isinstance(outcome, wit.Outcome_Failed):
-        raise error_cls.from_error_object(outcome.value)
+        ErrorObject.from_wit(outcome.value).raise_as_operation_error(error_cls)
     return serdes.deserialize(codec, ours if ours is not None else outcome.value, op_id, arn)
 
 
@@ -409,13 +412,13 @@ class DurableContext:
     def map(self, inputs, func: Callable[["DurableContext", Any, int, list], Any],
             name: Optional[str] = None, config=None):
         """Runs `func(ctx, item, index, items)` per item, each in its own branch."""
-        from .batch import run_map
+        from ._batch import run_map
 
         return run_map(self, list(inputs), func, _name_of(func, name), config)
 
     def parallel(self, functions, name: Optional[str] = None, config=None):
         """Runs each `func(ctx)` (or ParallelBranch) in its own branch."""
-        from .batch import run_parallel
+        from ._batch import run_parallel
 
         return run_parallel(self, list(functions), name, config)
 

@@ -5,7 +5,7 @@ other `fn(state, attempt) -> WaitForConditionDecision` is decided in the guest."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Generic, TypeVar
 
 from .config import Duration, JitterStrategy, seconds, seconds_of
 from .exceptions import WaitForConditionError
@@ -27,8 +27,11 @@ class WaitForConditionDecision:
         return cls(False, Duration())
 
 
+T = TypeVar("T")
+
+
 @dataclass
-class WaitStrategyConfig:
+class WaitStrategyConfig(Generic[T]):
     """Poll while `should_continue_polling(state)` holds (AWS defaults below)."""
 
     should_continue_polling: Callable[[Any], bool]
@@ -76,7 +79,7 @@ def create_wait_strategy(config: WaitStrategyConfig) -> WaitStrategy:
 
 
 @dataclass(frozen=True)
-class WaitForConditionConfig:
+class WaitForConditionConfig(Generic[T]):
     wait_strategy: Callable[[Any, int], WaitForConditionDecision]
     initial_state: Any = None
     serdes: Any = None

@@ -10,9 +10,12 @@ import sys
 from . import plugin as _plugin
 from ._wit import wit
 from .context import DurableContext, _reset_invocation
-from .exceptions import ErrorObject, InvocationError, SuspendExecution, error_object
+from .exceptions import InvocationError, SuspendExecution, error_object
+from .lambda_service import ErrorObject
 
 _Status = _plugin.InvocationStatus
+# Lambda's limit on a response payload (6 MiB, minus room for the envelope).
+LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
 _handler = None
 _plugins: list = []  # the `plugins=` entries of the decorator
 
@@ -66,7 +69,7 @@ class Handler(_Protocol):
 def durable_execution(func=None, *, plugins=None):
     """Marks `func(event, context)` as the component's durable handler:
     `@durable_execution`, or `@durable_execution(plugins=[...])` to register
-    instrumentation plugins (see `durabox_durable.plugin`)."""
+    instrumentation plugins (see `aws_durable_execution_sdk_python.plugin`)."""
     if func is None:
         entries = _plugin.check_registrations(plugins)
         return lambda f: _register(f, entries)

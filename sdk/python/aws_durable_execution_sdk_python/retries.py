@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 from .config import ChildConfig, Duration, JitterStrategy, seconds, seconds_of
 from .exceptions import SuspendExecution, type_name
@@ -173,8 +173,11 @@ class RetryPresets:
         return _preset("fixed", max_attempts, i, i, 1.0, JitterStrategy.NONE)
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class WithRetryConfig:
+class WithRetryConfig(Generic[T]):
     """`with_retry` options: `retry_strategy` (a `fn(error, attempt) -> RetryDecision`,
     e.g. from `create_retry_strategy`; None = RetryStrategyConfig defaults), whether to
     run the loop in a child context, and that context's ChildConfig."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional, Protocol, TypeVar
 
 
 class LoggerInterface(Protocol):
@@ -50,7 +50,14 @@ class WaitForConditionCheckContext(OperationContext):
     attempt: int = 1
 
 
-SummaryGenerator = Callable[[Any], str]
+C_contra = TypeVar("C_contra", contravariant=True)
+
+
+class SummaryGenerator(Protocol[C_contra]):
+    """Makes the summary a large map / parallel result is checkpointed as
+    (`MapConfig.summary_generator`): the durabox host writes its own summary."""
+
+    def __call__(self, result: C_contra) -> str: ...
 
 _ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:/]+)(?::[^/]*)?"
                   r"/durable-execution/([^/]+)/([^/]+)$")
@@ -78,7 +85,7 @@ def __getattr__(name: str):
 
         return getattr(context, name)
     if name == "BatchResult":
-        from .batch import BatchResult
+        from .concurrency.models import BatchResult
 
         return BatchResult
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """`aws_durable_execution_sdk_python.logger`: the context logger (defined in
-`durabox_durable.context`) and its configuration."""
+`aws_durable_execution_sdk_python.context`) and its configuration."""
 
 from .context import Logger, LoggerConfig  # noqa: F401
 from .types import LoggerInterface  # noqa: F401

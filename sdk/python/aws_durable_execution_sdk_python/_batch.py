@@ -1,0 +1,109 @@
+"""map and parallel: runs each branch the host hands out and converts the host's batch
+outcome to a `BatchResult` (`concurrency.models`)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import serdes
+from ._wit import Err, Ok, call, drop, wit
+from .concurrency.models import BatchItem, BatchResult, CompletionReason
+from .config import (BatchItemStatus, CompletionConfig, MapConfig, NestingType,
+                     ParallelBranch, ParallelConfig)
+from .exceptions import (ChildContextError, InvocationError, SerDesError, SuspendExecution,
+                         ValidationError, error_object)
+from .lambda_service import ErrorObject
+
+
+def _wit_config(max_concurrency, completion: CompletionConfig, nesting: NestingType, names):
+    if completion.should_complete is not None:
+        raise ValidationError("CompletionConfig.should_complete is not supported by durabox: "
+                              "the host applies min_successful / tolerated_failure_* only")
+    return wit.BatchConfig(
+        max_concurrency=max_concurrency,
+        completion=wit.CompletionConfig(
+            min_successful=completion.min_successful,
+            tolerated_failure_count=completion.tolerated_failure_count,
+            tolerated_failure_percentage=(None if completion.tolerated_failure_percentage is None
+                                          else float(completion.tolerated_failure_percentage))),
+        nesting=wit.Nesting.FLAT if nesting == NestingType.FLAT else wit.Nesting.NESTED,
+        branch_names=names)
+
+
+def run_map(ctx, items: list, func, name, config: Optional[MapConfig]) -> BatchResult:
+    config = config or MapConfig()
+    names = None
+    if config.item_namer is not None:
+        names = [config.item_namer(item, i) for i, item in enumerate(items)]
+    wit_config = _wit_config(config.max_concurrency, config.completion_config,
+                             config.nesting_type, names)
+    return _run(ctx, name, wit.BatchKind.MAP, len(items), wit_config,
+                lambda branch, i: func(branch, items[i], i, items),
+                config.item_serdes, config.serdes)
+
+
+def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -> BatchResult:
+    config = config or ParallelConfig()
+    names = None
+    if any(getattr(f, "name", None) for f in functions if isinstance(f, ParallelBranch)):
+        names = [(f.name if isinstance(f, ParallelBranch) and f.name else f"parallel-branch-{i}")
+                 for i, f in enumerate(functions)]
+    wit_config = _wit_config(config.max_concurrency, config.completion_config,
+                             config.nesting_type, names)
+    return _run(ctx, name, wit.BatchKind.PARALLEL, len(functions), wit_config,
+                lambda branch, i: functions[i](branch), config.item_serdes, config.serdes)
+
+
+def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -> BatchResult:
+    arn = ctx.execution_arn
+    flat = wit_config.nesting == wit.Nesting.FLAT
+    ctx._issued += 1
+    start = call(ctx._raw.batch_begin, name, kind, count, wit_config)
+    if isinstance(start, wit.BatchStart_Done):
+        done = start.value
+        if done.outcome is None:
+            if result_serdes is None:
+                raise SerDesError("the recorded batch result was written by a whole-result "
+                                  "serdes; pass the same serdes to read it")
+            return serdes.deserialize(result_serdes, done.payload, None, arn)
+        return _convert(done.outcome, item_serdes, arn)
+    if isinstance(start, wit.BatchStart_Failed):
+        raise ChildContextError.from_error_object(start.value)
+    batch = start.value
+    with batch:
+        while (branch := call(batch.next)) is not None:
+            branch_id = branch.ctx.id()
+            try:
+                value = body(ctx._child_context(branch.ctx, flat), branch.index)
+                result = Ok(serdes.serialize(item_serdes, value, branch_id, arn))
+            except SuspendExecution:
+                drop(branch.ctx)  # this branch waits: the other branches go on
+                continue
+            except InvocationError as e:
+                if not e.is_retryable():
+                    result = Err(error_object(e))
+                else:  # the invocation is retried: nothing recorded for the branch
+                    drop(branch.ctx)
+                    raise
+            except Exception as e:  # noqa: BLE001  (a failed branch is recorded, not raised)
+                result = Err(error_object(e))
+            call(batch.branch_end, branch.index, branch.ctx, result)
+        if result_serdes is None:
+            return _convert(call(batch.finish, None), item_serdes, arn)
+        # settle first: the whole-result serdes writes the container's payload
+        result = _convert(call(batch.settle), item_serdes, arn)
+        payload = serdes.serialize(result_serdes, result, None, arn)
+        call(batch.finish, payload)
+        return result
+
+
+def _convert(outcome, item_serdes, arn) -> BatchResult:
+    items = []
+    for item in outcome.items:
+        status = BatchItemStatus[item.status.name]
+        result = None
+        if status is BatchItemStatus.SUCCEEDED:
+            result = serdes.deserialize(item_serdes, item.result, None, arn)
+        error = ErrorObject.from_wit(item.error) if item.error is not None else None
+        items.append(BatchItem(item.index, status, result, error))
+    return BatchResult(items, CompletionReason[outcome.completion_reason.name])

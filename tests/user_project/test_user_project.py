@@ -1,0 +1,198 @@
+"""A new user's first hour, as the guides describe it ("Testing your AWS handler"):
+untouched AWS-style handlers (the Python quickstart guest-examples/python/quickstart/app.py,
+written exactly as for AWS, and the TypeScript one in tests/user_project/ts/)
+are copied into a temporary folder outside the checkout and built and run there with a
+copy of the durabox binary, a fresh HOME and so an empty durabox cache, through the
+documented commands only:
+
+    durabox build app.py -o a.wasm
+    durabox build quickstart-ts -o b.wasm
+    durabox run a.wasm --json
+
+The expected history is not written here: the same Python handler source runs in AWS's
+official testing runner (aws-durable-execution-sdk-python-testing, skipped time), and
+durabox must record the same events (type, operation id, name, subtype, parent) and
+result. The TypeScript handler must record the same events with the ids AWS's JS SDK
+derives (md5 of the plain step id, 16 hex characters: `@aws/durable-execution-sdk-js`
+2.4.0 `hashId`).
+
+Environment: DURABOX_BIN (the binary to copy; default target/debug/durabox). Downloads of
+pip and npm are cached in target/ (PIP_CACHE_DIR, npm_config_cache) to spare the
+registries; durabox's own cache starts empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent
+PYTHON_HANDLER = ROOT / "guest-examples/python/quickstart/app.py"
+
+
+@pytest.fixture(scope="module")
+def user():
+    """A temporary folder outside the checkout with the installed binary, a fresh HOME
+    and copies of the handlers; yields a function running `durabox ARGS` there."""
+    base = Path(tempfile.mkdtemp(prefix="durabox-newuser-")).resolve()
+    assert ROOT not in base.parents, f"{base} is inside the checkout {ROOT}"
+    binary = Path(os.environ.get("DURABOX_BIN", ROOT / "target/debug/durabox"))
+    (base / "bin").mkdir()
+    shutil.copy2(binary, base / "bin/durabox")
+    work = base / "work"
+    work.mkdir()
+    shutil.copy2(PYTHON_HANDLER, work / "app.py")
+    shutil.copytree(FIXTURES / "ts", work / "quickstart-ts",
+                    ignore=shutil.ignore_patterns("node_modules"))
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith(("DURABOX_", "XDG_", "CARGO", "VIRTUAL_ENV", "npm_"))
+    }
+    env.update({
+        "HOME": str(base / "home"),
+        "PATH": f"{base / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        "PIP_CACHE_DIR": str(ROOT / "target/pip-cache"),
+        "npm_config_cache": str(ROOT / "target/npm-cache"),
+    })
+
+    def durabox(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run(["durabox", *args], cwd=work, env=env, text=True,
+                              capture_output=True, timeout=1800)
+        if check and done.returncode != 0:
+            pytest.fail(f"durabox {' '.join(args)} exited {done.returncode}:\n"
+                        f"{done.stderr[-4000:]}")
+        return done
+
+    yield durabox, work, base / "home"
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def aws_history(handler_file: Path, payload):
+    """Runs the handler in AWS's testing runner; returns (result JSON, events)."""
+    from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
+
+    spec = importlib.util.spec_from_file_location("aws_user_app", handler_file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with DurableFunctionTestRunner(handler=module.handler) as runner:
+        arn = runner.run_async(input=json.dumps(payload))
+        result = runner.wait_for_result(arn, timeout=60)
+        history = runner.get_execution_history(arn, include_execution_data=True).to_dict()
+    assert result.status.value == "SUCCEEDED", result.error
+    return result.result, history["Events"]
+
+
+def identity(event: dict) -> tuple:
+    """What both runners must agree on per event (the execution's own id and name differ
+    by construction: they name two executions)."""
+    if event["EventType"].startswith("Execution"):
+        return (event["EventType"],)
+    return (event["EventType"], event.get("Id"), event.get("Name"), event.get("SubType"),
+            event.get("ParentId"))
+
+
+def js_id(step_id: str) -> str:
+    return hashlib.md5(step_id.encode()).hexdigest()[:16]
+
+
+def python_to_js_ids(events: list[dict]) -> dict[str, str]:
+    """Python SDK id → JS SDK id for every operation, from the AWS runner's own history:
+    a plain step id is the operation's position among its parent's operations."""
+    plain: dict[str, str] = {}
+    counters: dict[str | None, int] = {}
+    for event in events:
+        op_id = event.get("Id")
+        if not op_id or event["EventType"].startswith(("Execution", "Invocation")):
+            continue
+        if op_id in plain:
+            continue
+        parent = event.get("ParentId")
+        counters[parent] = counters.get(parent, 0) + 1
+        prefix = plain.get(parent)
+        plain[op_id] = f"{prefix}-{counters[parent]}" if prefix else str(counters[parent])
+    return {op_id: js_id(step_id) for op_id, step_id in plain.items()}
+
+
+def test_python_handler_builds_and_runs_as_in_aws(user):
+    durabox, work, home = user
+    built = durabox("build", "app.py", "-o", "a.wasm")
+    assert "built" in built.stderr and (work / "a.wasm").is_file()
+    assert (home / ".cache/durabox").is_dir(), "the cache lives under the fresh HOME"
+    run = json.loads(durabox("run", "a.wasm", "--input", '"input str"', "--json").stdout)
+
+    aws_result, aws_events = aws_history(PYTHON_HANDLER, "input str")
+    assert run["Execution"]["Status"] == "SUCCEEDED"
+    assert json.loads(run["Execution"]["Result"]) == json.loads(aws_result)
+    assert len(aws_events) == 16
+    assert [identity(e) for e in run["Events"]] == [identity(e) for e in aws_events]
+
+    # Unchanged inputs: the second build comes from the build cache.
+    again = durabox("build", "app.py", "-o", "a.wasm")
+    assert "up to date" in again.stderr, again.stderr
+
+
+def test_typescript_handler_builds_and_runs_with_js_sdk_ids(user):
+    durabox, work, _ = user
+    built = durabox("build", "quickstart-ts", "-o", "b.wasm")
+    assert "built" in built.stderr and (work / "b.wasm").is_file()
+    run = json.loads(durabox("run", "b.wasm", "--input", '"input str"', "--json").stdout)
+
+    aws_result, aws_events = aws_history(PYTHON_HANDLER, "input str")
+    to_js = python_to_js_ids(aws_events)
+    expected = []
+    for event in aws_events:
+        event = dict(event)
+        for field in ("Id", "ParentId"):
+            if event.get(field) in to_js:
+                event[field] = to_js[event[field]]
+        expected.append(identity(event))
+    assert run["Execution"]["Status"] == "SUCCEEDED"
+    assert json.loads(run["Execution"]["Result"]) == json.loads(aws_result)
+    assert [identity(e) for e in run["Events"]] == expected
+
+
+def test_python_requirements_are_bundled(user):
+    """A pure-Python dependency from requirements.txt is importable in the component; the
+    AWS SDK line is skipped (the embedded SDK answers its imports)."""
+    durabox, work, _ = user
+    project = work / "with-deps"
+    project.mkdir(exist_ok=True)
+    (project / "requirements.txt").write_text(
+        "aws-durable-execution-sdk-python==3.0.0\nsix==1.17.0\n")
+    (project / "handler.py").write_text(
+        "import six\n"
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n\n"
+        "@durable_execution\n"
+        "def handler(event: dict, context: DurableContext) -> str:\n"
+        "    return context.step(lambda _: six.ensure_str(b'bundled'), name='dep')\n")
+    durabox("build", "with-deps", "-o", "deps.wasm")
+    run = json.loads(durabox("run", "deps.wasm", "--json").stdout)
+    assert run["Execution"]["Status"] == "SUCCEEDED", run["Execution"]
+    assert json.loads(run["Execution"]["Result"]) == "bundled"
+
+
+def test_bad_input_is_named(user):
+    durabox, work, _ = user
+    (work / "broken").mkdir(exist_ok=True)
+    (work / "broken/handler.ts").write_text("export const handler = (;\n")
+    failed = durabox("build", "broken", check=False)
+    assert failed.returncode != 0
+    assert "handler.ts:1:" in failed.stderr, failed.stderr
+    (work / "notes").mkdir(exist_ok=True)
+    (work / "notes/README.md").write_text("no handler here\n")
+    unknown = durabox("build", "notes", check=False)
+    assert unknown.returncode != 0 and "cannot tell the language" in unknown.stderr
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-v"]))
