@@ -8,7 +8,13 @@
 #   5. the new-user check (tests/user_project): AWS-style Python and TypeScript handlers
 #      built and run from a folder outside the checkout with a fresh cache, beside AWS's
 #      official Python testing runner;
-#   6. the AWS conformance suite (tests/conformance/harness.py), every suite, in
+#   6. the differential tests (tests/differential/python): the same AWS-style handlers in
+#      AWS's official Python testing runner and in durabox, histories compared event by
+#      event; known differences are strict xfails (known_differences.toml); the report goes
+#      to target/differential/python.md; then tests/differential/js/run.sh, the same against
+#      AWS's JS testing runner (@aws/durable-execution-sdk-js-testing), report
+#      target/differential/js.md;
+#   7. the AWS conformance suite (tests/conformance/harness.py), every suite, in
 #      each language, on a real-time server from serve.sh; reports go to
 #      target/conformance/<LANG>.md (docs/conformance/ keeps the committed copies).
 # Project-local virtualenvs: target/venv-boto3 and target/venv-conformance (python3 >= 3.11).
@@ -92,6 +98,15 @@ make_venv target/venv-user-project tests/user_project/requirements.txt --no-deps
 target/venv-user-project/bin/python -m pytest tests/user_project -p no:cacheprovider -v
 user_project_status=$?
 
+step "differential tests, Python (tests/differential/python)"
+make_venv target/venv-differential tests/user_project/requirements.txt --no-deps
+target/venv-differential/bin/python -m pytest tests/differential/python -p no:cacheprovider -q
+differential_status=$?
+echo "differential report: target/differential/python.md"
+
+step "differential tests, JavaScript (tests/differential/js)"
+tests/differential/js/run.sh || differential_status=1
+
 step "AWS CLI (tests/awscli)"
 make_venv target/venv-awscli tests/awscli/requirements.txt
 AWSCLI_LOG="$OUT/serve-awscli.log"
@@ -159,8 +174,8 @@ for lang in $LANGS; do
     [ "$lang_status" -ne 0 ] && conformance_status=1
 done
 
-echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, new-user check exit $user_project_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
-if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$user_project_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
+echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, new-user check exit $user_project_status, differential tests exit $differential_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
+if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$user_project_status" -ne 0 ] || [ "$differential_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi
 exit 0

@@ -102,14 +102,14 @@ fn comparable_history(result: &durabox::ExecutionResult) -> Vec<Value> {
 /// Python-scheme id → JS-scheme id of each plain step id (`"3-1"`: the first operation
 /// in the context of the root's third).
 fn js_ids_of(step_ids: &[&str]) -> std::collections::HashMap<String, String> {
-    use durabox::model::ids::IdScheme;
+    use durabox::model::ids::SdkFlavour;
     step_ids
         .iter()
         .map(|step_id| {
             let mut key: Option<String> = None;
             for n in step_id.split('-') {
                 key = Some(
-                    IdScheme::Python
+                    SdkFlavour::Python
                         .derive(key.as_deref(), n.parse().unwrap())
                         .id,
                 );

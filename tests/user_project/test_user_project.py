@@ -58,6 +58,10 @@ def user():
         key: value for key, value in os.environ.items()
         if not key.startswith(("DURABOX_", "XDG_", "CARGO", "VIRTUAL_ENV", "npm_"))
     }
+    # The user's Rust toolchain stays where rustup put it (durabox's own state does not).
+    real_home = Path(os.environ.get("HOME", "/root"))
+    env.setdefault("RUSTUP_HOME", str(real_home / ".rustup"))
+    env["CARGO_HOME"] = os.environ.get("CARGO_HOME", str(real_home / ".cargo"))
     env.update({
         "HOME": str(base / "home"),
         "PATH": f"{base / 'bin'}{os.pathsep}{env.get('PATH', '')}",
@@ -179,6 +183,37 @@ def test_python_requirements_are_bundled(user):
     run = json.loads(durabox("run", "deps.wasm", "--json").stdout)
     assert run["Execution"]["Status"] == "SUCCEEDED", run["Execution"]
     assert json.loads(run["Execution"]["Result"]) == "bundled"
+
+
+RUST_MANIFEST = """[package]
+name = "my-quickstart"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+durabox-sdk = "0.1"
+serde_json = "1"
+"""
+
+
+def test_rust_handler_builds_without_repository_paths(user):
+    """The guide's Rust project: `durabox-sdk = "0.1"` resolves to the SDK inside the
+    binary. Rust guests follow the Python SDK's ids, so AWS's Python history is expected."""
+    durabox, work, _ = user
+    project = work / "rust-quickstart"
+    (project / "src").mkdir(parents=True, exist_ok=True)
+    (project / "Cargo.toml").write_text(RUST_MANIFEST)
+    shutil.copy2(ROOT / "guest-examples/rust/quickstart/src/lib.rs", project / "src/lib.rs")
+    built = durabox("build", "rust-quickstart", "-o", "c.wasm")
+    assert "built" in built.stderr, built.stderr
+    run = json.loads(durabox("run", "c.wasm", "--input", '"input str"', "--json").stdout)
+    aws_result, aws_events = aws_history(PYTHON_HANDLER, "input str")
+    assert run["Execution"]["Status"] == "SUCCEEDED"
+    assert json.loads(run["Execution"]["Result"]) == json.loads(aws_result)
+    assert [identity(e) for e in run["Events"]] == [identity(e) for e in aws_events]
 
 
 def test_bad_input_is_named(user):

@@ -7,11 +7,17 @@
 
 use blake2::{Blake2b512, Digest};
 
-/// Which AWS SDK's operation ids a guest gets (declared by the guest SDK).
+use super::ErrorObject;
+
+/// Whose conventions a guest gets — operation ids and the errors the host raises on the
+/// SDK's behalf — declared by the guest SDK (WIT `declare-sdk`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum IdScheme {
-    /// `aws_durable_execution_sdk_python` (and the Rust SDK, which follows it).
+pub enum SdkFlavour {
+    /// durabox's own (the Rust SDK, guests with their own SDK): Python SDK ids, error
+    /// types without a language's module path.
     #[default]
+    Durabox,
+    /// `aws_durable_execution_sdk_python`.
     Python,
     /// `@aws/durable-execution-sdk-js`.
     Js,
@@ -24,7 +30,7 @@ pub struct DerivedId {
     pub key: String,
 }
 
-impl IdScheme {
+impl SdkFlavour {
     /// The `n`-th operation (1-based) of the context whose key is `key` (`None`: root).
     pub fn derive(self, key: Option<&str>, n: u32) -> DerivedId {
         let step_id = match key {
@@ -32,14 +38,14 @@ impl IdScheme {
             None => n.to_string(),
         };
         match self {
-            IdScheme::Python => {
+            SdkFlavour::Durabox | SdkFlavour::Python => {
                 let id = hash_step_id(&step_id);
                 DerivedId {
                     key: id.clone(),
                     id,
                 }
             }
-            IdScheme::Js => DerivedId {
+            SdkFlavour::Js => DerivedId {
                 id: md5_step_id(&step_id),
                 key: step_id,
             },
@@ -51,9 +57,24 @@ impl IdScheme {
     /// child context (from 1).
     pub fn branch(self, key: &str, index: u32) -> DerivedId {
         match self {
-            IdScheme::Python => self.derive(Some(key), index),
-            IdScheme::Js => self.derive(Some(key), index + 1),
+            SdkFlavour::Durabox | SdkFlavour::Python => self.derive(Some(key), index),
+            SdkFlavour::Js => self.derive(Some(key), index + 1),
         }
+    }
+
+    /// The error a wait-for-condition strategy gives up with after `max_attempts`, typed
+    /// as the SDK types it (Python SDK 3.0 `waits.py`: its WaitForConditionError).
+    pub fn condition_exhausted(self, max_attempts: u32) -> ErrorObject {
+        let message = format!(
+            "wait_for_condition exhausted {max_attempts} attempts before the condition was met"
+        );
+        let error_type = match self {
+            SdkFlavour::Python => {
+                "aws_durable_execution_sdk_python.exceptions.WaitForConditionError"
+            }
+            SdkFlavour::Durabox | SdkFlavour::Js => "WaitForConditionError",
+        };
+        ErrorObject::new(error_type, message)
     }
 }
 
@@ -88,7 +109,7 @@ pub fn uuid_from(seed: &str) -> String {
 /// The Python SDK's id of the `counter`-th operation (1-based) of a context; `parent` is
 /// the context's own operation id, `None` for the root context.
 pub fn operation_id(parent: Option<&str>, counter: u32) -> String {
-    IdScheme::Python.derive(parent, counter).id
+    SdkFlavour::Python.derive(parent, counter).id
 }
 
 #[cfg(test)]
@@ -112,15 +133,15 @@ mod tests {
     // short strings; this one is the well-known value).
     #[test]
     fn js_ids_are_md5_prefixes_of_plain_step_ids() {
-        let root = IdScheme::Js.derive(None, 1);
+        let root = SdkFlavour::Js.derive(None, 1);
         assert_eq!(root.id, "c4ca4238a0b92382");
         assert_eq!(root.key, "1");
-        let child = IdScheme::Js.derive(Some(&IdScheme::Js.derive(None, 3).key), 1);
+        let child = SdkFlavour::Js.derive(Some(&SdkFlavour::Js.derive(None, 3).key), 1);
         assert_eq!(child.key, "3-1");
         assert_eq!(child.id, md5_step_id("3-1"));
-        assert_eq!(IdScheme::Js.branch("2", 0).key, "2-1");
+        assert_eq!(SdkFlavour::Js.branch("2", 0).key, "2-1");
         assert_eq!(
-            IdScheme::Python.branch("c", 0).id,
+            SdkFlavour::Python.branch("c", 0).id,
             hash_step_id("c-0"),
             "Python branches count from 0"
         );

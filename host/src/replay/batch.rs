@@ -14,7 +14,7 @@ use super::child::set_context_result;
 use super::{
     ContextHandle, ContextResume, Frame, OpError, OpResult, OwnedRequest, ReplayEngine, ReplayFault,
 };
-use crate::model::ids::{DerivedId, IdScheme};
+use crate::model::ids::{DerivedId, SdkFlavour};
 use crate::model::{
     ErrorObject, Millis, OperationAction as Action, OperationStatus as Status,
     OperationType as Type,
@@ -194,9 +194,13 @@ pub enum NextBranch {
     Finish,
 }
 
+/// A branch's state. `Admitted` models AWS's concurrency: the SDK starts up to
+/// `max_concurrency` branches at once, so every admitted branch runs to its end even when
+/// the completion policy is met meanwhile; the guest runs them one after another.
 #[derive(Clone, Debug)]
 enum Branch {
     Pending,
+    Admitted,
     Running(ContextHandle),
     Suspended(ContextHandle),
     Succeeded(Option<String>),
@@ -207,7 +211,7 @@ pub(super) struct Batch {
     container: String,
     /// The container's key under `ids`: what branch ids derive from.
     key: String,
-    ids: IdScheme,
+    ids: SdkFlavour,
     parent_ctx: ContextHandle,
     request: OwnedRequest,
     kind: BatchKind,
@@ -217,6 +221,9 @@ pub(super) struct Batch {
     /// results, nothing is checkpointed.
     replaying_completed: bool,
     finished: bool,
+    /// The completion reason when the policy first held (AWS's coordinator stops
+    /// there; branches already admitted still finish and are reported).
+    decided: Option<CompletionReason>,
 }
 
 impl Batch {
@@ -238,6 +245,63 @@ impl Batch {
         )
     }
 
+    /// The recorded reason, else the one the counts give now.
+    fn settled_reason(&self) -> Option<CompletionReason> {
+        self.decided.or_else(|| self.reason())
+    }
+
+    /// AWS's coordinator step after each branch event: stop when the policy holds,
+    /// else admit pending branches in index order while slots are free (an admitted,
+    /// running or suspended branch holds a slot). Returns the newly admitted indexes.
+    fn admit(&mut self) -> Vec<u32> {
+        let mut admitted = Vec::new();
+        if self.decided.is_some() {
+            return admitted;
+        }
+        if let Some(reason) = self.reason() {
+            self.decided = Some(reason);
+            return admitted;
+        }
+        let limit = self.config.max_concurrency.unwrap_or(u32::MAX) as usize;
+        let mut in_flight = self
+            .branches
+            .iter()
+            .filter(|b| {
+                matches!(
+                    b,
+                    Branch::Admitted | Branch::Running(_) | Branch::Suspended(_)
+                )
+            })
+            .count();
+        for (index, branch) in self.branches.iter_mut().enumerate() {
+            if in_flight >= limit {
+                break;
+            }
+            if matches!(branch, Branch::Pending) {
+                *branch = Branch::Admitted;
+                admitted.push(index as u32);
+                in_flight += 1;
+            }
+        }
+        admitted
+    }
+
+    /// The CONTEXT operation of branch `index` (NESTED branches only have one).
+    fn branch_request(&self, index: u32) -> OwnedRequest {
+        let name = self
+            .config
+            .branch_names
+            .as_ref()
+            .map(|names| names[index as usize].clone())
+            .unwrap_or_else(|| self.kind.default_branch_name(index));
+        OwnedRequest {
+            op_type: Type::Context,
+            sub_type: self.kind.sub_types().1.to_owned(),
+            name: Some(name),
+            parent: Some(self.container.clone()),
+        }
+    }
+
     fn branch_id(&self, index: u32) -> String {
         self.ids.branch(&self.key, index).id
     }
@@ -249,7 +313,7 @@ impl Batch {
             .enumerate()
             .filter_map(|(i, b)| {
                 let (status, result, error) = match b {
-                    Branch::Pending => return None,
+                    Branch::Pending | Branch::Admitted => return None,
                     Branch::Running(_) | Branch::Suspended(_) => (ItemStatus::Started, None, None),
                     Branch::Succeeded(r) => (ItemStatus::Succeeded, r.clone(), None),
                     Branch::Failed(e) => (ItemStatus::Failed, None, Some(e.clone())),
@@ -313,7 +377,7 @@ impl ReplayEngine {
         let mut batch = Batch {
             container: derived.id,
             key: derived.key,
-            ids: self.id_scheme,
+            ids: self.flavour,
             parent_ctx: ctx,
             request,
             kind,
@@ -321,6 +385,7 @@ impl ReplayEngine {
             branches: vec![Branch::Pending; count as usize],
             replaying_completed,
             finished: false,
+            decided: None,
         };
         if batch.config.nesting == Nesting::Nested {
             for index in 0..count {
@@ -364,23 +429,21 @@ impl ReplayEngine {
                 "branch {running} was neither ended nor dropped before asking for the next one"
             )));
         }
-        if batch.reason().is_some() {
-            return Ok(Ok(NextBranch::Finish));
+        // Admitted branches start at once, as AWS's threads (or JS promises) do: their
+        // CONTEXT starts are checkpointed now, their bodies run one after another.
+        for index in batch.admit() {
+            self.start_branch(execution, handle, index)?;
         }
-        let in_flight = batch
+        let batch = self.batch(handle)?;
+        if let Some(index) = batch
             .branches
             .iter()
-            .filter(|b| matches!(b, Branch::Suspended(_)))
-            .count() as u32;
-        let limit = batch.config.max_concurrency.unwrap_or(u32::MAX);
-        if in_flight < limit {
-            if let Some(index) = batch
-                .branches
-                .iter()
-                .position(|b| matches!(b, Branch::Pending))
-            {
-                return self.run_branch(execution, handle, index as u32).map(Ok);
-            }
+            .position(|b| matches!(b, Branch::Admitted))
+        {
+            return self.run_branch(execution, handle, index as u32).map(Ok);
+        }
+        if batch.decided.is_some() {
+            return Ok(Ok(NextBranch::Finish));
         }
         // A suspended branch whose timer came due while other branches ran resumes in
         // this invocation. Otherwise everything left waits: the batch suspends, as AWS
@@ -433,38 +496,40 @@ impl ReplayEngine {
             .min_by_key(|(_, at)| *at))
     }
 
+    /// Checkpoints the start of NESTED branch `index` unless it is recorded (or the
+    /// batch only replays to rebuild its result).
+    fn start_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+        index: u32,
+    ) -> Result<(), ReplayFault> {
+        let batch = self.batch(handle)?;
+        if batch.config.nesting != Nesting::Nested || batch.replaying_completed {
+            return Ok(());
+        }
+        let id = batch.branch_id(index);
+        let request = batch.branch_request(index);
+        if Self::recorded(execution, &id, &request.borrow())?.is_none() {
+            Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
+        }
+        Ok(())
+    }
+
     fn run_branch(
         &mut self,
         execution: &mut Execution,
         handle: BatchHandle,
         index: u32,
     ) -> Result<NextBranch, ReplayFault> {
+        self.start_branch(execution, handle, index)?;
         let batch = self.batch(handle)?;
         let DerivedId { id, key } = batch.ids.branch(&batch.key, index);
         let nested = batch.config.nesting == Nesting::Nested;
-        let name = batch
-            .config
-            .branch_names
-            .as_ref()
-            .map(|names| names[index as usize].clone())
-            .unwrap_or_else(|| batch.kind.default_branch_name(index));
-        let request = OwnedRequest {
-            op_type: Type::Context,
-            sub_type: batch.kind.sub_types().1.to_owned(),
-            name: Some(name),
-            parent: Some(batch.container.clone()),
-        };
+        let request = batch.branch_request(index);
         let container = batch.container.clone();
         let parent_ctx = batch.parent_ctx;
         let replaying_completed = batch.replaying_completed;
-        if nested {
-            match Self::recorded(execution, &id, &request.borrow())? {
-                None if !replaying_completed => {
-                    Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
-                }
-                _ => {}
-            }
-        }
         let frame = self.frames.len();
         let ctx = self.push_frame(Frame {
             op_id: Some(if nested { id } else { container }),
@@ -541,7 +606,7 @@ impl ReplayEngine {
     /// suspension while unfinished branches wait for something outside this invocation.
     pub fn batch_settle(&mut self, handle: BatchHandle) -> OpResult<BatchOutcome> {
         let batch = self.batch(handle)?;
-        match batch.reason() {
+        match batch.settled_reason() {
             Some(reason) => Ok(Ok(batch.outcome(reason))),
             None if batch
                 .branches

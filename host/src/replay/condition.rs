@@ -126,13 +126,7 @@ impl ReplayEngine {
                 match strategy.next_delay(open.attempt, sample) {
                     Some(delay) => delay,
                     None => {
-                        let error = ErrorObject::new(
-                            "WaitForConditionError",
-                            format!(
-                                "wait_for_condition exhausted {} attempts before the condition was met",
-                                strategy.max_attempts
-                            ),
-                        );
+                        let error = self.flavour.condition_exhausted(strategy.max_attempts);
                         Self::checkpoint(execution, fail(error.clone()))?;
                         return Ok(Ok(Outcome::Failed(error)));
                     }

@@ -18,7 +18,7 @@ impl ReplayEngine {
     ) {
         if let Some(frame) = self.frames.get(ctx.0).filter(|_| !while_replaying) {
             let next = self
-                .id_scheme
+                .flavour
                 .derive(frame.prefix.as_deref(), frame.counter + 1)
                 .id;
             if execution

@@ -23,7 +23,7 @@ pub use condition::{ConditionDecision, ConditionStart};
 
 use std::collections::HashMap;
 
-use crate::model::ids::{DerivedId, IdScheme};
+use crate::model::ids::{DerivedId, SdkFlavour};
 pub use crate::model::LogLine;
 use crate::model::{
     limits, CallbackOptions, ContextOptions, ErrorObject, Operation, OperationAction as Action,
@@ -164,7 +164,7 @@ struct Frame {
     /// The ParentId of operations issued in this context (None at the root).
     op_id: Option<String>,
     /// What the ids of operations in this context derive from: the context's key under
-    /// the execution's [`IdScheme`] (Python: its own id; JS: its plain step id). Differs
+    /// the execution's [`SdkFlavour`] (Python: its own id; JS: its plain step id). Differs
     /// from `op_id` also for FLAT batch branches, whose operations hang under the container.
     prefix: Option<String>,
     /// The enclosing batch branch frame (this frame, for a branch): a suspension stops
@@ -273,7 +273,7 @@ pub struct ReplayEngine {
     /// Operations one invocation may issue.
     pub max_operations: u32,
     /// Whose operation ids the guest gets (declared by its SDK before any operation).
-    id_scheme: IdScheme,
+    flavour: SdkFlavour,
 }
 
 impl ReplayEngine {
@@ -305,7 +305,7 @@ impl ReplayEngine {
             last_issued: None,
             log_bytes: 0,
             max_operations: u32::MAX,
-            id_scheme: IdScheme::default(),
+            flavour: SdkFlavour::default(),
         }
     }
 
@@ -331,13 +331,13 @@ impl ReplayEngine {
     }
 
     /// The id scheme of the guest's SDK; only before the first operation of an invocation.
-    pub fn set_id_scheme(&mut self, scheme: IdScheme) -> Result<(), ReplayFault> {
-        if scheme != self.id_scheme && self.issued > 0 {
+    pub fn set_flavour(&mut self, scheme: SdkFlavour) -> Result<(), ReplayFault> {
+        if scheme != self.flavour && self.issued > 0 {
             return Err(ReplayFault::Protocol(
                 "the SDK flavour must be declared before the first durable operation".into(),
             ));
         }
-        self.id_scheme = scheme;
+        self.flavour = scheme;
         Ok(())
     }
 
@@ -368,9 +368,7 @@ impl ReplayEngine {
         let frame = &mut self.frames[ctx.0];
         frame.counter += 1;
         let parent = frame.op_id.clone();
-        let derived = self
-            .id_scheme
-            .derive(frame.prefix.as_deref(), frame.counter);
+        let derived = self.flavour.derive(frame.prefix.as_deref(), frame.counter);
         self.issued += 1;
         self.last_issued = Some(derived.id.clone());
         if let Some(owner) = frame.branch_owner {

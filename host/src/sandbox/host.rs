@@ -6,7 +6,7 @@ use std::sync::Arc;
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::model::ids::IdScheme;
+use crate::model::ids::SdkFlavour;
 use crate::model::{ErrorObject, OperationUpdate};
 use crate::replay::retry::{Backoff, Jitter, RetryPolicy, RetryPreset, WaitStrategy};
 use crate::replay::{self, ContextHandle, OpError, ReplayEngine, ReplayFault};
@@ -600,10 +600,11 @@ impl wit::Host for GuestState {
 
     fn declare_sdk(&mut self, flavour: wit::SdkFlavour) -> wasmtime::Result<()> {
         let scheme = match flavour {
-            wit::SdkFlavour::Python => IdScheme::Python,
-            wit::SdkFlavour::Javascript => IdScheme::Js,
+            wit::SdkFlavour::Durabox => SdkFlavour::Durabox,
+            wit::SdkFlavour::Python => SdkFlavour::Python,
+            wit::SdkFlavour::Javascript => SdkFlavour::Js,
         };
-        if let Err(fault) = self.engine.set_id_scheme(scheme) {
+        if let Err(fault) = self.engine.set_flavour(scheme) {
             self.fault.get_or_insert(fault.clone());
             return Err(wasmtime::Error::new(fault));
         }

@@ -236,8 +236,15 @@ impl Execution {
             "CurrentAttempt".into(),
             json!(if starts > 0 { starts } else { attempt }),
         );
-        if let (Action::Retry, Some(delay)) = (update.action, delay) {
-            retry.insert("NextAttemptDelaySeconds".into(), json!(delay));
+        match (update.action, delay) {
+            (Action::Retry, Some(delay)) => {
+                retry.insert("NextAttemptDelaySeconds".into(), json!(delay));
+            }
+            // A final failure: no next attempt (AWS records a delay of 0).
+            (Action::Fail, _) => {
+                retry.insert("NextAttemptDelaySeconds".into(), json!(0));
+            }
+            _ => {}
         }
         let mut details = Map::new();
         let event_type = match &update.error {

@@ -35,6 +35,7 @@ class Handler(_Protocol):
         if _handler is None:
             return wit.InvocationOutput_Failed(wit.ErrorObject(
                 "NoHandler", "no function decorated with @durable_execution", None, None))
+        wit.declare_sdk(wit.SdkFlavour.PYTHON)  # ids and host-made errors as AWS's SDK
         wit.handler_started()  # what ran before was the runtime's start-up (random reseed)
         _reset_invocation()
         result = error = None
