@@ -55,18 +55,17 @@ def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -
 
 
 def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -> BatchResult:
+    """As the AWS SDK: each branch's result is written by `item_serdes` (or `result_serdes`,
+    or ExtendedTypeSerDes); the whole BatchResult by `result_serdes` (ExtendedTypeSerDes when
+    None: its "br" envelope with the typed item results), which the container records and a
+    replay reads back. Returns the result read back through that serdes, as a replay would."""
     arn = ctx.execution_arn
     flat = wit_config.nesting == wit.Nesting.FLAT
+    item_serdes = item_serdes or result_serdes
     ctx._issued += 1
     start = call(ctx._raw.batch_begin, name, kind, count, wit_config)
     if isinstance(start, wit.BatchStart_Done):
-        done = start.value
-        if done.outcome is None:
-            if result_serdes is None:
-                raise SerDesError("the recorded batch result was written by a whole-result "
-                                  "serdes; pass the same serdes to read it")
-            return serdes.deserialize(result_serdes, done.payload, None, arn)
-        return _convert(done.outcome, item_serdes, arn)
+        return _recorded(start.value, item_serdes, result_serdes, arn)
     if isinstance(start, wit.BatchStart_Failed):
         raise ChildContextError.from_error_object(start.value)
     batch = start.value
@@ -88,13 +87,24 @@ def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -
             except Exception as e:  # noqa: BLE001  (a failed branch is recorded, not raised)
                 result = Err(error_object(e))
             call(batch.branch_end, branch.index, branch.ctx, result)
-        if result_serdes is None:
-            return _convert(call(batch.finish, None), item_serdes, arn)
-        # settle first: the whole-result serdes writes the container's payload
+        # settle first: the container's payload is our serialization of the outcome
         result = _convert(call(batch.settle), item_serdes, arn)
         payload = serdes.serialize(result_serdes, result, None, arn)
         call(batch.finish, payload)
-        return result
+        return serdes.deserialize(result_serdes, payload, None, arn)
+
+
+def _recorded(done, item_serdes, result_serdes, arn) -> BatchResult:
+    """A batch recorded earlier. Its payload is ours (read back through the serdes that
+    wrote it), unless the host wrote it: then (an execution recorded by an earlier durabox
+    without a whole-result serdes) the host's reading of it is converted."""
+    if result_serdes is None and done.outcome is not None:
+        return _convert(done.outcome, item_serdes, arn)
+    if done.payload is None:
+        if done.outcome is not None:
+            return _convert(done.outcome, item_serdes, arn)
+        raise SerDesError("the recorded batch has no result payload")
+    return serdes.deserialize(result_serdes, done.payload, None, arn)
 
 
 def _convert(outcome, item_serdes, arn) -> BatchResult:

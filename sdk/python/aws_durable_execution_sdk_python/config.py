@@ -227,7 +227,7 @@ def _validate_sub_type(sub_type: Optional[str]) -> None:
 class StepConfig:
     """`retry_strategy`: None (AWS default: 6 attempts), a strategy from `retries`
     (applied by the host), or any `fn(error, attempt) -> RetryDecision`. `serdes`: a
-    `serdes.SerDes` for the result (compact JSON when None)."""
+    `serdes.SerDes` for the result (`serdes.ExtendedTypeSerDes` when None)."""
 
     retry_strategy: Optional[Callable] = None
     step_semantics: StepSemantics = StepSemantics.AT_LEAST_ONCE_PER_RETRY
@@ -240,7 +240,7 @@ class StepConfig:
 
 @dataclass(frozen=True)
 class ChildConfig(Generic[T]):
-    """`serdes`: a `serdes.SerDes` for the context's result (compact JSON when None).
+    """`serdes`: a `serdes.SerDes` for the context's result (ExtendedTypeSerDes when None).
     `summary_generator` is accepted and not called (the host checkpoints results over
     256 KiB with ReplayChildren itself); `is_virtual=True` is rejected with
     ValidationError (the host has no virtual child contexts outside FLAT map/parallel)."""
@@ -256,8 +256,9 @@ class ChildConfig(Generic[T]):
 
 @dataclass(frozen=True)
 class MapConfig(Generic[T]):
-    """`item_serdes` (a `serdes.SerDes`) records each item's result; `serdes` records the
-    whole BatchResult (the host's JSON when None) and reads it back on replay.
+    """`item_serdes` (a `serdes.SerDes`) records each item's result (`serdes` when None);
+    `serdes` records the whole BatchResult and reads it back on replay. Both default to
+    `serdes.ExtendedTypeSerDes`, as in the AWS SDK.
     `summary_generator` is accepted and not called (see ParallelConfig)."""
 
     max_concurrency: Optional[int] = None
@@ -275,7 +276,7 @@ class MapConfig(Generic[T]):
 @dataclass(frozen=True)
 class InvokeConfig(Generic[P, R]):
     """`serdes_payload` writes the payload, `serdes_result` reads the target's result
-    (JSON when None)."""
+    (`serdes.JsonSerDes`, i.e. `json.dumps` / `json.loads`, when None)."""
 
     serdes_payload: Any = None
     serdes_result: Any = None

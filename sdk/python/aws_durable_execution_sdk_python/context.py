@@ -151,8 +151,9 @@ def _name_of(func, name):
 
 
 def _outcome(outcome, error_cls, ours=None, codec=None, op_id=None, arn=""):
-    """The value of a finished operation, read by `codec` (JSON when None) from our own
-    payload if we wrote one (the host may hold a summary), or its typed error."""
+    """The value of a finished operation, read by `codec` (ExtendedTypeSerDes when None)
+    from our own payload if we wrote one (the host may hold a summary), or its typed
+    error."""
     if isinstance(outcome, wit.Outcome_Failed):
         ErrorObject.from_wit(outcome.value).raise_as_operation_error(error_cls)
     return serdes.deserialize(codec, ours if ours is not None else outcome.value, op_id, arn)
@@ -322,14 +323,17 @@ class DurableContext:
                           name: Optional[str] = None,
                           config: Optional[WaitForCallbackConfig] = None) -> Any:
         """A child context (subtype WaitForCallback) that creates a callback, runs
-        `submitter(callback_id, ctx)` as a step and returns the callback's result (read
-        by `config.serdes`, which also records it in the context)."""
+        `submitter(callback_id, ctx)` as a step and returns the callback's result. As in
+        the AWS SDK, `config.serdes` reads the callback's result and the context records
+        the value with the default serdes (ExtendedTypeSerDes)."""
         config = config or WaitForCallbackConfig()
         name = _name_of(submitter, name)
         inner = (lambda what: f"{name} {what}") if name is not None else (lambda what: what)
 
         def body(ctx: DurableContext):
             callback = ctx.create_callback(inner("create callback id"), config)
+            # AWS records the submitter's result with `config.serdes`; a custom serdes may
+            # not write None (which submitters return) as a string: the default's "null".
             step_config = StepConfig(retry_strategy=getattr(config, "retry_strategy", None))
             ctx.step(lambda step: submitter(callback.callback_id,
                                             WaitForCallbackContext(step.logger, step.attempt)),
@@ -337,8 +341,7 @@ class DurableContext:
             return callback.result()
 
         try:
-            # the context records the callback's value in the callback's own format
-            return self._child(body, name, "WaitForCallback", config.serdes)
+            return self._child(body, name, "WaitForCallback")
         except ChildContextError as e:
             # The context records the inner error; classify it the same way on replay.
             if e.error_type in _TIMEOUT_TYPES or e.error_type == type_name(CallbackTimeoutError):
@@ -356,7 +359,7 @@ class DurableContext:
     def wait_for_condition(self, check: Callable[[Any, StepContext], Any],
                            config: WaitForConditionConfig, name: Optional[str] = None) -> Any:
         """Runs `check(state, ctx)` until the strategy stops; returns the final state.
-        States are checkpointed through `config.serdes` (compact JSON when None)."""
+        States are checkpointed through `config.serdes` (ExtendedTypeSerDes when None)."""
         codec, arn = config.serdes, self.execution_arn
         self._issued += 1
         start = call(self._raw.condition_begin, _name_of(check, name),
@@ -394,18 +397,15 @@ class DurableContext:
                config: Optional[InvokeConfig] = None) -> Any:
         """Invokes another function with `json.dumps(payload)` (or what
         `config.serdes_payload` writes); returns its result decoded as JSON (or by
-        `config.serdes_result`)."""
-        import json
-
+        `config.serdes_result`), as the AWS SDK (whose invoke defaults to JsonSerDes)."""
         config = config or InvokeConfig()
         arn = self.execution_arn
-        if config.serdes_payload is not None:
-            data = serdes.serialize(config.serdes_payload, payload, None, arn)
-        else:
-            data = json.dumps(payload)
+        data = serdes.serialize(config.serdes_payload or serdes.DEFAULT_JSON_SERDES, payload,
+                                None, arn)
         self._issued += 1
         outcome = call(self._raw.invoke, name, function_name, data, config.tenant_id)
-        return _outcome(outcome, InvokeError, codec=config.serdes_result, arn=arn)
+        return _outcome(outcome, InvokeError,
+                        codec=config.serdes_result or serdes.DEFAULT_JSON_SERDES, arn=arn)
 
     # ---- map and parallel -------------------------------------------------------
 

@@ -1,7 +1,10 @@
 """Payload (de)serialization, named after `aws_durable_execution_sdk_python.serdes`.
 
-Without a serdes, step, child-context, batch and condition payloads are compact JSON (what
-the AWS Python SDK writes for primitives and lists of primitives). A custom `SerDes`
+Without a serdes, step, child-context, map / parallel (each branch and the whole
+`BatchResult`) and condition payloads are written by `ExtendedTypeSerDes`, the AWS SDK's
+default: primitives and lists of primitives as compact JSON, anything else in its typed
+envelope `{"t": tag, "v": value}`, byte for byte as the AWS SDK writes them. Invoke
+payloads and results default to `JsonSerDes` (`json.dumps`), as in the AWS SDK. A custom `SerDes`
 (`StepConfig.serdes`, `ChildConfig.serdes`, `CallbackConfig.serdes`,
 `MapConfig/ParallelConfig.item_serdes` and `.serdes`, `WaitForConditionConfig.serdes`,
 `InvokeConfig.serdes_payload/serdes_result`) writes any string it likes; the host stores
@@ -9,7 +12,11 @@ it as is and hands it back to the same serdes on replay."""
 
 from __future__ import annotations
 
+import base64
+import datetime
+import decimal
 import json
+import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Generic, Optional, TypeVar
@@ -47,10 +54,11 @@ class SerDes(ABC, Generic[T]):
 
 
 class JsonSerDes(SerDes[T]):
-    """Compact JSON, the default format of step and child-context payloads."""
+    """`json.dumps(value)` (default separators, as the AWS SDK's JsonSerDes), the default
+    of invoke payloads and results."""
 
     def serialize(self, value, serdes_context=None) -> str:
-        return dumps(value)
+        return json.dumps(value)
 
     def deserialize(self, data, serdes_context=None):
         return loads(data)
@@ -67,20 +75,16 @@ class PassThroughSerDes(SerDes[T]):
 
 
 class ExtendedTypeSerDes(SerDes[T]):
-    """AWS's typed JSON format (the AWS SDK's default, opt-in here): primitives and lists
-    of primitives are plain compact JSON; anything else is an envelope
+    """AWS's typed JSON format, the default serdes (as in the AWS SDK): primitives and
+    lists of primitives are plain compact JSON; anything else is an envelope
     `{"t": <tag>, "v": <value>}`, nested, so that dicts, tuples, bytes, UUID, Decimal,
     datetime, date and BatchResult read back as the same types. Payloads are byte for
-    byte what the AWS SDK writes, so either side can read them."""
+    byte what the AWS SDK writes, so either side can read them. An unsupported type
+    raises SerDesError("Unsupported type: ...")."""
 
     def serialize(self, value, serdes_context=None) -> str:
-        try:
-            encoded = value if _is_plain(value) else _encode(value)
-            return json.dumps(encoded, separators=(",", ":"))
-        except SerDesError:
-            raise
-        except (TypeError, ValueError) as e:
-            raise SerDesError(str(e)) from None
+        encoded = value if _is_plain(value) else _encode(value)
+        return json.dumps(encoded, separators=(",", ":"))
 
     def deserialize(self, data, serdes_context=None):
         obj = json.loads(data)
@@ -99,11 +103,6 @@ def _is_plain(value) -> bool:
 
 def _encode(value) -> dict:
     """The envelope of one value (recursively)."""
-    import base64
-    import datetime
-    import decimal
-    import uuid
-
     from .concurrency.models import BatchResult
 
     if value is None:
@@ -141,11 +140,6 @@ def _unwrap(value):
 
 
 def _decode(tag: str, value):
-    import base64
-    import datetime
-    import decimal
-    import uuid
-
     simple = {"n": lambda v: None, "s": str, "b": bool, "i": int, "f": float,
               "B": lambda v: base64.b64decode(v.encode("ascii")), "u": uuid.UUID,
               "d": decimal.Decimal, "D": datetime.date.fromisoformat,
@@ -175,7 +169,7 @@ EXTENDED_TYPES_SERDES = ExtendedTypeSerDes()
 
 
 def dumps(value) -> str:
-    """Step, child-context and condition payloads: compact JSON (`"a"`, `[1,2]`, `null`)."""
+    """Compact JSON (`"a"`, `[1,2]`, `null`); failures raise SerDesError."""
     try:
         return json.dumps(value, separators=(",", ":"))
     except (TypeError, ValueError) as e:
@@ -183,34 +177,37 @@ def dumps(value) -> str:
 
 
 def loads(payload):
-    """A recorded payload back to its value (an absent payload is None)."""
+    """A JSON payload back to its value (an absent payload is None)."""
     return None if payload is None or payload == "" else json.loads(payload)
 
 
 def serialize(serdes: Optional[SerDes], value, operation_id, arn) -> str:
-    """`value` through `serdes` (compact JSON when None); failures raise SerDesError."""
-    if serdes is None:
-        return dumps(value)
+    """`value` through `serdes` (`EXTENDED_TYPES_SERDES` when None, as in the AWS SDK);
+    failures raise SerDesError (a serdes's own SerDesError unchanged, anything else with
+    the AWS SDK's message)."""
+    active = serdes if serdes is not None else EXTENDED_TYPES_SERDES
     try:
-        data = serdes.serialize(value, SerDesContext(operation_id, arn))
+        data = active.serialize(value, SerDesContext(operation_id, arn))
     except (SerDesError, InvocationError):  # classified by the serdes (RetryableSerDesError)
         raise
     except Exception as e:  # noqa: BLE001  (user code)
-        raise SerDesError(f"serialization failed for id {operation_id}: {e}") from None
+        raise SerDesError(f"Serialization failed for id: {operation_id}, error: {e}.") from None
     if not isinstance(data, str):
-        raise SerDesError(f"{type(serdes).__name__}.serialize returned "
+        raise SerDesError(f"{type(active).__name__}.serialize returned "
                           f"{type(data).__name__}, not str")
     return data
 
 
 def deserialize(serdes: Optional[SerDes], data, operation_id, arn):
-    """A recorded payload through `serdes` (JSON when None). An absent payload is None
-    without asking the serdes, as in the AWS SDK."""
-    if serdes is None or data is None:
-        return loads(data)
+    """A recorded payload through `serdes` (`EXTENDED_TYPES_SERDES` when None). An absent
+    payload is None without asking the serdes, as in the AWS SDK (and so is an empty one
+    for the default serdes)."""
+    if data is None or (serdes is None and data == ""):
+        return None
+    active = serdes if serdes is not None else EXTENDED_TYPES_SERDES
     try:
-        return serdes.deserialize(data, SerDesContext(operation_id, arn))
+        return active.deserialize(data, SerDesContext(operation_id, arn))
     except (SerDesError, InvocationError):  # classified by the serdes (RetryableSerDesError)
         raise
     except Exception as e:  # noqa: BLE001  (user code)
-        raise SerDesError(f"deserialization failed for id {operation_id}: {e}") from None
+        raise SerDesError(f"Deserialization failed for id: {operation_id}, error: {e}.") from None

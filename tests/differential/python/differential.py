@@ -318,7 +318,7 @@ def peak_open_branches(events: list[dict]) -> dict[str, int]:
 
 def compare_concurrent(c: Comparison, want: list[dict], have: list[dict]) -> None:
     """Order-free: the same events (as a multiset), the same order of each operation's own
-    events, and the same peak of branches open at once in every batch."""
+    events, and at least AWS's peak of branches open at once in every batch."""
     for w in want:
         for h in have:
             if (h["EventType"], h.get("Id")) == (w["EventType"], w.get("Id")):
@@ -340,10 +340,12 @@ def compare_concurrent(c: Comparison, want: list[dict], have: list[dict]) -> Non
     else:
         if remaining:
             c.differences.append(f"durabox records {len(remaining)} more event(s): {remaining[0]}")
+    # AWS's peak is a race between its threads (1 to max_concurrency on a busy machine);
+    # durabox admits as many as AWS's coordinator would, so it may show more, never fewer.
     want_peak, have_peak = peak_open_branches(want), peak_open_branches(have)
-    if want_peak != have_peak:
-        c.differences.append(f"branches open at once (per batch operation id): expected "
-                             f"{want_peak}, got {have_peak}")
+    if any(have_peak.get(batch, 0) < peak for batch, peak in want_peak.items()):
+        c.differences.append(f"branches open at once (per batch operation id): AWS "
+                             f"{want_peak}, durabox {have_peak} (fewer)")
 
 
 def compare(case: str, expected: dict, got: dict) -> Comparison:

@@ -5,6 +5,7 @@ replay, large results."""
 from common import COUNTS, FULL, projection, secs, tolerate
 from durabox_durable import (BatchItem, BatchItemStatus, BatchResult, CompletionConfig,
                              CompletionReason, MapConfig, NestingType, SerDes, SerDesError)
+from durabox_durable.serdes import EXTENDED_TYPES_SERDES
 
 
 class ItemError(Exception):
@@ -160,10 +161,11 @@ class OpSerDes(SerDes):
 def whole_result_serdes(name, wait_after):
     """9-19 / 9-20: items "x" and "y" uppercased; the whole map result goes through
     OpSerDes ("OPSERDE:X,Y"). With `wait_after`, a 1 s wait follows, so the replay reads
-    the map back through OpSerDes.deserialize."""
+    the map back through OpSerDes.deserialize. The items keep the default serdes, named
+    explicitly: as in AWS's Python SDK, items without `item_serdes` use `serdes`."""
     def handler(ctx, _event):
         result = ctx.map(["x", "y"], lambda _ctx, item, _i, _items: item.upper(), name,
-                         sequential(serdes=OpSerDes()))
+                         sequential(serdes=OpSerDes(), item_serdes=EXTENDED_TYPES_SERDES))
         if wait_after:
             ctx.wait(secs(1))
         return result.get_results()
