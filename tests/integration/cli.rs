@@ -150,3 +150,45 @@ fn run_registers_chained_invoke_targets() {
         "{stdout}"
     );
 }
+
+#[test]
+fn run_json_prints_a_pending_execution_with_its_callbacks_and_exit_code_3() {
+    let scenarios = guest("rust", "scenarios");
+    let output = durabox(&[
+        "run",
+        scenarios.to_str().unwrap(),
+        "--input",
+        r#"{"scenario": "callback"}"#,
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "pending has its own exit code");
+    let out: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(out["Execution"]["Status"], "RUNNING");
+    let pending = out["PendingCallbacks"].as_array().expect("the pending callbacks");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0]["Name"], "approval");
+    let id = pending[0]["CallbackId"].as_str().unwrap();
+    let started = out["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["EventType"] == "CallbackStarted")
+        .expect("CallbackStarted in the history");
+    assert_eq!(started["CallbackStartedDetails"]["CallbackId"], id);
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let quickstart = guest("rust", "quickstart");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_durabox"))
+        .args(["run", quickstart.to_str().unwrap(), "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away at once, as `| head -0` would
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -219,8 +219,9 @@ fn js_retry_exhaustion_fails_with_the_step_error() {
     assert_eq!(step.status(), OperationStatus::Failed);
     assert_eq!(step.attempt(), Some(3));
     let error = result.error.as_ref().unwrap();
-    // As in AWS's JS SDK, ErrorType is `error.name`: `Error` for a class without `name` set.
-    assert_eq!(error.error_type.as_deref(), Some("Error"));
+    // As in AWS's JS SDK: the failed step is rethrown as StepError, and the uncaught
+    // StepError is the execution's error (the StepFailed keeps the original `Error`).
+    assert_eq!(error.error_type.as_deref(), Some("StepError"));
     assert_eq!(error.error_message.as_deref(), Some("boom"));
     assert_eq!(
         *event_types(&result.events).last().unwrap(),
@@ -233,7 +234,7 @@ fn js_caught_step_error() {
     let result = run_scenario("caught_step_error", json!({}));
     assert_eq!(
         succeeded(&result),
-        json!({"caught": "step went wrong", "type": "Error", "isStepError": true})
+        json!({"caught": "step went wrong", "type": "StepError", "cause": "Error", "isStepError": true})
     );
     assert_eq!(
         result.step("fails").unwrap().status(),
@@ -299,11 +300,28 @@ fn js_nested_child_contexts() {
 }
 
 #[test]
-fn js_child_failure_keeps_the_original_error() {
+fn js_child_failure_is_a_child_context_error() {
     let result = run_scenario("child_failure", json!({}));
     assert_eq!(result.status, ExecutionStatus::Failed);
     let error = result.error.as_ref().unwrap();
-    assert_eq!(error.error_type.as_deref(), Some("ChildStepError"));
+    // As AWS: the child records the StepError its step threw, the handler gets a
+    // ChildContextError; the step itself keeps the original error.
+    assert_eq!(error.error_type.as_deref(), Some("ChildContextError"));
+    let child = result.context("failing-child").unwrap();
+    assert_eq!(
+        child
+            .child("fails")
+            .unwrap()
+            .error()
+            .unwrap()
+            .error_type
+            .as_deref(),
+        Some("ChildStepError")
+    );
+    assert_eq!(
+        child.error().unwrap().error_type.as_deref(),
+        Some("StepError")
+    );
     assert_eq!(error.error_message.as_deref(), Some("child step failed"));
     assert_eq!(
         result.context("failing-child").unwrap().status(),
@@ -322,7 +340,8 @@ fn js_callback_success() {
         .send_callback_success(&id, Some(r#"{"ok": true}"#))
         .unwrap();
     let result = runner.wait_for_result(&arn, WAIT).unwrap();
-    assert_eq!(succeeded(&result), json!({"callback": {"ok": true}}));
+    // AWS's default callback deserializer passes the raw text through.
+    assert_eq!(succeeded(&result), json!({"callback": r#"{"ok": true}"#}));
     assert_eq!(
         event_types(&result.events),
         vec![
@@ -350,11 +369,12 @@ fn js_callback_failure_and_timeout() {
     let result = runner.wait_for_result(&arn, WAIT).unwrap();
     assert_eq!(
         succeeded(&result),
-        json!({"error": "Rejected", "message": "not approved"})
+        json!({"error": "CallbackExternalError", "cause": "Rejected", "message": "not approved"})
     );
 
     let result = run_scenario("callback", json!({"timeout": 5, "catch": true}));
-    assert_eq!(succeeded(&result)["error"], "Callback.Timeout");
+    assert_eq!(succeeded(&result)["error"], "CallbackTimeoutError");
+    assert_eq!(succeeded(&result)["cause"], "Callback.Timeout");
     assert_eq!(
         result.callback("approval").unwrap().status(),
         OperationStatus::TimedOut
@@ -367,15 +387,29 @@ fn js_wait_for_callback_is_composed_as_aws_does() {
     let arn = runner
         .run_async(&scenario("wait_for_callback", json!({})))
         .unwrap();
-    let id = runner
-        .wait_for_callback(&arn, Some("ask create callback id"), WAIT)
-        .unwrap();
+    let id = runner.wait_for_callback(&arn, None, WAIT).unwrap();
     runner
         .send_callback_success(&id, Some("\"approved\""))
         .unwrap();
     let result = runner.wait_for_result(&arn, WAIT).unwrap();
-    assert_eq!(succeeded(&result), json!("approved"));
-    assert_wait_for_callback_shape(&result);
+    // The raw callback text (AWS's pass-through default).
+    assert_eq!(succeeded(&result), json!("\"approved\""));
+    // As AWS's JS SDK: a WaitForCallback context holding an unnamed callback and an
+    // unnamed submitter step (the Python SDK names them, see assert_wait_for_callback_shape).
+    let context = result.context("ask").unwrap();
+    assert_eq!(context.sub_type(), Some("WaitForCallback"));
+    let children: Vec<_> = context
+        .children()
+        .iter()
+        .map(|c| (c.name().map(str::to_owned), c.op_type()))
+        .collect();
+    assert_eq!(
+        children,
+        vec![
+            (None, durabox::OperationType::Callback),
+            (None, durabox::OperationType::Step),
+        ]
+    );
     assert!(logs(&result).contains(&format!("submitting callback id: {id}")));
 }
 
@@ -433,8 +467,8 @@ fn js_map_collects_results_and_failures() {
     ));
     assert_eq!(answer["reason"], "ALL_COMPLETED");
     assert_eq!(answer["items"][1]["status"], "FAILED");
-    // `class ItemError extends Error {}` sets no `name`: recorded as `Error`, as AWS does.
-    assert_eq!(answer["items"][1]["error"], "Error");
+    // As AWS: a failed item's error is a ChildContextError.
+    assert_eq!(answer["items"][1]["error"], "ChildContextError");
     assert_eq!(answer["results"], json!([2, 6]));
 }
 
@@ -512,7 +546,7 @@ fn js_invoke_runs_the_target_as_its_own_execution() {
         .unwrap();
     assert_eq!(
         succeeded(&failed),
-        json!({"failed": "Error", "message": "boom"})
+        json!({"failed": "InvokeError", "message": "boom"})
     );
 }
 
@@ -571,8 +605,13 @@ fn js_durable_call_inside_a_step_fails_clearly() {
     let result = run_scenario("step_in_step", json!({}));
     assert_eq!(result.status, ExecutionStatus::Failed);
     let error = result.error.as_ref().unwrap();
-    assert_eq!(error.error_type.as_deref(), Some("NestedOperationError"));
+    // The step fails with NestedOperationError; the handler gets it as a StepError.
+    assert_eq!(error.error_type.as_deref(), Some("StepError"));
     let outer = result.step("outer").unwrap();
+    assert_eq!(
+        outer.error().unwrap().error_type.as_deref(),
+        Some("NestedOperationError")
+    );
     // Not retried: the same code would fail the same way again.
     assert_eq!(outer.attempt(), Some(1));
     assert!(result.step("inner").is_err());

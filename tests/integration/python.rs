@@ -392,9 +392,9 @@ fn python_invokes_a_rust_and_a_js_function() {
     let result = runner.run(&input).unwrap();
     assert_eq!(
         answer(&result),
-        json!(["result=22", "result=22", {"failed": "Error"}]),
+        json!(["result=22", "result=22", {"failed": "StepError"}]),
         "each language's steps scenario returns the same value; the JS failure is recorded as \
-         AWS's JS SDK records it (error.name: `Error` for a subclass that sets no name)"
+         AWS's JS SDK records it (the uncaught StepError of the exhausted step)"
     );
     assert_eq!(count(&result.events, ChainedInvokeSucceeded), 2);
     assert_eq!(count(&result.events, ChainedInvokeFailed), 1);

@@ -45,8 +45,8 @@ test('context.promise combinators are checkpointed child contexts', () => {
     ],
     race: 'first',
     any: 'good',
-    // `class MyError extends Error {}` sets no `name`: recorded as `Error`, as AWS does.
-    failed: { combinator: true, type: 'Error', message: 'f1 failed' },
+    // As AWS: a PromiseCombinatorError (its cause: the rebuilt StepError).
+    failed: { combinator: true, type: 'PromiseCombinatorError', message: 'f1 failed' },
   });
   // race was unnamed
   assert.deepEqual(names(Events, 'ContextSucceeded').map((n) => n ?? null), ['all', 'settled', null, 'any']);
@@ -65,7 +65,8 @@ test('class serdes, configureSerdes, errorMapper, linear retry, DurablePromise',
   assert.deepEqual(result, {
     point: { isPoint: true, norm: 5 },
     shout: 'HELLO',
-    mapped: { name: 'Mapped', message: 'mapped: inner', wasChild: true },
+    // As AWS: errorMapper gets the child's rebuilt error (a StepError), not the ChildContextError.
+    mapped: { name: 'Mapped', message: 'mapped: inner', wasChild: false },
     linear: 2,
     sub: 'x',
     arnOk: true,

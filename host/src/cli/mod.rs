@@ -26,6 +26,10 @@ enum Command {
     /// Build a handler (Python, JavaScript/TypeScript or Rust sources) into a component.
     Build(build::BuildArgs),
     /// Run a component to completion and print its operation tree and result.
+    ///
+    /// Exit codes: 0 succeeded; 1 failed, timed out or stopped; 2 usage or load error;
+    /// 3 waiting for a callback (answer it through `durabox serve`); 4 --timeout passed.
+    /// With --json the document is printed in every case.
     Run(run::RunArgs),
     /// Serve the Lambda durable-execution HTTP API (boto3, the AWS CLI, SAM).
     Serve(serve::ServeArgs),
@@ -40,7 +44,11 @@ enum Command {
 }
 
 pub fn main() -> anyhow::Result<ExitCode> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        restore_sigpipe();
+    }
+    match cli.command {
         Command::Build(args) => build::build(args),
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::serve(args).map(|()| ExitCode::SUCCESS),
@@ -48,5 +56,15 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Execution(args) => client::execution(args),
         Command::Callback(args) => client::callback(args),
         Command::Cache(args) => cache::cache(args),
+    }
+}
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`durabox run … | head`) panics.
+/// Commands that print restore the default: the process ends quietly, as `cat` would.
+/// The server keeps ignoring it (a closed log pipe must not stop it).
+fn restore_sigpipe() {
+    // SAFETY: resetting a signal disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -106,27 +106,47 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let settled = runtime.wait_until(&cell, Duration::from_secs(args.timeout), |e| {
         (e.status.is_terminal() && !e.invocation_running) || e.waits_only_for_callbacks()
     });
-    if !settled {
-        bail!(
-            "the execution did not finish within {} s (--timeout)",
+    let result = durabox::ExecutionResult::snapshot(&cell.lock());
+    let pending = pending_callbacks(&result);
+    let exit = if !settled {
+        eprintln!(
+            "durabox: the execution did not finish within {} s (--timeout)",
             args.timeout
         );
-    }
-    let result = durabox::ExecutionResult::snapshot(&cell.lock());
-    if !result.status.is_terminal() {
-        eprint!("{}", render_tree(&result));
-        bail!(
-            "the execution is waiting for a callback, which `durabox run` cannot answer: \
+        RunExit::TimedOut
+    } else if !result.status.is_terminal() {
+        eprintln!(
+            "durabox: the execution is waiting for a callback, which `durabox run` cannot answer: \
              serve it with `durabox serve` and answer with `durabox callback succeed|fail`"
         );
-    }
+        RunExit::Pending
+    } else if result.status == ExecutionStatus::Succeeded {
+        RunExit::Succeeded
+    } else {
+        RunExit::Failed
+    };
 
     if args.json {
-        let out = serde_json::json!({
+        // Always a document, finished or not: a test parsing stdout gets the state.
+        let mut out = serde_json::json!({
             "Execution": result.execution_json(),
             "Events": result.history_json()["Events"],
         });
+        if !pending.is_empty() {
+            out["PendingCallbacks"] = serde_json::Value::Array(pending);
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
+    } else if exit == RunExit::Pending || exit == RunExit::TimedOut {
+        println!("execution {}", result.arn);
+        print!("{}", render_tree(&result));
+        for callback in &pending {
+            println!(
+                "pending callback {} (name {})",
+                callback["CallbackId"].as_str().unwrap_or(""),
+                callback["Name"].as_str().unwrap_or("-")
+            );
+        }
+        println!("status: {}", result.status.as_str());
     } else {
         println!("execution {}", result.arn);
         print!("{}", render_tree(&result));
@@ -159,9 +179,36 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             _ => {}
         }
     }
-    Ok(if result.status == ExecutionStatus::Succeeded {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(ExitCode::from(exit as u8))
+}
+
+/// `durabox run`'s exit codes (2 is a usage or load error, from `main`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RunExit {
+    Succeeded = 0,
+    /// FAILED, TIMED_OUT or STOPPED.
+    Failed = 1,
+    /// Still running: waiting for a callback only `durabox serve` can deliver.
+    Pending = 3,
+    /// `--timeout` passed before the execution settled.
+    TimedOut = 4,
+}
+
+/// The callbacks the execution is waiting for: name, operation id and callback id.
+fn pending_callbacks(result: &durabox::ExecutionResult) -> Vec<serde_json::Value> {
+    result
+        .all_operations
+        .iter()
+        .filter(|op| {
+            op.op_type == durabox::OperationType::Callback
+                && op.status == durabox::OperationStatus::Started
+        })
+        .map(|op| {
+            serde_json::json!({
+                "Name": op.name,
+                "OperationId": op.id,
+                "CallbackId": op.callback_details.as_ref().map(|d| d.callback_id.as_str()),
+            })
+        })
+        .collect()
 }

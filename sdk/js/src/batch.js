@@ -1,6 +1,6 @@
 // AWS `BatchResult`: what map and parallel return.
 
-import { ChildContextError } from './errors.js';
+import { childContextError } from './errors.js';
 
 /** Item status names as in the AWS JS SDK. */
 export const BatchItemStatus = Object.freeze({ SUCCEEDED: 'SUCCEEDED', FAILED: 'FAILED', STARTED: 'STARTED' });
@@ -38,7 +38,7 @@ export class BatchResult {
       index: item.index,
       status: STATUS[item.status],
       result: item.status !== 'succeeded' ? undefined : results ? results[i] : parse(item.result),
-      error: item.error ? new ChildContextError(item.error) : undefined,
+      error: item.error ? childContextError(item.error) : undefined,
     }));
     return new BatchResult(all, REASON[outcome.completionReason]);
   }

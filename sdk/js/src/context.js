@@ -17,19 +17,20 @@ import { emit } from './plugin.js';
 import { DurablePromise } from './promise.js';
 import { jsonSerdes } from './serdes.js';
 import {
-  CallbackError,
   CallbackExternalError,
   CallbackTimeoutError,
+  CallbackSubmitterError,
   ChildContextError,
-  ERROR_CLASSES,
+  DurableOperationError,
   InvokeError,
   NestedOperationError,
   PromiseCombinatorError,
   SerdesError,
-  StepError,
   SuspendExecution,
   ValidationError,
   WaitForConditionError,
+  childContextError,
+  fromRecord,
   toErrorObject,
 } from './errors.js';
 
@@ -56,7 +57,9 @@ export class Shared {
     /** AWS `configureSerdes({ defaultSerdes })`: the serdes of operations given none. */
     this.serdes = jsonSerdes;
     /** AWS `configureSerdes({ defaultCallbackDeserializer })`: reads callback results. */
-    this.callbackSerdes = callbackSerdes;
+    this.callbackSerdes = passThroughSerdes;
+    /** Whether `configureSerdes` set a defaultCallbackDeserializer. */
+    this.customCallbackDeserializer = false;
   }
 }
 
@@ -187,7 +190,8 @@ export class DurableContext {
    * replay returns it unchanged. Operations of one context run in call order, so `race`
    * and `any` settle with the first operation in call order that settles (resp.
    * succeeds). A rejection fails with PromiseCombinatorError (`all`, `any`, `race`);
-   * `allSettled` records every outcome (rejection reasons come back as Errors).
+   * `allSettled` records every outcome (a rejected Error as `{ message, name, stack }`,
+   * read back as an Error).
    */
   get promise() {
     return {
@@ -212,8 +216,9 @@ export class DurableContext {
       try {
         return await this._child(name, undefined, serdes, body);
       } catch (e) {
+        // AWS's errorMapper: the child's rebuilt error wrapped in PromiseCombinatorError.
         if (!(e instanceof ChildContextError)) throw e;
-        throw new PromiseCombinatorError(e.toErrorObject());
+        throw new PromiseCombinatorError(e.cause?.message, e.cause);
       }
     });
   }
@@ -232,6 +237,7 @@ export class DurableContext {
     if (config.defaultSerdes) this._shared.serdes = config.defaultSerdes;
     if (config.defaultCallbackDeserializer) {
       this._shared.callbackSerdes = { serialize: jsonSerdes.serialize, deserialize: config.defaultCallbackDeserializer.deserialize };
+      this._shared.customCallbackDeserializer = true;
     }
   }
 
@@ -301,8 +307,9 @@ export class DurableContext {
     }
   }
 
-  async _finish(outcome, ours, serdes, ErrorClass, entityId) {
-    if (outcome.tag === 'failed') throw new ErrorClass(outcome.val);
+  /** A finished operation's value; `toError(record)` builds what a failure throws. */
+  async _finish(outcome, ours, serdes, toError, entityId) {
+    if (outcome.tag === 'failed') throw toError(outcome.val ?? {});
     return deserialize(serdes, ours ?? outcome.val, this._serdesInfo(entityId));
   }
 
@@ -324,7 +331,7 @@ export class DurableContext {
     const serdes = config.serdes ?? this._shared.serdes;
     const { wit, decide } = stepConfigToWit(config);
     const start = this._call(() => this._raw.stepBegin(name, wit));
-    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, StepError);
+    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, stepError);
     const { id, attempt } = start.val;
     const stepContext = { attempt, logger: this.logger, operationId: id };
     const plugins = this._shared.plugins;
@@ -373,7 +380,7 @@ export class DurableContext {
     if (plugins.length) {
       await emit(plugins, 'onOperationEnd', { ...operation, status: outcome.tag === 'failed' ? 'FAILED' : 'SUCCEEDED' });
     }
-    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, StepError, id);
+    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, stepError, id);
   }
 
   // ---- wait ------------------------------------------------------------------------
@@ -393,7 +400,9 @@ export class DurableContext {
    * `runInChildContext(name?, fn, config?)`: runs `fn(childContext)`; its result is
    * checkpointed as one CONTEXT operation and replayed without running `fn`.
    * `config`: `{ subType, serdes, errorMapper }`. Throws ChildContextError when `fn`
-   * throws, or what `errorMapper(childContextError)` returns.
+   * throws (its `cause`: the thrown error as recorded and rebuilt by
+   * `DurableOperationError.fromErrorObject`, e.g. a StepError), or what
+   * `errorMapper(thatCause)` returns.
    */
   runInChildContext(...args) {
     const [name, [fn, config = {}]] = named(args);
@@ -404,8 +413,9 @@ export class DurableContext {
       try {
         return await this._child(name, config.subType, config.serdes ?? this._shared.serdes, fn);
       } catch (e) {
-        // AWS `errorMapper`: the error to throw instead of the ChildContextError.
-        if (errorMapper && e instanceof ChildContextError) throw errorMapper(e);
+        // AWS `errorMapper`: given the child's rebuilt error (the ChildContextError's
+        // cause), returns the error to throw instead of the ChildContextError.
+        if (errorMapper && e instanceof ChildContextError) throw errorMapper(e.cause);
         throw e;
       }
     });
@@ -413,7 +423,7 @@ export class DurableContext {
 
   async _child(name, subType, serdes, fn) {
     const start = this._call(() => this._raw.childBegin(name, subType));
-    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, ChildContextError);
+    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, childContextError);
     const raw = start.val;
     const child = new DurableContext(raw, this._scope, this._shared);
     let body;
@@ -431,7 +441,7 @@ export class DurableContext {
     }
     const id = child.id;
     const outcome = this._call(() => childEnd(raw, body));
-    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, ChildContextError, id);
+    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, childContextError, id);
   }
 
   // ---- callbacks -------------------------------------------------------------------
@@ -439,7 +449,10 @@ export class DurableContext {
   /**
    * `createCallback(name?, config?)` resolves to `[promise, callbackId]` like the AWS JS
    * SDK. Awaiting `promise` reads the callback's result (suspending the invocation until
-   * an external system completes it) and throws CallbackError / CallbackTimeoutError.
+   * an external system completes it) and throws CallbackExternalError (its `cause` named
+   * by the ErrorType the failure was sent with) / CallbackTimeoutError. The result is
+   * the raw text sent (as AWS's default pass-through deserializer), unless `serdes` or
+   * `configureSerdes({ defaultCallbackDeserializer })` reads it.
    * `config`: `{ timeout, heartbeatTimeout, subType, serdes }`.
    */
   createCallback(...args) {
@@ -460,9 +473,9 @@ export class DurableContext {
       case 'succeeded':
         return deserialize(serdes, outcome.val, this._serdesInfo(id));
       case 'timed-out':
-        throw new CallbackTimeoutError(outcome.val);
+        throw outcome.val ? fromRecord(CallbackTimeoutError, outcome.val) : new CallbackTimeoutError();
       default:
-        throw new CallbackExternalError(outcome.val);
+        throw outcome.val ? fromRecord(CallbackExternalError, outcome.val) : new CallbackExternalError();
     }
   }
 
@@ -471,29 +484,44 @@ export class DurableContext {
    * `submitter(callbackId, stepContext)` as a step (e.g. to notify an approver) and
    * returns the callback's result, all in one child context of subtype WaitForCallback,
    * as the AWS SDKs do. `config`: callback config (`timeout`, `heartbeatTimeout`, `serdes`
-   * reading the callback's payload, which also checkpoints the child's result) plus
-   * `retryStrategy` for the submitter.
+   * reading the callback's raw text; default: the text itself) plus `retryStrategy` for
+   * the submitter. Throws CallbackExternalError / CallbackTimeoutError, or
+   * CallbackSubmitterError when the submitter failed.
    */
   waitForCallback(...args) {
     const [name, [submitter, config = {}]] = named(args);
     if (typeof submitter !== 'function') throw new TypeError('waitForCallback needs a submitter function');
-    const inner = (what) => (name ? `${name} ${what}` : what);
+    // As AWS: the inner callback and submitter step are unnamed; the callback's raw text
+    // passes through the child (whose result is checkpointed with the default serdes, or
+    // passed through when a defaultCallbackDeserializer is configured) and is read once,
+    // afterwards, with config.serdes or the callback deserializer.
     const body = async (child) => {
-      const [result, callbackId] = await child.createCallback(inner('create callback id'), config);
-      await child.step(inner('submitter'), (step) => submitter(callbackId, step), {
-        retryStrategy: config.retryStrategy,
-      });
+      const callbackConfig = { timeout: config.timeout, heartbeatTimeout: config.heartbeatTimeout, serdes: passThroughSerdes };
+      const [result, callbackId] = await child.createCallback(callbackConfig);
+      const stepConfig = config.retryStrategy ? { retryStrategy: config.retryStrategy } : {};
+      await child.step(
+        async (step) => {
+          await submitter(callbackId, step);
+        },
+        stepConfig,
+      );
       return await result;
     };
+    const childSerdes = this._shared.customCallbackDeserializer ? passThroughSerdes : this._shared.serdes;
     return this._op(async () => {
+      let raw;
       try {
-        return await this._child(name, 'WaitForCallback', config.serdes ?? this._shared.callbackSerdes, body);
+        raw = await this._child(name, 'WaitForCallback', childSerdes, body);
       } catch (e) {
-        // The child records the inner error; classify it the same way on every replay.
+        // AWS's errorMapper, applied to the child's rebuilt error.
         if (!(e instanceof ChildContextError)) throw e;
-        const timedOut = e.errorType === 'Callback.Timeout' || e.errorType === 'Callback.Heartbeat';
-        throw timedOut ? new CallbackTimeoutError(e.toErrorObject()) : new CallbackError(e.toErrorObject());
+        const original = e.cause;
+        const type = original?.errorType;
+        if (type === 'CallbackTimeoutError' || type === 'CallbackExternalError' || type === 'CallbackError') throw original;
+        if (type === 'StepError') throw new CallbackSubmitterError(original.message, original);
+        throw e;
       }
+      return deserialize(config.serdes ?? this._shared.callbackSerdes, raw, this._serdesInfo(undefined));
     });
   }
 
@@ -518,7 +546,7 @@ export class DurableContext {
     const serdes = config.serdes ?? this._shared.serdes;
     const initial = await serialize(serdes, config.initialState, this._serdesInfo(undefined));
     const start = this._call(() => this._raw.conditionBegin(name, initial));
-    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, WaitForConditionError);
+    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, conditionError);
     const { id, attempt, state } = start.val;
     const info = this._serdesInfo(id);
     const context = { attempt, logger: this.logger, operationId: id };
@@ -542,7 +570,7 @@ export class DurableContext {
       decision = { tag: 'stop' };
     }
     const outcome = this._call(() => this._raw.conditionEnd(id, checked, decision));
-    return this._finish(outcome, undefined, serdes, WaitForConditionError, id);
+    return this._finish(outcome, undefined, serdes, conditionError, id);
   }
 
   // ---- chained invoke --------------------------------------------------------------
@@ -564,7 +592,7 @@ export class DurableContext {
       const info = this._serdesInfo(undefined);
       const input = payload === undefined ? undefined : await serialize(config.payloadSerdes ?? this._shared.serdes, payload, info);
       const outcome = this._call(() => this._raw.invoke(name ?? undefined, functionName, input, config.tenantId));
-      return this._finish(outcome, undefined, config.resultSerdes ?? this._shared.serdes, InvokeError);
+      return this._finish(outcome, undefined, config.resultSerdes ?? this._shared.serdes, invokeError);
     });
   }
 
@@ -628,7 +656,7 @@ export class DurableContext {
       }
       return this._batchResult(outcome, itemSerdes);
     }
-    if (start.tag === 'failed') throw new ChildContextError(start.val);
+    if (start.tag === 'failed') throw childContextError(start.val);
     const batch = start.val;
     try {
       for (;;) {
@@ -680,41 +708,41 @@ function asBatchResult(value) {
   return new BatchResult(value.all, value.completionReason);
 }
 
-/** Callback results come from external systems: JSON when they parse, else the raw text. */
-const callbackSerdes = Object.freeze({
-  serialize: jsonSerdes.serialize,
-  deserialize: (payload) => {
-    if (payload === undefined || payload === null || payload === '') return undefined;
-    try {
-      return JSON.parse(payload);
-    } catch {
-      return payload;
-    }
-  },
+/** AWS `createPassThroughSerdes()`: callback results are the raw text the external system sent. */
+const passThroughSerdes = Object.freeze({
+  serialize: (value) => value,
+  deserialize: (payload) => payload,
 });
 
-/** `allSettled` results: rejection reasons are kept as ErrorObjects and rebuilt as Errors. */
+/** AWS's errors of finished operations, from the recorded error (WIT shape). */
+const stepError = (record) => DurableOperationError.fromErrorObject(record);
+const conditionError = (record) => fromRecord(WaitForConditionError, record);
+const invokeError = (record) =>
+  new InvokeError(record.errorMessage || undefined, record.errorMessage ? new Error(record.errorMessage) : undefined, record.errorData);
+
+/**
+ * `allSettled` results, as AWS's error-aware serdes: a rejected Error reason is kept as
+ * `{ message, name, stack }` and read back as an Error with that name and message.
+ */
 const settledSerdes = Object.freeze({
   serialize: (results) =>
-    JSON.stringify(
-      (results ?? []).map((r) =>
-        r.status === 'fulfilled'
-          ? { status: 'fulfilled', value: r.value === undefined ? null : r.value }
-          : { status: 'rejected', reason: { ...toErrorObject(r.reason), name: r.reason?.name } },
-      ),
-    ),
+    results === undefined
+      ? undefined
+      : JSON.stringify(
+          results.map((r) =>
+            r && r.status === 'rejected' && r.reason instanceof Error
+              ? { ...r, reason: { message: r.reason.message, name: r.reason.name, stack: r.reason.stack } }
+              : r,
+          ),
+        ),
   deserialize: (payload) => {
     if (payload === undefined || payload === null || payload === '') return undefined;
     return JSON.parse(payload).map((r) => {
-      if (r.status === 'fulfilled') return r;
-      const { name, ...record } = r.reason ?? {};
-      const ErrorClass = ERROR_CLASSES[name];
-      if (ErrorClass) return { status: 'rejected', reason: new ErrorClass(record) };
-      const reason = new Error(record.errorMessage ?? '');
-      reason.name = record.errorType ?? 'Error';
-      reason.errorType = record.errorType;
-      if (record.errorData !== undefined) reason.errorData = record.errorData;
-      return { status: 'rejected', reason };
+      if (!(r && r.status === 'rejected' && r.reason && typeof r.reason === 'object' && r.reason.message)) return r;
+      const reason = new Error(r.reason.message);
+      reason.name = r.reason.name || 'Error';
+      if (r.reason.stack) reason.stack = r.reason.stack;
+      return { ...r, reason };
     });
   },
 });

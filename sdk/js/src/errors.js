@@ -17,79 +17,138 @@ export class SuspendExecution extends Error {
 }
 
 /**
- * A durable operation that ended in failure. `errorType`, `message`, `errorData` and
- * `stackTrace` are the recorded AWS `ErrorObject` of the original error, unchanged;
- * when it escapes a child context or the handler it is reported with that object.
+ * A durable operation that ended in failure, as in AWS's SDK: `errorType` names the
+ * class (`StepError`, `ChildContextError`, …), `message` is the recorded message,
+ * `errorData` the recorded ErrorData, and `cause` the original error rebuilt from the
+ * record (an Error whose `name` is the recorded ErrorType; for a ChildContextError the
+ * durable error the child function threw). When it escapes a child context or the
+ * handler it is recorded with its own ErrorType (e.g. an uncaught StepError fails the
+ * execution with ErrorType "StepError").
+ *
+ * `new StepError(message?, cause?, errorData?)` as in AWS.
  */
 export class DurableOperationError extends Error {
-  constructor(errorObject = {}) {
-    super(errorObject.errorMessage ?? '');
+  constructor(message, cause, errorData) {
+    super(message ?? '');
     this.name = new.target.name;
-    this.errorType = errorObject.errorType;
-    this.errorMessage = errorObject.errorMessage;
-    this.errorData = errorObject.errorData;
-    this.stackTrace = errorObject.stackTrace;
-    // As in the AWS SDK: the original error, rebuilt from the record, is the `cause`.
-    if (errorObject.errorType !== undefined || errorObject.errorMessage !== undefined) {
-      const cause =
-        errorObject.errorType === 'StepInterruptedError' ? new StepInterruptedError() : new Error(errorObject.errorMessage ?? '');
-      cause.name = errorObject.errorType || 'Error';
-      if (errorObject.stackTrace) cause.stack = errorObject.stackTrace.join('\n');
-      this.cause = cause;
-    }
+    this.cause = cause;
+    this.errorData = errorData;
+    this.stackTrace = undefined;
   }
 
   /**
    * AWS `DurableOperationError.fromErrorObject`: the error class named by a recorded
-   * error's `errorType` (`StepError`, `CallbackError`, …; anything else gives a
-   * StepError), carrying that record. Accepts the WIT (camelCase) or the AWS wire
-   * (PascalCase) shape.
+   * error's `ErrorType` (`StepError`, `CallbackError`, …; anything else gives a
+   * StepError), with the recorded message and data, and the recorded error rebuilt as
+   * its `cause`. Accepts the AWS wire (PascalCase) or the WIT (camelCase) shape.
    */
   static fromErrorObject(errorObject = {}) {
-    const record = {
-      errorType: errorObject.errorType ?? errorObject.ErrorType,
-      errorMessage: errorObject.errorMessage ?? errorObject.ErrorMessage,
-      errorData: errorObject.errorData ?? errorObject.ErrorData,
-      stackTrace: errorObject.stackTrace ?? errorObject.StackTrace,
-    };
+    const record = wireRecord(errorObject);
     const ErrorClass = ERROR_CLASSES[record.errorType] ?? StepError;
-    return new ErrorClass(record);
+    return new ErrorClass(record.errorMessage || undefined, causeOf(record), record.errorData);
   }
 
-  /** The recorded error, in the WIT (camelCase) shape. */
+  /**
+   * AWS `toErrorObject()`: `{ ErrorType, ErrorMessage, ErrorData, StackTrace }`; without
+   * its own `errorData`, the first string `errorData` of a durable error down the cause
+   * chain.
+   */
   toErrorObject() {
-    return {
-      errorType: this.errorType,
-      errorMessage: this.errorMessage,
-      errorData: this.errorData,
-      stackTrace: this.stackTrace,
-    };
+    return { ErrorType: this.errorType, ErrorMessage: this.message, ErrorData: errorDataOf(this), StackTrace: undefined };
   }
 }
 
+/** A recorded error in the WIT (camelCase) shape, from either shape. */
+function wireRecord(errorObject) {
+  return {
+    errorType: errorObject.errorType ?? errorObject.ErrorType,
+    errorMessage: errorObject.errorMessage ?? errorObject.ErrorMessage,
+    errorData: errorObject.errorData ?? errorObject.ErrorData,
+    stackTrace: errorObject.stackTrace ?? errorObject.StackTrace,
+  };
+}
+
+/** The recorded error rebuilt as a plain Error named by its ErrorType (AWS's `cause`). */
+function causeOf(record) {
+  const cause = record.errorType === 'StepInterruptedError' ? new StepInterruptedError() : new Error(record.errorMessage ?? '');
+  cause.name = record.errorType || 'Error';
+  if (record.stackTrace) cause.stack = record.stackTrace.join('\n');
+  return cause;
+}
+
+function errorDataOf(error) {
+  if (error.errorData !== undefined) return error.errorData;
+  let node = error.cause;
+  for (let i = 0; i < 10 && node; i++) {
+    if (node instanceof DurableOperationError && typeof node.errorData === 'string') return node.errorData;
+    node = node instanceof Error ? node.cause : undefined;
+  }
+  return undefined;
+}
+
 /** A step failed for good (retries exhausted or not retryable). */
-export class StepError extends DurableOperationError {}
-/** A child context's function failed (also a failed map/parallel, see BatchResult). */
-export class ChildContextError extends DurableOperationError {}
-/** A callback was completed with a failure (or its submitter failed). */
-export class CallbackError extends DurableOperationError {}
-/** A callback timed out: `errorType` is `Callback.Timeout` or `Callback.Heartbeat`. */
-export class CallbackTimeoutError extends CallbackError {}
-/** An external system completed a callback with a failure (`createCallback`'s promise). */
-export class CallbackExternalError extends CallbackError {}
-/**
- * AWS's class for a failed `waitForCallback` submitter. durabox reports a failed
- * `waitForCallback` as CallbackError (or CallbackTimeoutError) on every run, because its
- * replay only keeps the recorded error; the class is exported for `instanceof` checks
- * and `fromErrorObject`.
- */
-export class CallbackSubmitterError extends CallbackError {}
+export class StepError extends DurableOperationError {
+  errorType = 'StepError';
+  constructor(message, cause, errorData) {
+    super(message || 'Step failed', cause, errorData);
+  }
+}
+/** A child context's function failed (also a failed map/parallel item, see BatchResult). */
+export class ChildContextError extends DurableOperationError {
+  errorType = 'ChildContextError';
+  constructor(message, cause, errorData) {
+    super(message || 'Child context failed', cause, errorData);
+  }
+}
+/** Base class of the callback failures (also thrown directly for internal ones). */
+export class CallbackError extends DurableOperationError {
+  errorType = 'CallbackError';
+  constructor(message, cause, errorData) {
+    super(message || 'Callback failed', cause, errorData);
+  }
+}
+/** A callback timed out; `cause.name` is the recorded type (`Callback.Timeout` / `Callback.Heartbeat`). */
+export class CallbackTimeoutError extends CallbackError {
+  errorType = 'CallbackTimeoutError';
+  constructor(message, cause, errorData) {
+    super(message || 'Callback timed out', cause, errorData);
+  }
+}
+/** An external system completed a callback with a failure; `cause.name` is the ErrorType it sent. */
+export class CallbackExternalError extends CallbackError {
+  errorType = 'CallbackExternalError';
+  constructor(message, cause, errorData) {
+    super(message || 'Callback failed', cause, errorData);
+  }
+}
+/** A `waitForCallback` submitter failed (its `cause` is the submitter step's StepError). */
+export class CallbackSubmitterError extends CallbackError {
+  errorType = 'CallbackSubmitterError';
+  constructor(message, cause, errorData) {
+    super(message || 'Callback submitter failed', cause, errorData);
+  }
+}
 /** A `context.promise.all / allSettled / any / race` failed (AWS `PromiseCombinatorError`). */
-export class PromiseCombinatorError extends DurableOperationError {}
+export class PromiseCombinatorError extends DurableOperationError {
+  errorType = 'PromiseCombinatorError';
+  constructor(message, cause, errorData) {
+    super(message || 'Promise combinator failed', cause, errorData);
+  }
+}
 /** A wait-for-condition check failed, or its attempts ran out. */
-export class WaitForConditionError extends DurableOperationError {}
+export class WaitForConditionError extends DurableOperationError {
+  errorType = 'WaitForConditionError';
+  constructor(message, cause, errorData) {
+    super(message || 'Wait for condition failed', cause, errorData);
+  }
+}
 /** A chained invoke's target failed, timed out or was stopped. */
-export class InvokeError extends DurableOperationError {}
+export class InvokeError extends DurableOperationError {
+  errorType = 'InvokeError';
+  constructor(message, cause, errorData) {
+    super(message || 'Invoke failed', cause, errorData);
+  }
+}
 
 /** The durable error classes by name, for `DurableOperationError.fromErrorObject`. */
 export const ERROR_CLASSES = {
@@ -103,6 +162,20 @@ export const ERROR_CLASSES = {
   WaitForConditionError,
   PromiseCombinatorError,
 };
+
+/** A recorded error (WIT shape) as the error `ErrorClass` throws: `ErrorClass(message, cause, data)`. */
+export function fromRecord(ErrorClass, record = {}) {
+  return new ErrorClass(record.errorMessage || undefined, causeOf(record), record.errorData);
+}
+
+/**
+ * What a failed child context throws, as AWS: a ChildContextError whose `cause` is the
+ * recorded error rebuilt by `fromErrorObject` (a StepError for a step's failure).
+ */
+export function childContextError(record = {}) {
+  const original = DurableOperationError.fromErrorObject(record);
+  return new ChildContextError(original.message, original);
+}
 
 /**
  * An at-most-once step (`StepSemantics.AtMostOncePerRetry`) started in an earlier
@@ -159,7 +232,8 @@ const optionalString = (value) => (value === undefined || value === null ? undef
  * Any thrown value as a WIT `error-object` ({errorType, errorMessage, errorData,
  * stackTrace}), recorded as AWS's JS SDK records it (`createErrorObjectFromError`):
  *
- * * a durable error (StepError, ChildContextError, …) gives its recorded error;
+ * * a durable error (StepError, ChildContextError, …) gives its own type (`StepError`,
+ *   …), message and ErrorData;
  * * an Error (or error-like object) gives `ErrorType` = `error.name` (so `Error` for a
  *   plain Error and for `class MyError extends Error {}` that does not set `name`,
  *   `TypeError` for a TypeError) and `ErrorMessage` = `error.message`;
@@ -169,7 +243,9 @@ const optionalString = (value) => (value === undefined || value === null ? undef
  * No `StackTrace` and no `ErrorData` are recorded, as in AWS's SDK.
  */
 export function toErrorObject(error) {
-  if (error instanceof DurableOperationError) return { ...error.toErrorObject(), stackTrace: undefined };
+  if (error instanceof DurableOperationError) {
+    return { errorType: error.errorType, errorMessage: error.message, errorData: errorDataOf(error), stackTrace: undefined };
+  }
   if (isErrorLike(error)) {
     return {
       errorType: optionalString(error.name),

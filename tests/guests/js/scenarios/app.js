@@ -73,7 +73,7 @@ const scenarios = {
     return 'unreachable';
   },
 
-  /** A step without retries fails; the handler catches it. Returns {caught, type, isStepError}. */
+  /** A step without retries fails; the handler catches it. Returns {caught, type, cause, isStepError}. */
   async caught_step_error(context) {
     try {
       await context.step(
@@ -85,7 +85,7 @@ const scenarios = {
       );
       return 'unreachable';
     } catch (e) {
-      return { caught: e.message, type: e.errorType, isStepError: e instanceof StepError };
+      return { caught: e.message, type: e.errorType, cause: e.cause?.name, isStepError: e instanceof StepError };
     }
   },
 
@@ -148,7 +148,7 @@ const scenarios = {
 
   /**
    * createCallback "approval" (timeouts from input.timeout / input.heartbeat). Logs the
-   * id, returns {callback: result}; with input.catch a failure returns {error: ErrorType}.
+   * id, returns {callback: result}; with input.catch a failure returns {error, cause, message}.
    */
   async callback(context, input) {
     const [promise, callbackId] = await context.createCallback('approval', {
@@ -159,7 +159,7 @@ const scenarios = {
     try {
       return { callback: await promise };
     } catch (e) {
-      if (input.catch && e instanceof CallbackError) return { error: e.errorType, message: e.message };
+      if (input.catch && e instanceof CallbackError) return { error: e.errorType, cause: e.cause?.name, message: e.message };
       throw e;
     }
   },
