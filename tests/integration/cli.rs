@@ -161,10 +161,16 @@ fn run_json_prints_a_pending_execution_with_its_callbacks_and_exit_code_3() {
         r#"{"scenario": "callback"}"#,
         "--json",
     ]);
-    assert_eq!(output.status.code(), Some(3), "pending has its own exit code");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "pending has its own exit code"
+    );
     let out: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
     assert_eq!(out["Execution"]["Status"], "RUNNING");
-    let pending = out["PendingCallbacks"].as_array().expect("the pending callbacks");
+    let pending = out["PendingCallbacks"]
+        .as_array()
+        .expect("the pending callbacks");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0]["Name"], "approval");
     let id = pending[0]["CallbackId"].as_str().unwrap();

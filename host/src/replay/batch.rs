@@ -135,8 +135,19 @@ pub fn completion(
     }
 }
 
+/// Branches one batch may have: the host keeps state per branch, so a guest asking for
+/// u32::MAX of them must be refused, not served (it aborted the process on allocation).
+/// Equal to the default operations per invocation: every branch is at least one.
+pub const MAX_BRANCHES: u32 = 100_000;
+
 /// Checks a batch configuration before anything is checkpointed.
 pub fn validate(config: &BatchConfig, count: u32) -> Result<(), String> {
+    if count > MAX_BRANCHES {
+        return Err(format!(
+            "a map or parallel of {count} items exceeds durabox's limit of {MAX_BRANCHES} \
+             (the operations one invocation may issue)"
+        ));
+    }
     if config.max_concurrency == Some(0) {
         return Err("max_concurrency must be at least 1".into());
     }
@@ -751,6 +762,16 @@ mod tests {
             ..BatchConfig::default()
         };
         assert!(validate(&pct, 3).is_err());
+    }
+
+    #[test]
+    fn a_huge_batch_is_refused_before_any_allocation() {
+        let error = validate(&BatchConfig::default(), u32::MAX).unwrap_err();
+        assert!(
+            error.contains("exceeds durabox's limit of 100000"),
+            "{error}"
+        );
+        assert!(validate(&BatchConfig::default(), MAX_BRANCHES).is_ok());
     }
 
     #[test]

@@ -116,7 +116,7 @@ impl Execution {
             Some(end) => out["EndTimestamp"] = seconds(end),
             None => {
                 let timeout: Millis =
-                    self.start + self.spec.execution_timeout_seconds as i64 * 1000;
+                    super::clock::after_seconds(self.start, self.spec.execution_timeout_seconds);
                 out["ExpectedExecutionTimeoutTimestamp"] = seconds(timeout);
             }
         }

@@ -226,7 +226,7 @@ impl Execution {
         details.result = update.payload.clone();
         details.error = update.error.clone();
         details.next_attempt_timestamp = match (status, delay) {
-            (Status::Pending, Some(delay)) => Some(now + delay as i64 * 1000),
+            (Status::Pending, Some(delay)) => Some(super::clock::after_seconds(now, delay)),
             _ => None,
         };
         let attempt = details.attempt;
@@ -297,7 +297,7 @@ impl Execution {
         let id = update.id.as_str();
         if update.action == Action::Start {
             let secs = update.wait_options.as_ref().map_or(0, |o| o.wait_seconds);
-            let end = now + secs as i64 * 1000;
+            let end = super::clock::after_seconds(now, secs);
             let op = self.upsert(update, Status::Started, now);
             op.wait_details = Some(WaitDetails {
                 scheduled_end_timestamp: end,

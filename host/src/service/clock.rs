@@ -13,6 +13,16 @@ pub fn real_now() -> Millis {
         .unwrap_or(0)
 }
 
+/// `at` plus `seconds`, saturating: a client or guest may ask for any number of seconds
+/// (a callback timeout of 2^62 s overflowed and fired at once), and a timer that far
+/// away simply never comes due.
+pub fn after_seconds(at: Millis, seconds: u64) -> Millis {
+    let millis = i64::try_from(seconds)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1000);
+    at.saturating_add(millis)
+}
+
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionClock {
     skip_time: bool,
@@ -47,5 +57,15 @@ impl ExecutionClock {
     /// Real milliseconds until `instant` on this clock.
     pub fn real_delay_until(&self, instant: Millis) -> Millis {
         (instant - self.now()).max(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn far_timers_saturate_instead_of_wrapping() {
+        assert_eq!(super::after_seconds(1_000, 2), 3_000);
+        assert_eq!(super::after_seconds(1_000, 1 << 62), i64::MAX);
+        assert_eq!(super::after_seconds(1_000, u64::MAX), i64::MAX);
     }
 }

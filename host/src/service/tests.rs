@@ -560,3 +560,36 @@ fn chained_invoke_to_a_known_target_waits_for_the_child() {
     );
     assert!(e.needs_invocation);
 }
+
+#[test]
+fn huge_callback_timeouts_never_fire_and_oversized_failures_are_refused() {
+    let mut e = execution();
+    let mut start = update("cb", Type::Callback, Action::Start);
+    start.callback_options = Some(crate::model::CallbackOptions {
+        timeout_seconds: 1 << 62,
+        heartbeat_timeout_seconds: u64::MAX,
+    });
+    e.apply_checkpoint(&[start]).unwrap();
+    let id = e
+        .operation("cb")
+        .unwrap()
+        .callback_details
+        .as_ref()
+        .unwrap()
+        .callback_id
+        .clone();
+    // Far away, not wrapped into the past: nothing is due now.
+    assert!(!e.complete_due_timers());
+    assert_eq!(e.operation("cb").unwrap().status, Status::Started);
+    e.callback_heartbeat(&id).unwrap();
+
+    let huge = ErrorObject::new("Rejected", "x".repeat(100 * 1024));
+    assert!(matches!(
+        e.callback_fail(&id, huge),
+        Err(ServiceError::InvalidParameterValue(m)) if m.contains("32768")
+    ));
+    assert_eq!(e.operation("cb").unwrap().status, Status::Started);
+    e.callback_fail(&id, ErrorObject::new("Rejected", "no"))
+        .unwrap();
+    assert_eq!(e.operation("cb").unwrap().status, Status::Failed);
+}

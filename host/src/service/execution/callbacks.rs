@@ -44,6 +44,12 @@ impl Execution {
         callback_id: &str,
         error: ErrorObject,
     ) -> Result<(), ServiceError> {
+        // The service's cap on error objects applies to callback failures too.
+        if error.json_len() > crate::model::limits::MAX_ERROR_OBJECT {
+            return Err(ServiceError::InvalidParameterValue(
+                "Error object size must be less than 32768 bytes.".into(),
+            ));
+        }
         let op_id = self.active_callback(callback_id)?;
         let now = self.clock.now();
         self.complete_callback(&op_id, Status::Failed, None, Some(error), now);
@@ -56,7 +62,10 @@ impl Execution {
         let now = self.clock.now();
         if let Some(timer) = self.callback_timers.get_mut(&op_id) {
             if timer.heartbeat_seconds > 0 {
-                timer.heartbeat_at = Some(now + timer.heartbeat_seconds as i64 * 1000);
+                timer.heartbeat_at = Some(crate::service::clock::after_seconds(
+                    now,
+                    timer.heartbeat_seconds,
+                ));
             }
         }
         self.version += 1;

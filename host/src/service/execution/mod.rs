@@ -62,7 +62,7 @@ pub struct CallbackTimer {
 
 impl CallbackTimer {
     pub fn new(now: Millis, timeout_seconds: u64, heartbeat_seconds: u64) -> Self {
-        let at = |secs: u64| (secs > 0).then(|| now + secs as i64 * 1000);
+        let at = |secs: u64| (secs > 0).then(|| super::clock::after_seconds(now, secs));
         Self {
             timeout_at: at(timeout_seconds),
             heartbeat_at: at(heartbeat_seconds),

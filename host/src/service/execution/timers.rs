@@ -29,7 +29,7 @@ impl Execution {
             .flatten();
         let timeout = callbacks.min().map(|at| (at, TimerKind::Timeout));
         let execution_timeout = (
-            self.start + self.spec.execution_timeout_seconds as i64 * 1000,
+            crate::service::clock::after_seconds(self.start, self.spec.execution_timeout_seconds),
             TimerKind::ExecutionTimeout,
         );
         [progress, timeout, Some(execution_timeout)]
@@ -53,7 +53,9 @@ impl Execution {
         if self.status.is_terminal() {
             return false;
         }
-        if now >= self.start + self.spec.execution_timeout_seconds as i64 * 1000 {
+        if now
+            >= crate::service::clock::after_seconds(self.start, self.spec.execution_timeout_seconds)
+        {
             let seconds = self.spec.execution_timeout_seconds;
             self.finish_with_error(
                 ExecutionStatus::TimedOut,
