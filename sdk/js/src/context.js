@@ -4,7 +4,7 @@
 
 import { childEnd } from 'durabox:durable/types@0.1.0';
 
-import { BatchResult } from './batch.js';
+import { BatchResult, batchResultSerdes, isHostBatchPayload, restoreBatchResult } from './batch.js';
 import {
   callbackConfigToWit,
   completionToWit,
@@ -650,11 +650,12 @@ export class DurableContext {
     const start = this._call(() => this._raw.batchBegin(name, kind, count, witConfig));
     if (start.tag === 'done') {
       const { outcome, payload } = start.val;
-      if (resultSerdes) return asBatchResult(await deserialize(resultSerdes, payload, this._serdesInfo(undefined)));
-      if (!outcome) {
-        throw new SerdesError('the recorded batch result was written by a whole-result serdes; pass the same serdes to read it');
-      }
-      return this._batchResult(outcome, itemSerdes);
+      if (resultSerdes) return restoreBatch(await deserialize(resultSerdes, payload, this._serdesInfo(undefined)));
+      // A payload recorded before the SDK wrote AWS's: the host's reading of it.
+      if (payload && outcome && isHostBatchPayload(payload)) return this._batchResult(outcome, itemSerdes);
+      const result = batchResultSerdes.deserialize(payload);
+      if (result === undefined) throw new SerdesError('the recorded batch has no result payload');
+      return result;
     }
     if (start.tag === 'failed') throw childContextError(start.val);
     const batch = start.val;
@@ -679,14 +680,15 @@ export class DurableContext {
         }
         this._call(() => batch.branchEnd(branch.index, branch.ctx, body));
       }
-      if (!resultSerdes) return await this._batchResult(this._call(() => batch.finish(undefined)), itemSerdes);
-      // Nothing is recorded until the whole result is serialized: settle, then finish.
+      // As AWS: nothing is recorded until the whole result is serialized (by `serdes`, or
+      // AWS's BatchResult serdes); then it is read back like a replay would, so a lossy
+      // serdes shows on the first run too.
       const info = this._serdesInfo(undefined);
       const result = await this._batchResult(this._call(() => batch.settle()), itemSerdes);
-      const payload = await serialize(resultSerdes, result, info);
+      const serdes = resultSerdes ?? batchResultSerdes;
+      const payload = await serialize(serdes, result, info);
       this._call(() => batch.finish(payload));
-      // Read back like a replay would, so a lossy serdes shows on the first run too.
-      return asBatchResult(await deserialize(resultSerdes, payload, info));
+      return restoreBatch(await deserialize(serdes, payload, info));
     } finally {
       dispose(batch);
     }
@@ -702,10 +704,13 @@ export class DurableContext {
   }
 }
 
-/** A whole-result serdes' reading: a BatchResult, or its fields as a plain object. */
-function asBatchResult(value) {
-  if (value instanceof BatchResult || !value || !Array.isArray(value.all)) return value;
-  return new BatchResult(value.all, value.completionReason);
+/**
+ * The batch's value read back from its payload, as AWS's map / parallel: anything with an
+ * `all` array becomes a BatchResult (`restoreBatchResult`), anything else is returned as is.
+ */
+function restoreBatch(value) {
+  if (value && typeof value === 'object' && 'all' in value && Array.isArray(value.all)) return restoreBatchResult(value);
+  return value;
 }
 
 /** AWS `createPassThroughSerdes()`: callback results are the raw text the external system sent. */
