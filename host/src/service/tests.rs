@@ -311,22 +311,8 @@ fn callbacks_succeed_once_and_time_out() {
     });
     e.apply_checkpoint(&[start, update("other", Type::Callback, Action::Start)])
         .unwrap();
-    let id = e
-        .operation("cb")
-        .unwrap()
-        .callback_details
-        .as_ref()
-        .unwrap()
-        .callback_id
-        .clone();
-    let other = e
-        .operation("other")
-        .unwrap()
-        .callback_details
-        .as_ref()
-        .unwrap()
-        .callback_id
-        .clone();
+    let id = callback_id_of(&e, "cb");
+    let other = callback_id_of(&e, "other");
     assert_ne!(id, other);
     assert!(matches!(
         e.callback_succeed("bm90LWEtY2FsbGJhY2s=", None),
@@ -570,14 +556,7 @@ fn huge_callback_timeouts_never_fire_and_oversized_failures_are_refused() {
         heartbeat_timeout_seconds: u64::MAX,
     });
     e.apply_checkpoint(&[start]).unwrap();
-    let id = e
-        .operation("cb")
-        .unwrap()
-        .callback_details
-        .as_ref()
-        .unwrap()
-        .callback_id
-        .clone();
+    let id = callback_id_of(&e, "cb");
     // Far away, not wrapped into the past: nothing is due now.
     assert!(!e.complete_due_timers());
     assert_eq!(e.operation("cb").unwrap().status, Status::Started);
@@ -592,4 +571,10 @@ fn huge_callback_timeouts_never_fire_and_oversized_failures_are_refused() {
     e.callback_fail(&id, ErrorObject::new("Rejected", "no"))
         .unwrap();
     assert_eq!(e.operation("cb").unwrap().status, Status::Failed);
+}
+
+/// The callback id the service gave operation `op`.
+fn callback_id_of(e: &Execution, op: &str) -> String {
+    let details = e.operation(op).unwrap().callback_details.as_ref();
+    details.unwrap().callback_id.clone()
 }
