@@ -186,13 +186,14 @@ impl Builder {
                 let again = self.cache.path(EntryKind::Build, &format!("{after}.wasm"));
                 std::fs::copy(&cached, &again).map_err(|e| BuildError::io(&again, e))?;
             }
+            // Only a new build grows the cache; a reused one leaves nothing to evict.
+            self.cache.evict(&[&cached]);
         }
         crate::cache::touch(&cached);
         if let Some(parent) = out.parent() {
             std::fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, e))?;
         }
         std::fs::copy(&cached, &out).map_err(|e| BuildError::io(&out, e))?;
-        self.cache.evict(&[&cached]);
         let bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
         Ok(BuildOutput {
             language: handler.language,

@@ -220,9 +220,9 @@ enum Branch {
 
 pub(super) struct Batch {
     container: String,
-    /// The container's key under `ids`: what branch ids derive from.
+    /// The container's key under `flavour`: what branch ids derive from.
     key: String,
-    ids: SdkFlavour,
+    flavour: SdkFlavour,
     parent_ctx: ContextHandle,
     request: OwnedRequest,
     kind: BatchKind,
@@ -314,7 +314,7 @@ impl Batch {
     }
 
     fn branch_id(&self, index: u32) -> String {
-        self.ids.branch(&self.key, index).id
+        self.flavour.branch(&self.key, index).id
     }
 
     fn outcome(&self, reason: CompletionReason) -> BatchOutcome {
@@ -388,7 +388,7 @@ impl ReplayEngine {
         let mut batch = Batch {
             container: derived.id,
             key: derived.key,
-            ids: self.flavour,
+            flavour: self.flavour,
             parent_ctx: ctx,
             request,
             kind,
@@ -507,24 +507,29 @@ impl ReplayEngine {
             .min_by_key(|(_, at)| *at))
     }
 
-    /// Checkpoints the start of NESTED branch `index` unless it is recorded (or the
-    /// batch only replays to rebuild its result).
+    /// Branch `index`'s id and CONTEXT operation; checkpoints its start when it is NESTED,
+    /// not recorded, and the batch is not only replaying to rebuild its result.
     fn start_branch(
         &mut self,
         execution: &mut Execution,
         handle: BatchHandle,
         index: u32,
-    ) -> Result<(), ReplayFault> {
+    ) -> Result<(DerivedId, OwnedRequest), ReplayFault> {
         let batch = self.batch(handle)?;
-        if batch.config.nesting != Nesting::Nested || batch.replaying_completed {
-            return Ok(());
-        }
-        let id = batch.branch_id(index);
+        let derived = batch.flavour.branch(&batch.key, index);
         let request = batch.branch_request(index);
-        if Self::recorded(execution, &id, &request.borrow())?.is_none() {
-            Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
+        // A recorded branch is still checked against the record (non-determinism).
+        if batch.config.nesting == Nesting::Nested {
+            let replaying_completed = batch.replaying_completed;
+            let recorded = Self::recorded(execution, &derived.id, &request.borrow())?;
+            if recorded.is_none() && !replaying_completed {
+                Self::checkpoint(
+                    execution,
+                    request.borrow().update(&derived.id, Action::Start),
+                )?;
+            }
         }
-        Ok(())
+        Ok((derived, request))
     }
 
     fn run_branch(
@@ -533,11 +538,9 @@ impl ReplayEngine {
         handle: BatchHandle,
         index: u32,
     ) -> Result<NextBranch, ReplayFault> {
-        self.start_branch(execution, handle, index)?;
+        let (DerivedId { id, key }, request) = self.start_branch(execution, handle, index)?;
         let batch = self.batch(handle)?;
-        let DerivedId { id, key } = batch.ids.branch(&batch.key, index);
         let nested = batch.config.nesting == Nesting::Nested;
-        let request = batch.branch_request(index);
         let container = batch.container.clone();
         let parent_ctx = batch.parent_ctx;
         let replaying_completed = batch.replaying_completed;

@@ -22,7 +22,9 @@ from enum import Enum
 from typing import Any, Callable, List, Optional, Protocol
 
 from .exceptions import error_object
-from .lambda_service import ErrorObject
+# The hooks report STARTED, SUCCEEDED and FAILED of the service's own statuses (the same
+# class as AWS's plugin module exposes).
+from .lambda_service import ErrorObject, OperationStatus
 
 
 class InvocationStatus(Enum):
@@ -40,19 +42,6 @@ class OperationType(Enum):
     WAIT = "WAIT"
     CALLBACK = "CALLBACK"
     CHAINED_INVOKE = "CHAINED_INVOKE"
-
-
-class OperationStatus(Enum):
-    """AWS operation statuses; the hooks report STARTED, SUCCEEDED and FAILED."""
-
-    STARTED = "STARTED"
-    PENDING = "PENDING"
-    READY = "READY"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-    TIMED_OUT = "TIMED_OUT"
-    STOPPED = "STOPPED"
 
 
 class UserFunctionOutcome(Enum):
