@@ -227,6 +227,7 @@ fn invocation_us(
             input: input.to_owned(),
             execution_timeout_seconds: 3600,
             skip_time: true,
+            fire_callback_timeouts: false,
         };
         let cell = ExecutionCell::new(Execution::new(spec));
         cell.lock().begin_invocation();

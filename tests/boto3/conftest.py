@@ -1,11 +1,14 @@
 """Fixtures for the boto3 suite: `durabox serve` processes and Lambda clients pointed at them.
 
-Two servers are started once per session, both with the `quickstart` and `scenarios` guests:
+Three servers are started once per session (the last on first use), all with the
+`quickstart` and `scenarios` guests:
 
-* `server` runs with `--skip-time`: waits and retry delays complete at once.
+* `server` runs with `--skip-time --fire-callback-timeouts`: waits and retry delays complete
+  at once, and an execution idle on a callback jumps to its timeout within half a second.
+* `holding_server` runs with `--skip-time` only: skipped time holds at a pending callback's
+  timeout, so the callback stays answerable.
 * `realtime_server` runs in real time. Tests that must act on an execution while it waits
-  for outside input (callbacks, checkpoints, stop, pause, delete) use it: with time
-  skipping, an execution idle on a callback jumps to its timeout within half a second.
+  for outside input (callbacks, checkpoints, stop, pause, delete) use it.
 
 Both listen on a free port (`--port 0`); the bound address is read from the
 `durabox listening on http://HOST:PORT` line. Set DURABOX_BIN to use another binary.
@@ -104,6 +107,13 @@ def lambda_client(endpoint: str):
 
 @pytest.fixture(scope="session")
 def server():
+    s = Server("--skip-time", "--fire-callback-timeouts")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def holding_server():
     s = Server("--skip-time")
     yield s
     s.stop()

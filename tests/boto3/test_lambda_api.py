@@ -16,7 +16,7 @@ import uuid
 import botocore
 import pytest
 
-from conftest import wait_until
+from conftest import lambda_client, wait_until
 
 ARN_PATTERN = re.compile(
     r"^arn:aws:lambda:us-east-1:\d{12}:function:(?P<fn>[A-Za-z0-9_-]+):\$LATEST"
@@ -602,6 +602,19 @@ def test_skip_time_server_keeps_callbacks_answerable(client):
     arn = start_async(client, {"scenario": "callback"})
     callback_id = wait_for_callback_id(client, arn)
     time.sleep(1.5)
+    assert status(client, arn) == "RUNNING"
+    client.send_durable_execution_callback_success(CallbackId=callback_id, Result=b'"late"')
+    done = wait_for_status(client, arn, {"SUCCEEDED"})
+    assert json.loads(done["Result"]) == {"callback": "late"}
+
+
+def test_skipped_time_holds_at_a_callback_timeout(holding_server):
+    # Without --fire-callback-timeouts, skipped time never passes a pending callback's
+    # timeout: an hour-long callback answered 2 s after it became pending succeeds.
+    client = lambda_client(holding_server.url)
+    arn = start_async(client, {"scenario": "callback", "timeout": 3600})
+    callback_id = wait_for_callback_id(client, arn)
+    time.sleep(2)
     assert status(client, arn) == "RUNNING"
     client.send_durable_execution_callback_success(CallbackId=callback_id, Result=b'"late"')
     done = wait_for_status(client, arn, {"SUCCEEDED"})

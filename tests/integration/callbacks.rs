@@ -73,6 +73,7 @@ fn callback_failure_fails_the_execution() {
 #[test]
 fn callback_timeout_is_caught() {
     let result = runner(SCENARIOS)
+        .fire_callback_timeouts(true)
         .run(&scenario("callback_caught", json!({"timeout": 5})))
         .unwrap();
     assert_eq!(
@@ -97,6 +98,30 @@ fn callback_timeout_is_caught() {
     assert_eq!(started["Timeout"], 5);
 }
 
+/// Skipped time holds at a pending callback's timeout: a test answering an hour-long
+/// callback two seconds after it became pending gets the answer through, not a timeout.
+#[test]
+fn skipped_time_never_fires_a_callback_timeout_the_test_can_still_answer() {
+    let runner = runner(SCENARIOS);
+    let arn = runner
+        .run_async(&scenario(
+            "callback_caught",
+            json!({"timeout": 3600, "heartbeat": 600}),
+        ))
+        .unwrap();
+    let id = runner
+        .wait_for_callback(&arn, Some("approval"), WAIT)
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    runner.send_callback_success(&id, Some("\"late\"")).unwrap();
+    let result = runner.wait_for_result(&arn, WAIT).unwrap();
+    assert_eq!(
+        result.result_json::<serde_json::Value>().unwrap(),
+        json!({"callback": "late"})
+    );
+    assert_eq!(count(&result.events, CallbackTimedOut), 0);
+}
+
 #[test]
 fn heartbeat_keeps_a_callback_alive() {
     let runner = runner(SCENARIOS);
@@ -119,6 +144,7 @@ fn heartbeat_keeps_a_callback_alive() {
 #[test]
 fn heartbeat_timeout_expires() {
     let result = runner(SCENARIOS)
+        .fire_callback_timeouts(true)
         .run(&scenario("callback_caught", json!({"heartbeat": 10})))
         .unwrap();
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common::guest;
 
@@ -181,6 +181,55 @@ fn run_json_prints_a_pending_execution_with_its_callbacks_and_exit_code_3() {
         .find(|e| e["EventType"] == "CallbackStarted")
         .expect("CallbackStarted in the history");
     assert_eq!(started["CallbackStartedDetails"]["CallbackId"], id);
+}
+
+#[test]
+fn run_answers_callbacks_by_name_and_holds_their_timeouts() {
+    let scenarios = guest("rust", "scenarios");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            scenarios.to_str().unwrap(),
+            "--input",
+            r#"{"scenario": "callback_caught", "timeout": 60}"#,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let output = durabox(&args);
+        let out: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+        (output.status.code(), out)
+    };
+    let result = |out: &Value| -> Value {
+        serde_json::from_str(out["Execution"]["Result"].as_str().unwrap()).unwrap()
+    };
+
+    let (code, out) = run(&["--callback", r#"approval={"ok": 1}"#]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(result(&out), json!({"callback": {"ok": 1}}));
+
+    let (code, out) = run(&["--callback-fail", "approval=no way"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(result(&out), json!({"error": null}));
+
+    // Unanswered, the 60 s timeout is held (pending, exit 3) unless asked to fire.
+    let (code, out) = run(&[]);
+    assert_eq!(code, Some(3), "{out}");
+    let (code, out) = run(&["--fire-callback-timeouts"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(result(&out), json!({"error": "Callback.Timeout"}));
+
+    let output = durabox(&[
+        "run",
+        scenarios.to_str().unwrap(),
+        "--callback",
+        "approval={not json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--callback approval: the result is not valid JSON"),
+        "{stderr}"
+    );
 }
 
 #[test]

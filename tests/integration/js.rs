@@ -246,17 +246,10 @@ fn js_caught_step_error() {
 fn js_try_catch_does_not_swallow_a_suspension() {
     let result = run_scenario("caught_wait", json!({}));
     assert_eq!(succeeded(&result), json!({"after": "ran"}));
-    // The first invocation ended at the wait even though the handler caught it ...
+    // The first invocation ended at the wait; as in AWS's SDK, the pending wait's promise
+    // never settles, so the handler's catch never runs ...
     assert_eq!(result.invocations.len(), 2);
-    let first: Vec<_> = result.invocations[0]
-        .logs
-        .iter()
-        .map(|l| l.message.as_str())
-        .collect();
-    assert_eq!(
-        first,
-        ["caught SuspendExecution", "after: caught SuspendExecution"]
-    );
+    assert!(result.invocations[0].logs.is_empty());
     assert!(result.invocations[0].error.is_none());
     // ... and "after" ran only once the wait was over.
     assert_eq!(
@@ -372,7 +365,10 @@ fn js_callback_failure_and_timeout() {
         json!({"error": "CallbackExternalError", "cause": "Rejected", "message": "not approved"})
     );
 
-    let result = run_scenario("callback", json!({"timeout": 5, "catch": true}));
+    let result = js(JS_SCENARIOS)
+        .fire_callback_timeouts(true)
+        .run(&scenario("callback", json!({"timeout": 5, "catch": true})))
+        .unwrap();
     assert_eq!(succeeded(&result)["error"], "CallbackTimeoutError");
     assert_eq!(succeeded(&result)["cause"], "Callback.Timeout");
     assert_eq!(
@@ -505,7 +501,9 @@ fn js_parallel_named_branches() {
         .collect();
     assert_eq!(names, ["fast", "slow", "failing"]);
 
-    // The default completion fails on the first failure; "slow" is left started.
+    // The default completion fails on the first failure; "fast" and "slow" are left
+    // started: AWS's JS SDK decides when "failing" ends, before "fast" reports its end
+    // (the differential case `parallel_fail_fast_with_wait` shows AWS's runner agreeing).
     let answer = succeeded(&run_scenario("parallel", json!({"wait": 5})));
     assert_eq!(answer["reason"], "FAILURE_TOLERANCE_EXCEEDED");
     let statuses: Vec<_> = answer["items"]
@@ -514,7 +512,7 @@ fn js_parallel_named_branches() {
         .iter()
         .map(|i| i["status"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(statuses, ["SUCCEEDED", "STARTED", "FAILED"]);
+    assert_eq!(statuses, ["STARTED", "STARTED", "FAILED"]);
 }
 
 #[test]
@@ -576,12 +574,14 @@ fn js_errors_become_error_objects() {
     );
 }
 
+/// Steps start when called, as in AWS's JS SDK: under `Promise.all` their bodies
+/// interleave at `await`s (the differential case `steps_in_promise_all` gives AWS's order).
 #[test]
-fn js_steps_of_one_context_run_one_at_a_time() {
+fn js_steps_under_promise_all_run_concurrently() {
     let answer = succeeded(&run_scenario("concurrent_steps", json!({})));
     assert_eq!(
         answer,
-        json!({"a": "A", "b": "B", "order": ["a start", "a end", "b start"]})
+        json!({"a": "A", "b": "B", "order": ["a start", "b start", "a end"]})
     );
 }
 

@@ -272,7 +272,8 @@ fn python_callback_success_failure_and_timeout() {
         json!({"error": "Rejected", "class": "CallbackExternalError"})
     );
 
-    let result = runner
+    let result = python()
+        .fire_callback_timeouts(true)
         .run(&scenario("callback", json!({"catch": true, "timeout": 5})))
         .unwrap();
     assert_eq!(

@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Args;
 use durabox::runner::{render_tree, FunctionConfig, Runtime, RuntimeOptions, StartOptions};
+use durabox::service::PendingCallback;
 use durabox::{ExecutionStatus, Limits};
 
 #[derive(Args)]
@@ -22,6 +23,18 @@ pub struct RunArgs {
     /// Take waits and timeouts in real time instead of skipping them.
     #[arg(long)]
     no_skip_time: bool,
+    /// Skip to callback timeouts too (by default a pending callback's timeout passes only
+    /// in real time, so `--callback` answers or `--timeout` ends the run first).
+    #[arg(long, conflicts_with = "no_skip_time")]
+    fire_callback_timeouts: bool,
+    /// Answer the callback named NAME (or the wait_for_callback named NAME) with the JSON
+    /// result once it is pending (repeatable: answers callbacks of one name in order).
+    #[arg(long = "callback", value_name = "NAME=JSON")]
+    callbacks: Vec<String>,
+    /// Fail the callback named NAME with the error message MSG once it is pending
+    /// (repeatable).
+    #[arg(long = "callback-fail", value_name = "NAME=MSG")]
+    callback_failures: Vec<String>,
     /// Execution name (defaults to a fresh id).
     #[arg(long)]
     name: Option<String>,
@@ -96,16 +109,35 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .register_file(name, std::path::Path::new(path), config.clone())
             .with_context(|| format!("cannot load function {name} from {path}"))?;
     }
+    let mut answers = CallbackAnswers::parse(&args.callbacks, &args.callback_failures)?;
     let options = StartOptions {
         execution_name: args.name,
         skip_time: !args.no_skip_time,
+        fire_callback_timeouts: args.fire_callback_timeouts,
         ..StartOptions::default()
     };
     let arn = runtime.start_execution(&function, &args.input, options)?;
     let cell = runtime.service().get(&arn)?;
-    let settled = runtime.wait_until(&cell, Duration::from_secs(args.timeout), |e| {
-        (e.status.is_terminal() && !e.invocation_running) || e.waits_only_for_callbacks()
-    });
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let settled = loop {
+        let mut answerable = None;
+        let settled = runtime.wait_until(
+            &cell,
+            deadline.saturating_duration_since(Instant::now()),
+            |e| {
+                answerable = (!e.invocation_running)
+                    .then(|| answers.next_for(&e.pending_callbacks()))
+                    .flatten();
+                answerable.is_some()
+                    || (e.status.is_terminal() && !e.invocation_running)
+                    || e.waits_only_for_callbacks()
+            },
+        );
+        match answerable {
+            Some((callback_id, answer)) if settled => answer.send(&runtime, &callback_id)?,
+            _ => break settled,
+        }
+    };
     let result = durabox::ExecutionResult::snapshot(&cell.lock());
     let pending = pending_callbacks(&result);
     let exit = if !settled {
@@ -116,8 +148,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         RunExit::TimedOut
     } else if !result.status.is_terminal() {
         eprintln!(
-            "durabox: the execution is waiting for a callback, which `durabox run` cannot answer: \
-             serve it with `durabox serve` and answer with `durabox callback succeed|fail`"
+            "durabox: the execution is waiting for a callback that no --callback / --callback-fail \
+             answers (or serve it with `durabox serve` and answer with `durabox callback succeed|fail`)"
         );
         RunExit::Pending
     } else if result.status == ExecutionStatus::Succeeded {
@@ -180,6 +212,62 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(exit as u8))
+}
+
+/// The `--callback` / `--callback-fail` answers not given yet, per callback name.
+struct CallbackAnswers(Vec<(String, CallbackAnswer)>);
+
+enum CallbackAnswer {
+    Success(String),
+    Failure(String),
+}
+
+impl CallbackAnswers {
+    fn parse(successes: &[String], failures: &[String]) -> anyhow::Result<Self> {
+        let mut answers = Vec::new();
+        for entry in successes {
+            let (name, json) = entry
+                .split_once('=')
+                .with_context(|| format!("--callback expects NAME=JSON, got '{entry}'"))?;
+            serde_json::from_str::<serde_json::Value>(json).with_context(|| {
+                format!("--callback {name}: the result is not valid JSON: {json}")
+            })?;
+            answers.push((name.to_owned(), CallbackAnswer::Success(json.to_owned())));
+        }
+        for entry in failures {
+            let (name, message) = entry
+                .split_once('=')
+                .with_context(|| format!("--callback-fail expects NAME=MSG, got '{entry}'"))?;
+            answers.push((name.to_owned(), CallbackAnswer::Failure(message.to_owned())));
+        }
+        Ok(Self(answers))
+    }
+
+    /// Takes the answer for the oldest pending callback that has one left.
+    fn next_for(&mut self, pending: &[PendingCallback]) -> Option<(String, CallbackAnswer)> {
+        pending.iter().find_map(|callback| {
+            let name = callback.name.as_deref()?;
+            let at = self.0.iter().position(|(n, _)| n == name)?;
+            Some((callback.callback_id.clone(), self.0.remove(at).1))
+        })
+    }
+}
+
+impl CallbackAnswer {
+    fn send(self, runtime: &Runtime, callback_id: &str) -> anyhow::Result<()> {
+        let service = runtime.service();
+        match self {
+            Self::Success(json) => service.send_callback_success(callback_id, Some(json))?,
+            Self::Failure(message) => {
+                let error = durabox::ErrorObject {
+                    error_message: Some(message),
+                    ..Default::default()
+                };
+                service.send_callback_failure(callback_id, error)?
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `durabox run`'s exit codes (2 is a usage or load error, from `main`).

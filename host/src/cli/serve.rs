@@ -33,9 +33,14 @@ pub struct ServeArgs {
     /// Write guest log lines to DIR/<function>.jsonl (CloudWatch-like events).
     #[arg(long, env = "DURABOX_LOGS_DIR")]
     logs_dir: Option<PathBuf>,
-    /// Skip time: waits, retry delays and timeouts complete at once (real time by default).
+    /// Skip time: waits and retry delays complete at once (real time by default). A
+    /// pending callback's timeout still passes only in real time, so it can be answered.
     #[arg(long, env = "DURABOX_SKIP_TIME")]
     skip_time: bool,
+    /// With --skip-time, skip to callback timeouts and heartbeat deadlines too, once an
+    /// execution has been idle 0.5 s (as AWS's testing runners do).
+    #[arg(long, env = "DURABOX_FIRE_CALLBACK_TIMEOUTS")]
+    fire_callback_timeouts: bool,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -44,6 +49,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => ServeConfig::default(),
     };
     config.skip_time |= args.skip_time;
+    config.fire_callback_timeouts |= args.fire_callback_timeouts;
+    if config.fire_callback_timeouts && !config.skip_time {
+        bail!("--fire-callback-timeouts needs --skip-time (or skip_time = true in the config)");
+    }
     for entry in &args.functions {
         let (name, path) = entry
             .split_once('=')

@@ -7,6 +7,13 @@
 //! context when the branch suspends. A suspended branch keeps its concurrency slot; it
 //! resumes in the same invocation when its timer has come due while other branches ran,
 //! and the whole batch suspends when every unfinished branch is waiting.
+//!
+//! A JS guest (`SdkFlavour::Js`) runs branches concurrently instead, as AWS's JS SDK: it
+//! takes every branch `next_branch` admits, reports each end, and after each asks
+//! `batch_complete`; the batch completes as soon as the policy holds, branches still
+//! running then reported STARTED (see `Batch::snapshot`).
+
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +83,15 @@ pub enum CompletionReason {
     AllCompleted,
     MinSuccessfulReached,
     FailureToleranceExceeded,
+    CustomCompletionSucceeded,
+    CustomCompletionFailed,
+}
+
+/// How a guest's own completion predicate ends a batch early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomOutcome {
+    Succeeded,
+    Failed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,19 +251,37 @@ pub(super) struct Batch {
     /// The completion reason when the policy first held (AWS's coordinator stops
     /// there; branches already admitted still finish and are reported).
     decided: Option<CompletionReason>,
+    /// The guest applies its own completion predicate (see [`ReplayEngine::batch_decide`]):
+    /// the thresholds are off, the batch completes early only when the guest says so.
+    custom: bool,
+    /// For guests running branches concurrently (JS): the outcome when the policy first
+    /// held, branches still running then reported STARTED even if they end before
+    /// `finish` (AWS's JS coordinator resolves the batch at that moment).
+    snapshot: Option<BatchOutcome>,
+    /// Branches that ended (`branch_end`) before the concurrent guest's coordinator
+    /// learned it (`batch_complete`); until then they count as running, as in AWS's.
+    unreported: HashSet<u32>,
 }
 
 impl Batch {
     fn counts(&self) -> (u32, u32) {
-        self.branches.iter().fold((0, 0), |(s, f), b| match b {
-            Branch::Succeeded(_) => (s + 1, f),
-            Branch::Failed(_) => (s, f + 1),
-            _ => (s, f),
-        })
+        let reported = |i: usize| !self.unreported.contains(&(i as u32));
+        self.branches
+            .iter()
+            .enumerate()
+            .fold((0, 0), |(s, f), (i, b)| match b {
+                Branch::Succeeded(_) if reported(i) => (s + 1, f),
+                Branch::Failed(_) if reported(i) => (s, f + 1),
+                _ => (s, f),
+            })
     }
 
     fn reason(&self) -> Option<CompletionReason> {
         let (succeeded, failed) = self.counts();
+        if self.custom {
+            let all_ended = succeeded + failed >= self.branches.len() as u32;
+            return all_ended.then_some(CompletionReason::AllCompleted);
+        }
         completion(
             &self.config.completion,
             self.branches.len() as u32,
@@ -325,6 +359,7 @@ impl Batch {
             .filter_map(|(i, b)| {
                 let (status, result, error) = match b {
                     Branch::Pending | Branch::Admitted => return None,
+                    _ if self.unreported.contains(&(i as u32)) => (ItemStatus::Started, None, None),
                     Branch::Running(_) | Branch::Suspended(_) => (ItemStatus::Started, None, None),
                     Branch::Succeeded(r) => (ItemStatus::Succeeded, r.clone(), None),
                     Branch::Failed(e) => (ItemStatus::Failed, None, Some(e.clone())),
@@ -397,6 +432,9 @@ impl ReplayEngine {
             replaying_completed,
             finished: false,
             decided: None,
+            custom: false,
+            snapshot: None,
+            unreported: HashSet::new(),
         };
         if batch.config.nesting == Nesting::Nested {
             for index in 0..count {
@@ -430,7 +468,11 @@ impl ReplayEngine {
         // Timers that came due while branches ran complete now (as the service does at
         // every checkpoint), so a resumed branch sees its wait finished.
         execution.complete_due_timers();
+        let concurrent = self.runs_concurrently();
         let batch = self.batch(handle)?;
+        if concurrent {
+            return self.next_concurrent_branch(execution, handle);
+        }
         if let Some(running) = batch
             .branches
             .iter()
@@ -465,6 +507,54 @@ impl ReplayEngine {
             }
             _ => Ok(Ok(NextBranch::Finish)),
         }
+    }
+
+    /// [`next_branch`](Self::next_branch) for a guest running branches concurrently: the
+    /// next branch that may start now (slots are held by running branches), else `Finish`,
+    /// which then only means that none can start until a running branch ends.
+    fn next_concurrent_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+    ) -> OpResult<NextBranch> {
+        let batch = self.batch(handle)?;
+        if batch.snapshot.is_some() {
+            return Ok(Ok(NextBranch::Finish));
+        }
+        for index in batch.admit() {
+            self.start_branch(execution, handle, index)?;
+        }
+        let batch = self.batch(handle)?;
+        match batch
+            .branches
+            .iter()
+            .position(|b| matches!(b, Branch::Admitted))
+        {
+            Some(index) => self.run_branch(execution, handle, index as u32).map(Ok),
+            None => Ok(Ok(NextBranch::Finish)),
+        }
+    }
+
+    /// Whether the batch is complete: for a guest running branches concurrently, the
+    /// first time the policy holds fixes the outcome (see `Batch::snapshot`).
+    pub fn batch_complete(
+        &mut self,
+        handle: BatchHandle,
+        ended: Option<u32>,
+    ) -> Result<bool, ReplayFault> {
+        let batch = self.batch(handle)?;
+        if let Some(index) = ended {
+            batch.unreported.remove(&index);
+        }
+        if batch.snapshot.is_some() {
+            return Ok(true);
+        }
+        let Some(reason) = batch.reason() else {
+            return Ok(false);
+        };
+        batch.decided = Some(reason);
+        batch.snapshot = Some(batch.outcome(reason));
+        Ok(true)
     }
 
     /// The suspended branch with the earliest pending timer among its operations.
@@ -567,7 +657,7 @@ impl ReplayEngine {
         execution: &mut Execution,
         handle: BatchHandle,
         index: u32,
-        body: Result<String, ErrorObject>,
+        body: Result<Option<String>, ErrorObject>,
     ) -> OpResult<()> {
         let batch = self.batch(handle)?;
         let ctx = match batch.branches.get(index as usize) {
@@ -598,8 +688,11 @@ impl ReplayEngine {
             }
             Self::checkpoint(execution, update)?;
         }
+        if self.runs_concurrently() {
+            self.batches[handle.0].unreported.insert(index);
+        }
         self.batches[handle.0].branches[index as usize] = match body {
-            Ok(payload) => Branch::Succeeded(Some(payload)),
+            Ok(payload) => Branch::Succeeded(payload),
             Err(error) => Branch::Failed(error),
         };
         Ok(Ok(()))
@@ -616,10 +709,52 @@ impl ReplayEngine {
         }
     }
 
+    /// Each branch's status now (None: not started yet), for a completion predicate.
+    pub fn batch_progress(
+        &mut self,
+        handle: BatchHandle,
+    ) -> Result<Vec<Option<ItemStatus>>, ReplayFault> {
+        let batch = self.batch(handle)?;
+        Ok(batch
+            .branches
+            .iter()
+            .map(|b| match b {
+                Branch::Pending => None,
+                Branch::Admitted | Branch::Running(_) | Branch::Suspended(_) => {
+                    Some(ItemStatus::Started)
+                }
+                Branch::Succeeded(_) => Some(ItemStatus::Succeeded),
+                Branch::Failed(_) => Some(ItemStatus::Failed),
+            })
+            .collect())
+    }
+
+    /// A guest's completion predicate decided (AWS Python `should_complete`): from the
+    /// first call on the thresholds are off; `Some` completes the batch now, unless it
+    /// was already decided.
+    pub fn batch_decide(
+        &mut self,
+        handle: BatchHandle,
+        decision: Option<CustomOutcome>,
+    ) -> OpResult<()> {
+        let batch = self.batch(handle)?;
+        batch.custom = true;
+        if let (Some(outcome), None) = (decision, batch.decided) {
+            batch.decided = Some(match outcome {
+                CustomOutcome::Succeeded => CompletionReason::CustomCompletionSucceeded,
+                CustomOutcome::Failed => CompletionReason::CustomCompletionFailed,
+            });
+        }
+        Ok(Ok(()))
+    }
+
     /// The outcome [`batch_finish`](Self::batch_finish) would record now, or a
     /// suspension while unfinished branches wait for something outside this invocation.
     pub fn batch_settle(&mut self, handle: BatchHandle) -> OpResult<BatchOutcome> {
         let batch = self.batch(handle)?;
+        if let Some(snapshot) = &batch.snapshot {
+            return Ok(Ok(snapshot.clone()));
+        }
         match batch.settled_reason() {
             Some(reason) => Ok(Ok(batch.outcome(reason))),
             None if batch
@@ -659,7 +794,7 @@ impl ReplayEngine {
             let mut update = batch.request.borrow().update(&container, Action::Succeed);
             let payload =
                 payload.unwrap_or_else(|| serde_json::to_string(&outcome).unwrap_or_default());
-            set_context_result(&mut update, payload);
+            set_context_result(&mut update, Some(payload));
             Self::checkpoint(execution, update)?;
         }
         Ok(Ok(outcome))

@@ -96,7 +96,7 @@ impl ReplayEngine {
         &mut self,
         execution: &mut Execution,
         child: ContextHandle,
-        body: Result<String, ErrorObject>,
+        body: Result<Option<String>, ErrorObject>,
     ) -> OpResult<Outcome> {
         let frame = self
             .frames
@@ -110,7 +110,7 @@ impl ReplayEngine {
         let id = frame.op_id.clone().unwrap_or_default();
         if frame.replaying_completed {
             return Ok(Ok(match body {
-                Ok(payload) => Outcome::Succeeded(Some(payload)),
+                Ok(payload) => Outcome::Succeeded(payload),
                 Err(error) => Outcome::Failed(error),
             }));
         }
@@ -120,7 +120,7 @@ impl ReplayEngine {
                 let mut update = request.update(&id, Action::Succeed);
                 set_context_result(&mut update, payload.clone());
                 Self::checkpoint(execution, update)?;
-                Ok(Ok(Outcome::Succeeded(Some(payload))))
+                Ok(Ok(Outcome::Succeeded(payload)))
             }
             Err(error) => {
                 let mut update = request.update(&id, Action::Fail);
@@ -146,9 +146,12 @@ impl ReplayEngine {
 
 /// A context's result on its SUCCEED update: over 256 KiB it is not stored, and the
 /// context is marked ReplayChildren so a replay re-runs it to rebuild the result.
-pub(super) fn set_context_result(update: &mut OperationUpdate, payload: String) {
-    let large = payload.len() > limits::REPLAY_CHILDREN_THRESHOLD;
-    update.payload = Some(if large { String::new() } else { payload });
+/// No payload (a JS `undefined`) is recorded as none.
+pub(super) fn set_context_result(update: &mut OperationUpdate, payload: Option<String>) {
+    let large = payload
+        .as_ref()
+        .is_some_and(|p| p.len() > limits::REPLAY_CHILDREN_THRESHOLD);
+    update.payload = if large { Some(String::new()) } else { payload };
     update.context_options = Some(ContextOptions {
         replay_children: large,
     });

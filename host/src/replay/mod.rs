@@ -17,7 +17,7 @@ mod step;
 
 pub use batch::{
     completion, BatchConfig, BatchDone, BatchHandle, BatchItem, BatchKind, BatchOutcome,
-    BatchStart, CompletionConfig, CompletionReason, ItemStatus, Nesting, NextBranch,
+    BatchStart, CompletionConfig, CompletionReason, CustomOutcome, ItemStatus, Nesting, NextBranch,
 };
 pub use condition::{ConditionDecision, ConditionStart};
 
@@ -341,6 +341,12 @@ impl ReplayEngine {
         Ok(())
     }
 
+    /// Whether the guest runs the operations and batch branches of a context concurrently
+    /// on one event loop (the JavaScript SDK), rather than one after another.
+    fn runs_concurrently(&self) -> bool {
+        self.flavour == SdkFlavour::Js
+    }
+
     /// Allocates the next operation id in `ctx`; returns it with the ParentId.
     fn next_id(&mut self, ctx: ContextHandle) -> Result<(String, Option<String>), ReplayFault> {
         self.allocate(ctx)
@@ -359,8 +365,12 @@ impl ReplayEngine {
         if frame.suspended {
             return Err(ReplayFault::CallAfterSuspend);
         }
-        if let Some((id, _)) = self.open_steps.iter().find(|(_, step)| step.ctx == ctx) {
-            return Err(ReplayFault::InsideStep { step: id.clone() });
+        // A JS guest runs operations of one context concurrently (as AWS's SDK does), so
+        // an open step there is not a call from inside its body; its SDK checks that.
+        if !self.runs_concurrently() {
+            if let Some((id, _)) = self.open_steps.iter().find(|(_, step)| step.ctx == ctx) {
+                return Err(ReplayFault::InsideStep { step: id.clone() });
+            }
         }
         if self.issued >= self.max_operations {
             return Err(ReplayFault::TooManyOperations(self.max_operations));
@@ -380,6 +390,11 @@ impl ReplayEngine {
     /// Marks `ctx` and its ancestors suspended, up to the enclosing batch branch (the
     /// other branches go on), and returns the suspension.
     fn suspend<T>(&mut self, ctx: ContextHandle) -> OpResult<T> {
+        // A JS guest's other operations keep running after one suspends (AWS's SDK ends
+        // the invocation only once nothing can progress), so its contexts stay usable.
+        if self.runs_concurrently() {
+            return Ok(Err(OpError::Suspended));
+        }
         let mut at = Some(ctx.0);
         while let Some(i) = at {
             self.frames[i].suspended = true;

@@ -148,7 +148,7 @@ impl ReplayEngine {
         &mut self,
         execution: &mut Execution,
         id: &str,
-        body: Result<String, ErrorObject>,
+        body: Result<Option<String>, ErrorObject>,
         decision: Option<RetryDecision>,
     ) -> OpResult<Outcome> {
         let step = self
@@ -162,9 +162,9 @@ impl ReplayEngine {
         match body {
             Ok(payload) => {
                 let mut update = request.update(id, Action::Succeed);
-                update.payload = Some(payload.clone());
+                update.payload = payload.clone();
                 Self::checkpoint(execution, update)?;
-                Ok(Ok(Outcome::Succeeded(Some(payload))))
+                Ok(Ok(Outcome::Succeeded(payload)))
             }
             Err(error) => self.fail_attempt(
                 execution,

@@ -15,6 +15,7 @@ fn execution() -> Execution {
         input: "{}".into(),
         execution_timeout_seconds: 300,
         skip_time: true,
+        fire_callback_timeouts: false,
     })
 }
 
@@ -31,7 +32,7 @@ fn run_step(
         .unwrap()?
     {
         StepStart::Done(outcome) => Ok(outcome),
-        StepStart::Run { id, .. } => engine.step_end(e, &id, body, None).unwrap(),
+        StepStart::Run { id, .. } => engine.step_end(e, &id, body.map(Some), None).unwrap(),
     }
 }
 
@@ -206,12 +207,12 @@ fn child_ids_nest_and_large_results_replay_children() {
         Some(parent.as_str())
     );
     engine
-        .step_end(&mut e, &id, Ok("1".into()), None)
+        .step_end(&mut e, &id, Ok(Some("1".into())), None)
         .unwrap()
         .unwrap();
     let big = "x".repeat(300_000);
     let outcome = engine
-        .child_end(&mut e, child, Ok(big.clone()))
+        .child_end(&mut e, child, Ok(Some(big.clone())))
         .unwrap()
         .unwrap();
     assert_eq!(outcome, Outcome::Succeeded(Some(big.clone())));
@@ -240,13 +241,15 @@ fn child_ids_nest_and_large_results_replay_children() {
         .unwrap();
     assert!(matches!(start, StepStart::Done(_)));
     let outcome = replay
-        .child_end(&mut e, child, Ok(big.clone()))
+        .child_end(&mut e, child, Ok(Some(big.clone())))
         .unwrap()
         .unwrap();
     assert_eq!(outcome, Outcome::Succeeded(Some(big)));
     assert_eq!(e.events().len(), events);
     assert!(
-        replay.child_end(&mut e, child, Ok("again".into())).is_err(),
+        replay
+            .child_end(&mut e, child, Ok(Some("again".into())))
+            .is_err(),
         "closed twice"
     );
 }
@@ -306,7 +309,7 @@ fn run_map(engine: &mut ReplayEngine, e: &mut Execution, payload: Option<&str>) 
     while let NextBranch::Run { index, .. } = engine.next_branch(e, batch).unwrap().unwrap() {
         let body = ["a", "b"][index as usize];
         engine
-            .branch_end(e, batch, index, Ok(format!("\"{body}\"")))
+            .branch_end(e, batch, index, Ok(Some(format!("\"{body}\""))))
             .unwrap()
             .unwrap();
     }
@@ -380,7 +383,7 @@ fn a_line_logged_by_a_step_body_belongs_to_the_step() {
     let id = start_step(&mut engine, &mut e, ROOT, "s");
     engine.log(&e, ROOT, "INFO", "in the step".into(), false, 0);
     engine
-        .step_end(&mut e, &id, Ok("1".into()), None)
+        .step_end(&mut e, &id, Ok(Some("1".into())), None)
         .unwrap()
         .unwrap();
     engine.log(&e, ROOT, "INFO", "after".into(), false, 0);

@@ -68,6 +68,10 @@ pub struct StartOptions {
     /// Defaults to a fresh unique name.
     pub execution_name: Option<String>,
     pub skip_time: bool,
+    /// With skipped time, skip to callback timeouts and heartbeat deadlines too (once the
+    /// execution has been idle `timeout_grace`), as AWS's testing runners do. Off: a
+    /// pending callback's deadline passes only in real time, so a test can answer it.
+    pub fire_callback_timeouts: bool,
     pub region: String,
     pub account_id: String,
 }
@@ -77,6 +81,7 @@ impl Default for StartOptions {
         Self {
             execution_name: None,
             skip_time: true,
+            fire_callback_timeouts: false,
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
         }
@@ -88,8 +93,8 @@ pub struct RuntimeOptions {
     /// Where guest log lines go, one JSON-lines file per function
     /// (`<dir>/<function>.jsonl`), shaped like CloudWatch Logs events.
     pub logs_dir: Option<PathBuf>,
-    /// With skipped time, timeouts (callback, execution) fire only after the execution
-    /// has been idle this long in real time, so a test can still answer a callback.
+    /// With skipped time firing callback timeouts (`StartOptions::fire_callback_timeouts`),
+    /// they fire only after the execution has been idle this long in real time.
     pub timeout_grace: Duration,
 }
 
@@ -225,6 +230,7 @@ impl Runtime {
             input: input.to_owned(),
             execution_timeout_seconds: function.config.execution_timeout_seconds,
             skip_time: options.skip_time,
+            fire_callback_timeouts: options.fire_callback_timeouts,
         };
         let mut execution = Execution::new(spec);
         execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
@@ -290,13 +296,14 @@ impl Runtime {
     /// Starts the child execution of a chained invoke; an unstartable one fails the
     /// parent's operation at once.
     fn start_chained(&self, parent: &ExecutionCell, invoke: PendingInvoke) {
-        let (parent_arn, region, account_id, skip_time) = {
+        let (parent_arn, region, account_id, skip_time, fire_callback_timeouts) = {
             let p = parent.lock();
             (
                 p.arn.clone(),
                 p.spec.region.clone(),
                 p.spec.account_id.clone(),
                 p.clock.skips_time(),
+                p.spec.fire_callback_timeouts,
             )
         };
         let link = ParentLink {
@@ -306,6 +313,7 @@ impl Runtime {
         let options = StartOptions {
             execution_name: Some(invoke.execution_name.clone()),
             skip_time,
+            fire_callback_timeouts,
             region,
             account_id,
         };
@@ -424,10 +432,13 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
                 if execution.version != idle_since.0 {
                     idle_since = (execution.version, Instant::now());
                 }
-                let wait = match execution.next_timer() {
-                    Some((at, kind))
-                        if execution.clock.skips_time() && kind != TimerKind::ExecutionTimeout =>
-                    {
+                let skip = execution
+                    .clock
+                    .skips_time()
+                    .then(|| execution.skip_target())
+                    .flatten();
+                let wait = match skip.or_else(|| execution.next_timer()) {
+                    Some((at, kind)) if skip.is_some() => {
                         let idle = idle_since.1.elapsed();
                         if kind == TimerKind::Progress || idle >= inner.timeout_grace {
                             execution.clock.advance_to(at);

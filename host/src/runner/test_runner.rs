@@ -52,6 +52,14 @@ impl TestRunner {
         self
     }
 
+    /// With skipped time, skip to callback timeouts and heartbeat deadlines too, once the
+    /// execution has been idle a moment. Off (the default), a pending callback's deadline
+    /// passes only in real time, so a test can answer it whenever it likes.
+    pub fn fire_callback_timeouts(mut self, fire: bool) -> Self {
+        self.options.fire_callback_timeouts = fire;
+        self
+    }
+
     /// Registers another component that chained invokes can call by `name` (the analogue
     /// of `register_durable_function`); it runs as its own child execution.
     pub fn register_function(

@@ -288,7 +288,7 @@ impl wit::HostContext for GuestState {
         &mut self,
         _ctx: Resource<ContextRes>,
         id: String,
-        body: Result<String, wit::ErrorObject>,
+        body: Result<Option<String>, wit::ErrorObject>,
         decision: Option<wit::RetryDecision>,
     ) -> wasmtime::Result<Result<wit::Outcome, wit::OpError>> {
         let body = body.map_err(ErrorObject::from);
@@ -510,11 +510,7 @@ impl From<replay::BatchOutcome> for wit::BatchOutcome {
                 .into_iter()
                 .map(|item| wit::BatchItem {
                     index: item.index,
-                    status: match item.status {
-                        replay::ItemStatus::Succeeded => wit::ItemStatus::Succeeded,
-                        replay::ItemStatus::Failed => wit::ItemStatus::Failed,
-                        replay::ItemStatus::Started => wit::ItemStatus::Started,
-                    },
+                    status: item.status.into(),
                     result: item.result,
                     error: item.error.map(Into::into),
                 })
@@ -527,7 +523,23 @@ impl From<replay::BatchOutcome> for wit::BatchOutcome {
                 replay::CompletionReason::FailureToleranceExceeded => {
                     wit::CompletionReason::FailureToleranceExceeded
                 }
+                replay::CompletionReason::CustomCompletionSucceeded => {
+                    wit::CompletionReason::CustomCompletionSucceeded
+                }
+                replay::CompletionReason::CustomCompletionFailed => {
+                    wit::CompletionReason::CustomCompletionFailed
+                }
             },
+        }
+    }
+}
+
+impl From<replay::ItemStatus> for wit::ItemStatus {
+    fn from(status: replay::ItemStatus) -> Self {
+        match status {
+            replay::ItemStatus::Succeeded => wit::ItemStatus::Succeeded,
+            replay::ItemStatus::Failed => wit::ItemStatus::Failed,
+            replay::ItemStatus::Started => wit::ItemStatus::Started,
         }
     }
 }
@@ -553,12 +565,23 @@ impl wit::HostBatch for GuestState {
         batch: Resource<BatchRes>,
         index: u32,
         ctx: Resource<ContextRes>,
-        body: Result<String, wit::ErrorObject>,
+        body: Result<Option<String>, wit::ErrorObject>,
     ) -> wasmtime::Result<Result<(), wit::OpError>> {
         let handle = self.table.get(&batch)?.handle;
         self.table.delete(ctx)?;
         let body = body.map_err(ErrorObject::from);
         self.engine_call(|engine, ex| engine.branch_end(ex, handle, index, body))
+    }
+
+    fn complete(
+        &mut self,
+        batch: Resource<BatchRes>,
+        ended: Option<u32>,
+    ) -> wasmtime::Result<bool> {
+        let handle = self.table.get(&batch)?.handle;
+        let complete =
+            self.engine_call(|engine, _| engine.batch_complete(handle, ended).map(Ok))?;
+        Ok(complete.unwrap_or(false))
     }
 
     fn settle(
@@ -580,6 +603,32 @@ impl wit::HostBatch for GuestState {
         Ok(result.map(Into::into))
     }
 
+    fn progress(
+        &mut self,
+        batch: Resource<BatchRes>,
+    ) -> wasmtime::Result<Vec<Option<wit::ItemStatus>>> {
+        let handle = self.table.get(&batch)?.handle;
+        let statuses = self.engine_call(|engine, _| Ok(Ok(engine.batch_progress(handle)?)))?;
+        Ok(statuses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.map(Into::into))
+            .collect())
+    }
+
+    fn decide(
+        &mut self,
+        batch: Resource<BatchRes>,
+        decision: Option<wit::CustomOutcome>,
+    ) -> wasmtime::Result<Result<(), wit::OpError>> {
+        let handle = self.table.get(&batch)?.handle;
+        let decision = decision.map(|d| match d {
+            wit::CustomOutcome::Succeeded => replay::CustomOutcome::Succeeded,
+            wit::CustomOutcome::Failed => replay::CustomOutcome::Failed,
+        });
+        self.engine_call(|engine, _| engine.batch_decide(handle, decision))
+    }
+
     fn drop(&mut self, batch: Resource<BatchRes>) -> wasmtime::Result<()> {
         self.table.delete(batch)?;
         Ok(())
@@ -590,7 +639,7 @@ impl wit::Host for GuestState {
     fn child_end(
         &mut self,
         child: Resource<ContextRes>,
-        body: Result<String, wit::ErrorObject>,
+        body: Result<Option<String>, wit::ErrorObject>,
     ) -> wasmtime::Result<Result<wit::Outcome, wit::OpError>> {
         let handle = self.table.delete(child)?.handle;
         let body = body.map_err(ErrorObject::from);

@@ -221,7 +221,7 @@ fn output_outcome(
 ) -> InvocationOutcome {
     use host::exports::durabox::durable::handler::InvocationOutput as Out;
     match output {
-        Out::Succeeded(result) if result.len() > aws_limits::MAX_EXECUTION_PAYLOAD => {
+        Out::Succeeded(Some(result)) if result.len() > aws_limits::MAX_EXECUTION_PAYLOAD => {
             InvocationOutcome::Failed(ErrorObject::new(
                 "InvalidParameterValueException",
                 format!(

@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! skip_time = false
+//! fire_callback_timeouts = false   # with skip_time: skip to callback timeouts too
 //! [functions.orders]
 //! component = "target/guests/rust/orders.wasm"
 //! env = { TABLE = "orders" }
@@ -25,6 +26,10 @@ use crate::sandbox::Limits;
 pub struct ServeConfig {
     #[serde(default)]
     pub skip_time: bool,
+    /// With `skip_time`: skip to callback timeouts and heartbeat deadlines too, once an
+    /// execution is idle (otherwise only real time passes them; `service::clock`).
+    #[serde(default)]
+    pub fire_callback_timeouts: bool,
     #[serde(default = "default_region")]
     pub region: String,
     #[serde(default = "default_account")]
@@ -45,6 +50,7 @@ impl Default for ServeConfig {
     fn default() -> Self {
         Self {
             skip_time: false,
+            fire_callback_timeouts: false,
             region: default_region(),
             account_id: default_account(),
             functions: BTreeMap::new(),

@@ -51,6 +51,7 @@ pub async fn serve(
     let server = Arc::new(Server {
         runtime,
         skip_time: config.skip_time,
+        fire_callback_timeouts: config.fire_callback_timeouts,
         region: config.region.clone(),
         account_id: config.account_id.clone(),
     });

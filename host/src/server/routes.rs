@@ -31,6 +31,7 @@ pub struct Request {
 pub struct Server {
     pub runtime: Runtime,
     pub skip_time: bool,
+    pub fire_callback_timeouts: bool,
     pub region: String,
     pub account_id: String,
 }
@@ -398,6 +399,7 @@ impl Server {
                 let options = StartOptions {
                     execution_name,
                     skip_time: self.skip_time,
+                    fire_callback_timeouts: self.fire_callback_timeouts,
                     region: self.region.clone(),
                     account_id: self.account_id.clone(),
                 };

@@ -1,5 +1,10 @@
 //! A per-execution clock. With time skipping on, the clock jumps to the next timer
 //! instead of sleeping, yet every timestamp keeps the modeled durations.
+//!
+//! Skipped time holds at a pending callback's timeout and heartbeat deadlines: only real
+//! time (or an answer) gets past them, so a test can always answer a callback, however
+//! long after it became pending. A clock made with `fire_callback_deadlines` skips to them
+//! too, once the execution has been idle a moment (as AWS's testing runners do).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,6 +33,9 @@ pub struct ExecutionClock {
     skip_time: bool,
     /// Milliseconds skipped so far; `now = real + skipped`.
     skipped: Millis,
+    /// Skipped time may pass callback timeout and heartbeat deadlines.
+    #[serde(default)]
+    fire_callback_deadlines: bool,
 }
 
 impl ExecutionClock {
@@ -35,11 +43,23 @@ impl ExecutionClock {
         Self {
             skip_time,
             skipped: 0,
+            fire_callback_deadlines: false,
         }
+    }
+
+    /// Lets skipped time pass callback deadlines (see the module docs).
+    pub fn firing_callback_deadlines(mut self, fire: bool) -> Self {
+        self.fire_callback_deadlines = fire;
+        self
     }
 
     pub fn skips_time(&self) -> bool {
         self.skip_time
+    }
+
+    /// Whether skipped time stops at callback deadlines (see the module docs).
+    pub fn holds_callback_deadlines(&self) -> bool {
+        self.skip_time && !self.fire_callback_deadlines
     }
 
     pub fn now(&self) -> Millis {

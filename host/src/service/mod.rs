@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-pub use execution::{Execution, ExecutionSpec, InvocationOutcome, TimerKind};
+pub use execution::{Execution, ExecutionSpec, InvocationOutcome, PendingCallback, TimerKind};
 
 use crate::model::ErrorObject;
 use crate::store::ExecutionStore;

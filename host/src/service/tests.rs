@@ -17,6 +17,7 @@ fn execution() -> Execution {
         input: "{}".into(),
         execution_timeout_seconds: 300,
         skip_time: true,
+        fire_callback_timeouts: false,
     })
 }
 
@@ -396,7 +397,7 @@ fn execution_checkpoint_completes_after_the_invocation() {
     done.payload = Some("\"big\"".into());
     e.apply_checkpoint(&[done]).unwrap();
     assert_eq!(e.status, crate::model::ExecutionStatus::Running);
-    e.finish_invocation("r1", InvocationOutcome::Succeeded(String::new()));
+    e.finish_invocation("r1", InvocationOutcome::Succeeded(Some(String::new())));
     assert_eq!(e.result.as_deref(), Some("\"big\""));
     let types: Vec<_> = e.events().iter().map(|ev| ev.event_type).collect();
     assert_eq!(

@@ -10,6 +10,9 @@ const REASON = {
   'all-completed': 'ALL_COMPLETED',
   'min-successful-reached': 'MIN_SUCCESSFUL_REACHED',
   'failure-tolerance-exceeded': 'FAILURE_TOLERANCE_EXCEEDED',
+  // Only Python's custom predicate gives these; listed so every WIT reason maps.
+  'custom-completion-succeeded': 'CUSTOM_COMPLETION_SUCCEEDED',
+  'custom-completion-failed': 'CUSTOM_COMPLETION_FAILED',
 };
 
 function parse(payload) {

@@ -14,6 +14,7 @@ import {
   toSeconds,
 } from './config.js';
 import { emit } from './plugin.js';
+import { acknowledged, never } from './flush.js';
 import { DurablePromise } from './promise.js';
 import { jsonSerdes } from './serdes.js';
 import {
@@ -72,7 +73,8 @@ async function serialize(serdes, value, info) {
   } catch (e) {
     throw new SerdesError(`cannot serialize the result: ${e?.message ?? e}`);
   }
-  if (payload === undefined || payload === null) return 'null';
+  // No payload (AWS's defaultSerdes gives undefined for undefined) is recorded as none.
+  if (payload === undefined || payload === null) return undefined;
   if (typeof payload !== 'string') throw new SerdesError('serdes.serialize must return a string');
   return payload;
 }
@@ -152,23 +154,24 @@ function named(args, isName = (a) => typeof a === 'string' || a === undefined ||
  * The durable context handed to a handler, a child-context function, or a map item /
  * parallel branch.
  *
- * Operations on one context run one at a time in call order: each starts after the
- * previous one (including its step body or child function) has finished, because the
- * host needs each operation closed before the next starts. `Promise.all` over operations
- * of one context is allowed but runs them in sequence; use `map` / `parallel` for
- * branches that may wait independently.
+ * Operations start when called and run concurrently, as in AWS's JS SDK: a step's body
+ * starts at once (its DurablePromise only waits for it), child contexts and map /
+ * parallel branches run side by side, and `await`s sit where AWS's SDK has them, so the
+ * order of checkpoints (and of events) is AWS's. An operation that must wait for
+ * something outside the invocation (a timer, a callback, a retry) never settles; the
+ * invocation ends PENDING once nothing else can progress.
  */
 export class DurableContext {
-  constructor(raw, scope, shared = new Shared()) {
+  /** `owner`: the gate of the child operation that created this context (none at the root). */
+  constructor(raw, scope, shared = new Shared(), owner = undefined) {
     this._raw = raw;
     this._scope = scope;
     this._shared = shared;
-    this._tail = Promise.resolve();
-    /** Name of the step whose body is running ('' = unnamed), else undefined. */
+    this._owner = owner;
+    /** Name of the step whose body is being called ('' = unnamed), else undefined. */
     this._openStep = undefined;
     this.logger = new Logger(raw, shared);
   }
-
   /** Operation id of this context (undefined for the root context). */
   get id() {
     return this._raw.id() ?? undefined;
@@ -186,12 +189,11 @@ export class DurableContext {
 
   /**
    * AWS `promise.all / allSettled / any / race(name?, promises)`: combines promises of
-   * this context's operations and checkpoints the combined result as a child context, so
-   * replay returns it unchanged. Operations of one context run in call order, so `race`
-   * and `any` settle with the first operation in call order that settles (resp.
-   * succeeds). A rejection fails with PromiseCombinatorError (`all`, `any`, `race`);
-   * `allSettled` records every outcome (a rejected Error as `{ message, name, stack }`,
-   * read back as an Error).
+   * operations already running and checkpoints the combined result as a child context, so
+   * replay returns it unchanged. Lazy like AWS's: the child starts when awaited. A
+   * rejection fails with PromiseCombinatorError (`all`, `any`, `race`); `allSettled`
+   * records every outcome (a rejected Error as `{ message, name, stack }`, read back as
+   * an Error).
    */
   get promise() {
     return {
@@ -203,29 +205,27 @@ export class DurableContext {
   }
 
   _combine(kind, args) {
-    const [name, [promises]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
-    if (!Array.isArray(promises)) throw new TypeError(`promise.${kind} needs an array of promises`);
-    for (const p of promises) {
-      // Start lazy operations (a callback's result) now, so they queue before the
-      // combinator instead of waiting behind it; rejections are handled by the combinator.
-      if (p && typeof p.then === 'function') p.then(undefined, () => undefined);
-    }
-    const serdes = kind === 'allSettled' ? settledSerdes : this._shared.serdes;
-    const body = () => Promise[kind](promises);
-    return this._op(async () => {
-      try {
-        return await this._child(name, undefined, serdes, body);
-      } catch (e) {
-        // AWS's errorMapper: the child's rebuilt error wrapped in PromiseCombinatorError.
-        if (!(e instanceof ChildContextError)) throw e;
-        throw new PromiseCombinatorError(e.cause?.message, e.cause);
-      }
+    return new DurablePromise(async () => {
+      const [name, [promises]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
+      if (!Array.isArray(promises)) throw new TypeError(`promise.${kind} needs an array of promises`);
+      const serdes = kind === 'allSettled' ? settledSerdes : this._shared.serdes;
+      const errorMapper = (error) => new PromiseCombinatorError(error.message, error);
+      return await this._runChild(name, undefined, serdes, () => Promise[kind](promises), errorMapper);
     });
   }
 
-  /** A public operation's promise: runs `op` in call order (see `_serial`). */
+  /** An operation not modelled on AWS's phases: started now, suspension parks it. */
   _op(op) {
-    return DurablePromise.started(this._serial(op));
+    const error = this._nestedError();
+    if (error) return DurablePromise.started(Promise.reject(error));
+    if (this._gated()) return DurablePromise.started(never());
+    let promise;
+    try {
+      promise = Promise.resolve(op());
+    } catch (e) {
+      promise = Promise.reject(e);
+    }
+    return DurablePromise.started(parked(promise));
   }
 
   /**
@@ -262,34 +262,23 @@ export class DurableContext {
 
   // ---- plumbing --------------------------------------------------------------------
 
-  /** Runs `op` after every earlier operation of this context has finished. */
-  _serial(op) {
-    if (this._openStep !== undefined) {
-      // Queueing behind the open step would deadlock: the step waits for this call.
-      const error = new NestedOperationError(
-        `a durable operation was called inside step ${JSON.stringify(this._openStep)}: ` +
-          'durable operations cannot run inside a step body (use runInChildContext)',
-      );
-      return Promise.reject(error);
-    }
-    const run = this._tail.then(() => {
-      if (this._scope.suspended) throw new SuspendExecution();
-      return op();
-    });
-    this._tail = run.then(
-      () => undefined,
-      () => undefined,
+  /** The error of a durable call made while a step body of this context is being called. */
+  _nestedError() {
+    if (this._openStep === undefined) return undefined;
+    return new NestedOperationError(
+      `a durable operation was called inside step ${JSON.stringify(this._openStep)}: ` +
+        'durable operations cannot run inside a step body (use runInChildContext)',
     );
-    return run;
   }
 
-  /** Resolves when every operation issued so far on this context has finished. */
-  async _idle() {
-    let tail;
-    do {
-      tail = this._tail;
-      await tail;
-    } while (tail !== this._tail);
+  /**
+   * Whether a child operation enclosing this context has finished (e.g. a map that
+   * completed early while this branch ran on): as AWS's SDK, its operations then never
+   * settle and record nothing.
+   */
+  _gated() {
+    for (let gate = this._owner; gate; gate = gate.parent) if (gate.finished) return true;
+    return false;
   }
 
   /** A WIT call; turns `op-error` into SuspendExecution / ValidationError. */
@@ -307,6 +296,16 @@ export class DurableContext {
     }
   }
 
+  /** `_call`, answering SUSPENDED instead of throwing when the operation must wait. */
+  _host(f) {
+    try {
+      return this._call(f);
+    } catch (e) {
+      if (e instanceof SuspendExecution) return SUSPENDED;
+      throw e;
+    }
+  }
+
   /** A finished operation's value; `toError(record)` builds what a failure throws. */
   async _finish(outcome, ours, serdes, toError, entityId) {
     if (outcome.tag === 'failed') throw toError(outcome.val ?? {});
@@ -319,68 +318,94 @@ export class DurableContext {
    * `step(name?, fn, config?)`: runs `fn(stepContext)` as a durable step; its result is
    * checkpointed and replayed without running `fn` again. `stepContext` has `attempt`
    * (1-based) and `logger`. `config`: `{ retryStrategy, semantics, serdes, subType }`.
-   * Throws StepError when the step fails for good.
+   * Throws StepError when the step fails for good. The step starts at once (AWS's
+   * phase 1); the returned DurablePromise waits for it.
    */
   step(...args) {
     const [name, [fn, config = {}]] = named(args);
     if (typeof fn !== 'function') throw new TypeError('step needs a function');
-    return this._op(() => this._step(name, fn, config));
+    const error = this._nestedError();
+    if (error) return DurablePromise.started(Promise.reject(error));
+    const phase1 = this._stepPhase1(name, fn, config);
+    phase1.catch(() => undefined);
+    return new DurablePromise(async () => await phase1);
   }
 
-  async _step(name, fn, config) {
+  async _stepPhase1(name, fn, config) {
+    if (this._gated()) return never();
     const serdes = config.serdes ?? this._shared.serdes;
     const { wit, decide } = stepConfigToWit(config);
-    const start = this._call(() => this._raw.stepBegin(name, wit));
-    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, stepError);
-    const { id, attempt } = start.val;
-    const stepContext = { attempt, logger: this.logger, operationId: id };
+    // Checkpoints START for a new attempt (AWS does not await it).
+    const start = this._host(() => this._raw.stepBegin(name, wit));
+    if (start === SUSPENDED) return never(); // a retry timer is pending
+    if (start.tag === 'done') {
+      if (start.val.tag === 'failed') throw stepError(start.val.val ?? {});
+      return await deserialize(serdes, start.val.val, this._serdesInfo(undefined));
+    }
+    return await this._stepAttempt(start.val, name, fn, serdes, decide);
+  }
+
+  /** One attempt of a step body, its awaits placed as in AWS's `executeStepLogic`. */
+  async _stepAttempt({ id, attempt }, name, fn, serdes, decide) {
     const plugins = this._shared.plugins;
     const operation = { id, name, type: 'STEP' };
     // Once per invocation: a new step, or one not finished earlier (a retry), as AWS.
-    if (plugins.length && !this._shared.startedSteps.has(id)) {
-      this._shared.startedSteps.add(id);
-      await emit(plugins, 'onOperationStart', operation);
+    const first = !this._shared.startedSteps.has(id);
+    this._shared.startedSteps.add(id);
+    await (plugins.length && first ? emit(plugins, 'onOperationStart', operation) : undefined);
+    await (plugins.length ? emit(plugins, 'onAttemptStart', { ...operation, attempt }) : undefined);
+    const info = this._serdesInfo(id);
+    let payload;
+    try {
+      const value = await this._callBody(name, fn, { attempt, logger: this.logger, operationId: id });
+      payload = await serialize(serdes, value, info);
+    } catch (e) {
+      return await this._stepFailed(id, operation, attempt, e, decide);
     }
-    if (plugins.length) await emit(plugins, 'onAttemptStart', { ...operation, attempt });
-    let body;
-    let decision;
-    let value;
-    let threw = false;
+    if (this._gated()) return never();
+    this._call(() => this._raw.stepEnd(id, { tag: 'ok', val: payload }, undefined));
+    await acknowledged();
+    await (plugins.length ? emit(plugins, 'onAttemptEnd', { ...operation, attempt, outcome: 'SUCCEEDED' }) : undefined);
+    await (plugins.length ? emit(plugins, 'onOperationEnd', { ...operation, status: 'SUCCEEDED' }) : undefined);
+    return await deserialize(serdes, payload, info);
+  }
+
+  /** Calls a step body; durable calls on this context while it runs synchronously are refused. */
+  _callBody(name, fn, ...args) {
     this._openStep = name ?? '';
     try {
-      value = await fn(stepContext);
-    } catch (e) {
-      threw = true;
+      return fn(...args);
+    } finally {
       this._openStep = undefined;
-      if (plugins.length) await emit(plugins, 'onAttemptEnd', { ...operation, attempt, outcome: 'FAILED' });
-      body = { tag: 'err', val: toErrorObject(e) };
-      if (e instanceof NestedOperationError) {
-        decision = { shouldRetry: false, delaySeconds: 0 };
-      } else if (decide) {
-        try {
-          decision = toRetryDecision(await decide(e, attempt));
-        } catch {
-          decision = { shouldRetry: false, delaySeconds: 0 };
-        }
-      }
     }
-    this._openStep = undefined;
-    if (!threw) {
-      if (plugins.length) await emit(plugins, 'onAttemptEnd', { ...operation, attempt, outcome: 'SUCCEEDED' });
+  }
+
+  /** A failed attempt: the host records a retry (the step then waits) or the failure. */
+  async _stepFailed(id, operation, attempt, e, decide) {
+    const plugins = this._shared.plugins;
+    let decision;
+    if (e instanceof NestedOperationError || e instanceof SerdesError) {
+      // Fails the same way on every attempt.
+      decision = { shouldRetry: false, delaySeconds: 0 };
+    } else if (decide) {
       try {
-        body = { tag: 'ok', val: await serialize(serdes, value, this._serdesInfo(id)) };
-      } catch (e) {
-        // A value that cannot be serialized fails the same way on every attempt.
-        body = { tag: 'err', val: toErrorObject(e) };
+        decision = toRetryDecision(decide(e, attempt));
+      } catch {
         decision = { shouldRetry: false, delaySeconds: 0 };
       }
     }
-    // Throws SuspendExecution when a retry was scheduled: the step is not over.
-    const outcome = this._call(() => this._raw.stepEnd(id, body, decision));
-    if (plugins.length) {
-      await emit(plugins, 'onOperationEnd', { ...operation, status: outcome.tag === 'failed' ? 'FAILED' : 'SUCCEEDED' });
+    if (this._gated()) return never();
+    const outcome = this._host(() => this._raw.stepEnd(id, { tag: 'err', val: toErrorObject(e) }, decision));
+    if (outcome === SUSPENDED) {
+      // A retry was scheduled: the step waits for it beyond this invocation.
+      await acknowledged();
+      await (plugins.length ? emit(plugins, 'onAttemptEnd', { ...operation, attempt, outcome: 'FAILED' }) : undefined);
+      return never();
     }
-    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, stepError, id);
+    await acknowledged();
+    await (plugins.length ? emit(plugins, 'onAttemptEnd', { ...operation, attempt, outcome: 'FAILED' }) : undefined);
+    await (plugins.length ? emit(plugins, 'onOperationEnd', { ...operation, status: 'FAILED' }) : undefined);
+    throw stepError(outcome.val ?? {});
   }
 
   // ---- wait ------------------------------------------------------------------------
@@ -402,48 +427,97 @@ export class DurableContext {
    * `config`: `{ subType, serdes, errorMapper }`. Throws ChildContextError when `fn`
    * throws (its `cause`: the thrown error as recorded and rebuilt by
    * `DurableOperationError.fromErrorObject`, e.g. a StepError), or what
-   * `errorMapper(thatCause)` returns.
+   * `errorMapper(thatCause)` returns. Starts at once, as AWS's.
    */
   runInChildContext(...args) {
     const [name, [fn, config = {}]] = named(args);
     if (typeof fn !== 'function') throw new TypeError('runInChildContext needs a function');
     const { errorMapper } = config;
     if (errorMapper !== undefined && typeof errorMapper !== 'function') throw new TypeError('errorMapper must be a function');
-    return this._op(async () => {
-      try {
-        return await this._child(name, config.subType, config.serdes ?? this._shared.serdes, fn);
-      } catch (e) {
-        // AWS `errorMapper`: given the child's rebuilt error (the ChildContextError's
-        // cause), returns the error to throw instead of the ChildContextError.
-        if (errorMapper && e instanceof ChildContextError) throw errorMapper(e.cause);
-        throw e;
-      }
+    const error = this._nestedError();
+    if (error) return DurablePromise.started(Promise.reject(error));
+    return this._runChild(name, config.subType, config.serdes ?? this._shared.serdes, fn, errorMapper);
+  }
+
+  /** A child context (`childBegin` … `childEnd`) shaped as AWS's runInChildContext. */
+  _runChild(name, subType, serdes, fn, errorMapper) {
+    return this._childPromise(() => {
+      if (this._gated()) return never();
+      const start = this._host(() => this._raw.childBegin(name, subType));
+      if (start === SUSPENDED) return never();
+      if (start.tag === 'done') return this._completedChild(start.val, serdes, errorMapper);
+      const raw = start.val;
+      const gate = { finished: false, parent: this._owner };
+      const child = new DurableContext(raw, this._scope, this._shared, gate);
+      return this._executeChild({
+        gate,
+        serdes,
+        errorMapper,
+        run: () => fn(child),
+        entityId: child.id,
+        end: (body) => this._call(() => childEnd(raw, body)),
+      });
     });
   }
 
-  async _child(name, subType, serdes, fn) {
-    const start = this._call(() => this._raw.childBegin(name, subType));
-    if (start.tag === 'done') return this._finish(start.val, undefined, serdes, childContextError);
-    const raw = start.val;
-    const child = new DurableContext(raw, this._scope, this._shared);
-    let body;
-    try {
-      const value = await fn(child);
-      await child._idle();
-      if (!this._scope.suspended) body = { tag: 'ok', val: await serialize(serdes, value, this._serdesInfo(child.id)) };
-    } catch (e) {
-      if (!this._scope.suspended) body = { tag: 'err', val: toErrorObject(e) };
-    }
-    if (this._scope.suspended) {
-      // Nothing to checkpoint: dropping the context leaves it open for the replay.
-      dispose(raw);
-      throw new SuspendExecution();
-    }
-    const id = child.id;
-    const outcome = this._call(() => childEnd(raw, body));
-    return this._finish(outcome, body.tag === 'ok' ? body.val : undefined, serdes, childContextError, id);
+  /** AWS's two phases of a child: `phase1()` runs now, the DurablePromise reads its result. */
+  _childPromise(phase1) {
+    let result;
+    let error;
+    const settled = (async () => phase1())()
+      .then((value) => {
+        result = value;
+      })
+      .catch((e) => {
+        error = e;
+      });
+    return new DurablePromise(async () => {
+      await settled;
+      if (error !== undefined) throw error;
+      return result;
+    });
   }
 
+  /** A child recorded earlier: its result, or its error (mapped by `errorMapper`). */
+  async _completedChild(outcome, serdes, errorMapper) {
+    if (outcome.tag === 'failed') {
+      const original = DurableOperationError.fromErrorObject(outcome.val ?? {});
+      if (errorMapper) throw errorMapper(original);
+      throw new ChildContextError(original.message, original);
+    }
+    return await deserialize(serdes, outcome.val, this._serdesInfo(undefined));
+  }
+
+  /**
+   * Runs a started child's body and records how it ended (`end(body)`), awaits placed as
+   * in AWS's `executeChildContext`. Once the body returned, operations still running
+   * inside it are gated (`gate.finished`); its own end is recorded unless an enclosing
+   * child finished first.
+   */
+  async _executeChild({ gate, serdes, errorMapper, run, entityId, end }) {
+    // Read now: `end` hands the child's context resource back to the host.
+    const info = this._serdesInfo(entityId);
+    await undefined; // where AWS awaits its onOperationStart hook
+    const closed = () => {
+      for (let g = gate.parent; g; g = g.parent) if (g.finished) return true;
+      return false;
+    };
+    try {
+      const result = await run();
+      gate.finished = true;
+      const payload = await serialize(serdes, result, info);
+      if (!closed()) end({ tag: 'ok', val: payload });
+      await undefined; // AWS's onOperationEnd hook
+      return await deserialize(serdes, payload, info);
+    } catch (e) {
+      const rebuilt = DurableOperationError.fromErrorObject(toErrorObject(e));
+      gate.finished = true;
+      if (!closed()) end({ tag: 'err', val: toErrorObject(e) });
+      await undefined;
+      if (errorMapper) throw errorMapper(rebuilt);
+      throw new ChildContextError(rebuilt.message, rebuilt);
+    }
+  }
   // ---- callbacks -------------------------------------------------------------------
 
   /**
@@ -463,7 +537,7 @@ export class DurableContext {
   _createCallback(name, config) {
     const handle = this._call(() => this._raw.createCallback(name, callbackConfigToWit(config)));
     const serdes = config.serdes ?? this._shared.callbackSerdes;
-    const result = new DurablePromise(() => this._serial(() => this._callbackResult(handle.id, serdes)));
+    const result = new DurablePromise(() => (this._gated() ? never() : parked(this._callbackResult(handle.id, serdes))));
     return [result, handle.callbackId];
   }
 
@@ -508,10 +582,13 @@ export class DurableContext {
       return await result;
     };
     const childSerdes = this._shared.customCallbackDeserializer ? passThroughSerdes : this._shared.serdes;
-    return this._op(async () => {
+    const error = this._nestedError();
+    if (error) return DurablePromise.started(Promise.reject(error));
+    const child = this._runChild(name, 'WaitForCallback', childSerdes, body);
+    return new DurablePromise(async () => {
       let raw;
       try {
-        raw = await this._child(name, 'WaitForCallback', childSerdes, body);
+        raw = await child;
       } catch (e) {
         // AWS's errorMapper, applied to the child's rebuilt error.
         if (!(e instanceof ChildContextError)) throw e;
@@ -544,7 +621,7 @@ export class DurableContext {
 
   async _condition(name, check, config) {
     const serdes = config.serdes ?? this._shared.serdes;
-    const initial = await serialize(serdes, config.initialState, this._serdesInfo(undefined));
+    const initial = (await serialize(serdes, config.initialState, this._serdesInfo(undefined))) ?? 'null';
     const start = this._call(() => this._raw.conditionBegin(name, initial));
     if (start.tag === 'done') return this._finish(start.val, undefined, serdes, conditionError);
     const { id, attempt, state } = start.val;
@@ -554,14 +631,8 @@ export class DurableContext {
     let decision;
     try {
       const current = await deserialize(serdes, state, info);
-      this._openStep = name ?? '';
-      let next;
-      try {
-        next = await check(current, context);
-      } finally {
-        this._openStep = undefined;
-      }
-      const payload = await serialize(serdes, next, info);
+      const next = await this._callBody(name, check, current, context);
+      const payload = (await serialize(serdes, next, info)) ?? 'null';
       checked = { tag: 'ok', val: payload };
       // The strategy sees the state as it will be replayed.
       decision = conditionDecision(config.waitStrategy, await deserialize(serdes, payload, info), attempt);
@@ -600,20 +671,19 @@ export class DurableContext {
 
   /**
    * `map(name?, items, fn, config?)`: runs `fn(context, item, index, items)` for every
-   * item, each in its own branch context. Returns a BatchResult (failures are collected;
-   * call `throwIfError()` to fail on them). `config`: `{ maxConcurrency,
-   * completionConfig, itemNamer: (item, index) => name, nesting: 'NESTED' | 'FLAT',
-   * itemSerdes, serdes }` (see `parallel` for the two serdes).
+   * item, each in its own branch context, up to `maxConcurrency` at once. Returns a
+   * BatchResult (failures are collected; call `throwIfError()` to fail on them); it
+   * resolves as soon as the completion policy holds, items still running then listed as
+   * STARTED. `config`: `{ maxConcurrency, completionConfig, itemNamer: (item, index) =>
+   * name, nesting: 'NESTED' | 'FLAT', itemSerdes, serdes }` (see `parallel`).
    */
   map(...args) {
     const [name, [items, fn, config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
     if (!Array.isArray(items)) throw new TypeError('map needs an array of items');
     const names = config.itemNamer ? items.map((item, i) => String(config.itemNamer(item, i))) : undefined;
-    return this._op(() =>
-      this._batch(name, 'map', items.length, config, config.completionConfig, names, (ctx, i) =>
-        fn(ctx, items[i], i, items),
-      ),
-    );
+    // AWS's map executor: an async function returning the item function's promise.
+    const run = async (ctx, i) => fn(ctx, items[i], i, items);
+    return this._batchOperation(name, 'map', items.length, config, config.completionConfig, names, run);
   }
 
   /**
@@ -633,65 +703,144 @@ export class DurableContext {
       ? branches.map((b, i) => (typeof b === 'object' && b.name) || `parallel-branch-${i}`)
       : undefined;
     const completion = config.completionConfig ?? { toleratedFailureCount: 0, toleratedFailurePercentage: 0 };
-    return this._op(() =>
-      this._batch(name, 'parallel', branches.length, config, completion, names, (ctx, i) => funcs[i](ctx)),
-    );
+    // AWS's parallel executor awaits the branch function.
+    const run = async (ctx, i) => {
+      const result = await funcs[i](ctx);
+      return result;
+    };
+    return this._batchOperation(name, 'parallel', branches.length, config, completion, names, run);
   }
 
-  async _batch(name, kind, count, config, completion, names, run) {
+  /** map / parallel in AWS's layers: the operation's phase 1 awaits the concurrent execution's. */
+  _batchOperation(name, kind, count, config, completion, names, run) {
+    const error = this._nestedError();
+    if (error) return DurablePromise.started(Promise.reject(error));
+    const phase1 = (async () => {
+      const result = await this._executeConcurrently(name, kind, count, config, completion, names, run);
+      return result;
+    })();
+    phase1.catch(() => undefined);
+    return new DurablePromise(async () => await phase1);
+  }
+
+  _executeConcurrently(name, kind, count, config, completion, names, run) {
+    const phase1 = (async () => {
+      const result = await this._batchChild(name, kind, count, config, completion, names, run);
+      return restoreBatch(result);
+    })();
+    const promise = new DurablePromise(async () => await phase1);
+    promise.catch(() => undefined);
+    return promise;
+  }
+
+  /** The container: a child context whose body runs the branches (`batch-begin` … `finish`). */
+  _batchChild(name, kind, count, config, completion, names, run) {
     const itemSerdes = config.itemSerdes ?? this._shared.serdes;
-    const resultSerdes = config.serdes;
     const witConfig = {
       maxConcurrency: config.maxConcurrency ?? undefined,
       completion: completionToWit(completion ?? {}),
       nesting: String(config.nesting ?? 'NESTED').toLowerCase() === 'flat' ? 'flat' : 'nested',
       branchNames: names,
     };
-    const start = this._call(() => this._raw.batchBegin(name, kind, count, witConfig));
-    if (start.tag === 'done') {
-      const { outcome, payload } = start.val;
-      if (resultSerdes) return restoreBatch(await deserialize(resultSerdes, payload, this._serdesInfo(undefined)));
-      // A payload recorded before the SDK wrote AWS's: the host's reading of it.
-      if (payload && outcome && isHostBatchPayload(payload)) return this._batchResult(outcome, itemSerdes);
-      const result = batchResultSerdes.deserialize(payload);
-      if (result === undefined) throw new SerdesError('the recorded batch has no result payload');
-      return result;
-    }
-    if (start.tag === 'failed') throw childContextError(start.val);
-    const batch = start.val;
-    try {
-      for (;;) {
-        const branch = this._call(() => batch.next());
-        if (!branch) break;
-        const scope = new Scope();
-        const ctx = new DurableContext(branch.ctx, scope, this._shared);
-        let body;
-        try {
-          const value = await run(ctx, branch.index);
-          await ctx._idle();
-          if (!scope.suspended) body = { tag: 'ok', val: await serialize(itemSerdes, value, this._serdesInfo(ctx.id)) };
-        } catch (e) {
-          if (!scope.suspended) body = { tag: 'err', val: toErrorObject(e) };
+    return this._childPromise(() => {
+      if (this._gated()) return never();
+      const start = this._host(() => this._raw.batchBegin(name, kind, count, witConfig));
+      if (start === SUSPENDED) return never();
+      if (start.tag === 'done') return this._completedBatch(start.val, config.serdes, itemSerdes);
+      if (start.tag === 'failed') return Promise.reject(childContextError(start.val));
+      const batch = start.val;
+      const gate = { finished: false, parent: this._owner };
+      return this._executeChild({
+        gate,
+        serdes: config.serdes ?? batchResultSerdes,
+        run: async () => await this._batchItems(batch, gate, run, itemSerdes),
+        entityId: undefined,
+        end: (body) => {
+          if (body.tag === 'ok') this._call(() => batch.finish(body.val));
+          dispose(batch);
+        },
+      });
+    });
+  }
+
+  async _batchItems(batch, gate, run, itemSerdes) {
+    return await this._runBranches(batch, gate, run, itemSerdes);
+  }
+
+  /**
+   * AWS's ConcurrencyController: starts every branch the host admits (each a child
+   * context, run concurrently), and after each branch ends either starts more or, once
+   * the host's completion policy holds, resolves with the BatchResult of that moment.
+   */
+  _runBranches(batch, gate, run, itemSerdes) {
+    return new Promise((resolve) => {
+      const values = new Map();
+      let running = 0;
+      let done = false;
+      const onComplete = (index) => {
+        running -= 1;
+        if (done) return;
+        if (!batch.complete(index)) {
+          startNext();
+          return;
         }
-        if (scope.suspended) {
-          // The branch waits for something: drop its context, the others go on.
-          dispose(branch.ctx);
-          continue;
+        done = true;
+        resolve(this._batchResultNow(this._call(() => batch.settle()), values, itemSerdes));
+      };
+      const startNext = () => {
+        for (let branch = this._call(() => batch.next()); branch; branch = this._call(() => batch.next())) {
+          const { index, ctx: raw } = branch;
+          const branchGate = { finished: false, parent: gate };
+          const ctx = new DurableContext(raw, this._scope, this._shared, branchGate);
+          running += 1;
+          this._childPromise(() =>
+            this._executeChild({
+              gate: branchGate,
+              serdes: itemSerdes,
+              run: () => run(ctx, index),
+              entityId: ctx.id,
+              end: (body) => this._call(() => batch.branchEnd(index, raw, body)),
+            }),
+          ).then(
+            (value) => {
+              values.set(index, value);
+              onComplete(index);
+            },
+            () => onComplete(index),
+          );
         }
-        this._call(() => batch.branchEnd(branch.index, branch.ctx, body));
+      };
+      startNext();
+      if (running === 0) {
+        // Nothing to start (no items, or every one recorded earlier).
+        running = 1;
+        onComplete(undefined);
       }
-      // As AWS: nothing is recorded until the whole result is serialized (by `serdes`, or
-      // AWS's BatchResult serdes); then it is read back like a replay would, so a lossy
-      // serdes shows on the first run too.
-      const info = this._serdesInfo(undefined);
-      const result = await this._batchResult(this._call(() => batch.settle()), itemSerdes);
-      const serdes = resultSerdes ?? batchResultSerdes;
-      const payload = await serialize(serdes, result, info);
-      this._call(() => batch.finish(payload));
-      return restoreBatch(await deserialize(serdes, payload, info));
-    } finally {
-      dispose(batch);
-    }
+    });
+  }
+
+  /**
+   * The BatchResult for a WIT `batch-outcome`: the values of branches run in this
+   * invocation, the recorded results of the others read with `serdes`.
+   */
+  _batchResultNow(outcome, values, serdes) {
+    const results = outcome.items.map((item) => {
+      if (values.has(item.index)) return values.get(item.index);
+      if (item.status !== 'succeeded') return undefined;
+      const value = serdes.deserialize(item.result ?? undefined, this._serdesInfo(undefined));
+      return value instanceof Promise ? undefined : value;
+    });
+    return BatchResult.from(outcome, results);
+  }
+
+  /** A batch recorded earlier: its BatchResult read back from the container's payload. */
+  async _completedBatch({ outcome, payload }, resultSerdes, itemSerdes) {
+    if (resultSerdes) return await deserialize(resultSerdes, payload, this._serdesInfo(undefined));
+    // A payload recorded before the SDK wrote AWS's: the host's reading of it.
+    if (payload && outcome && isHostBatchPayload(payload)) return this._batchResult(outcome, itemSerdes);
+    const result = batchResultSerdes.deserialize(payload);
+    if (result === undefined) throw new SerdesError('the recorded batch has no result payload');
+    return result;
   }
 
   /** A WIT `batch-outcome` as a BatchResult, the succeeded items read with `serdes`. */
@@ -751,3 +900,14 @@ const settledSerdes = Object.freeze({
     });
   },
 });
+
+/** What `_host` answers when the host says the operation must wait beyond this invocation. */
+const SUSPENDED = Symbol('suspended');
+
+/** `promise`, except that a suspension parks it (it never settles) instead of rejecting. */
+function parked(promise) {
+  return promise.catch((e) => {
+    if (e instanceof SuspendExecution) return never();
+    throw e;
+  });
+}

@@ -3,7 +3,8 @@
 import { declareSdk, handlerStarted, invocationEnvelope } from 'durabox:durable/types@0.1.0';
 
 import { DurableContext, Scope, Shared } from './context.js';
-import { toErrorObject } from './errors.js';
+import { SuspendExecution, toErrorObject } from './errors.js';
+import { idle, never } from './flush.js';
 import { emit, pluginList } from './plugin.js';
 
 /** Whether no operation but the execution itself was recorded before this invocation. */
@@ -24,9 +25,9 @@ function isFirstInvocation() {
  * ```
  *
  * `event` is the execution input parsed as JSON (blank = `{}`). The returned value
- * (JSON-serialized; `undefined` as `null`) succeeds the execution, a thrown error fails
- * it with its ErrorObject, and a suspension, even one that user code caught, ends
- * the invocation as PENDING.
+ * (JSON-serialized; `undefined` as no result) succeeds the execution, a thrown error fails
+ * it with its ErrorObject. An operation that must wait beyond this invocation never
+ * settles: once nothing else can progress the invocation ends PENDING (as AWS's SDK).
  *
  * `config.plugins`: plugin objects whose hooks observe every invocation (all optional,
  * may be async, called in registration order; what they throw is ignored):
@@ -59,15 +60,37 @@ export function withDurableExecution(fn, config = {}) {
 const STATUS = { succeeded: 'SUCCEEDED', failed: 'FAILED', pending: 'PENDING' };
 
 async function run(fn, context, scope, input) {
+  let handler;
   try {
     const event = input.trim() === '' ? {} : JSON.parse(input);
-    const value = await fn(event, context);
-    await context._idle();
-    if (scope.suspended) return { tag: 'pending' };
-    const json = JSON.stringify(value === undefined ? null : value);
-    return { tag: 'succeeded', val: json };
+    handler = Promise.resolve(fn(event, context));
   } catch (e) {
-    if (scope.suspended) return { tag: 'pending' };
-    return { tag: 'failed', val: toErrorObject(e) };
+    handler = Promise.reject(e);
   }
+  // As AWS's SDK: the handler's outcome once it settles (operations it left running are
+  // abandoned), or PENDING once it cannot progress because an operation waits for
+  // something outside this invocation.
+  const outcome = await Promise.race([
+    handler.then(
+      (value) => ({ value }),
+      (error) => ({ error }),
+    ),
+    stuck(scope),
+  ]);
+  if (outcome.stuck) return { tag: 'pending' };
+  if ('error' in outcome) {
+    if (outcome.error instanceof SuspendExecution) return { tag: 'pending' };
+    return { tag: 'failed', val: toErrorObject(outcome.error) };
+  }
+  // As AWS's SDK: `undefined` (and functions) serialize to nothing, recorded as no result.
+  return { tag: 'succeeded', val: JSON.stringify(outcome.value) };
+}
+
+/** Resolves `{ stuck: true }` once nothing can progress while an operation is suspended. */
+async function stuck(scope) {
+  await idle();
+  // Idle without a suspension: the handler awaits something that is not durable; let
+  // the event loop decide (nothing else could settle it).
+  if (!scope.suspended) return never();
+  return { stuck: true };
 }

@@ -2,9 +2,9 @@
 // `createClassSerdesWithDates`). A serdes is `{ serialize(value, info), deserialize(payload,
 // info) }`; either may be async; `info` is `{ entityId, durableExecutionArn }`.
 
-/** The default serdes: JSON; `undefined` is checkpointed as `null` and read back as `undefined`. */
+/** The default serdes: JSON; `undefined` is checkpointed as no payload and read back as `undefined`. */
 export const jsonSerdes = Object.freeze({
-  serialize: (value) => JSON.stringify(value === undefined ? null : value),
+  serialize: (value) => (value === undefined ? undefined : JSON.stringify(value)),
   deserialize: (payload) => (payload === undefined || payload === null || payload === '' ? undefined : JSON.parse(payload)),
 });
 

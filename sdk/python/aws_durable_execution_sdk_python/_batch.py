@@ -8,17 +8,14 @@ from typing import Optional
 from . import serdes
 from ._wit import Err, Ok, call, drop, wit
 from .concurrency.models import BatchItem, BatchResult, CompletionReason
-from .config import (BatchItemStatus, CompletionConfig, MapConfig, NestingType,
-                     ParallelBranch, ParallelConfig)
+from .config import (BatchItemStatus, CompletionConfig, CompletionItemStatus, CompletionOutcome,
+                     CompletionStatus, MapConfig, NestingType, ParallelBranch, ParallelConfig)
 from .exceptions import (ChildContextError, InvocationError, SerDesError, SuspendExecution,
-                         ValidationError, error_object)
+                         error_object)
 from .lambda_service import ErrorObject
 
 
 def _wit_config(max_concurrency, completion: CompletionConfig, nesting: NestingType, names):
-    if completion.should_complete is not None:
-        raise ValidationError("CompletionConfig.should_complete is not supported by durabox: "
-                              "the host applies min_successful / tolerated_failure_* only")
     return wit.BatchConfig(
         max_concurrency=max_concurrency,
         completion=wit.CompletionConfig(
@@ -37,9 +34,10 @@ def run_map(ctx, items: list, func, name, config: Optional[MapConfig]) -> BatchR
         names = [config.item_namer(item, i) for i, item in enumerate(items)]
     wit_config = _wit_config(config.max_concurrency, config.completion_config,
                              config.nesting_type, names)
+    predicate = _Predicate.of(config.completion_config, names, len(items))
     return _run(ctx, name, wit.BatchKind.MAP, len(items), wit_config,
                 lambda branch, i: func(branch, items[i], i, items),
-                config.item_serdes, config.serdes)
+                config.item_serdes, config.serdes, predicate)
 
 
 def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -> BatchResult:
@@ -50,11 +48,49 @@ def run_parallel(ctx, functions: list, name, config: Optional[ParallelConfig]) -
                  for i, f in enumerate(functions)]
     wit_config = _wit_config(config.max_concurrency, config.completion_config,
                              config.nesting_type, names)
+    own_names = [f.name if isinstance(f, ParallelBranch) else None for f in functions]
+    predicate = _Predicate.of(config.completion_config, own_names, len(functions))
     return _run(ctx, name, wit.BatchKind.PARALLEL, len(functions), wit_config,
-                lambda branch, i: functions[i](branch), config.item_serdes, config.serdes)
+                lambda branch, i: functions[i](branch), config.item_serdes, config.serdes,
+                predicate)
 
 
-def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -> BatchResult:
+class _Predicate:
+    """A `should_complete` predicate, applied as AWS's coordinator does: on the batch's
+    state before any branch runs and after every branch that ends, with the host's
+    per-branch statuses; the host completes the batch when it says so."""
+
+    def __init__(self, should_complete, names, count: int):
+        self._should_complete = should_complete
+        self._names = names or [None] * count
+        self._count = count
+
+    @classmethod
+    def of(cls, completion: CompletionConfig, names, count: int) -> Optional["_Predicate"]:
+        if completion.should_complete is None:
+            return None
+        return cls(completion.should_complete, names, count)
+
+    def apply(self, batch) -> None:
+        statuses = batch.progress()
+        items = tuple(
+            CompletionItemStatus(index=i, name=self._names[i],
+                                 status=None if s is None else BatchItemStatus[s.name])
+            for i, s in enumerate(statuses))
+        succeeded = sum(1 for i in items if i.status is BatchItemStatus.SUCCEEDED)
+        failed = sum(1 for i in items if i.status is BatchItemStatus.FAILED)
+        decision = self._should_complete(CompletionStatus(
+            success_count=succeeded, failure_count=failed, completed_count=succeeded + failed,
+            total_count=self._count, items=items))
+        outcome = None
+        if decision is not None and decision.complete:
+            outcome = (wit.CustomOutcome.FAILED if decision.outcome is CompletionOutcome.FAILED
+                       else wit.CustomOutcome.SUCCEEDED)
+        call(batch.decide, outcome)
+
+
+def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes,
+         predicate: Optional[_Predicate] = None) -> BatchResult:
     """As the AWS SDK: each branch's result is written by `item_serdes` (or `result_serdes`,
     or ExtendedTypeSerDes); the whole BatchResult by `result_serdes` (ExtendedTypeSerDes when
     None: its "br" envelope with the typed item results), which the container records and a
@@ -70,6 +106,8 @@ def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -
         raise ChildContextError.from_error_object(start.value)
     batch = start.value
     with batch:
+        if predicate is not None:
+            predicate.apply(batch)
         while (branch := call(batch.next)) is not None:
             branch_id = branch.ctx.id()
             try:
@@ -87,6 +125,8 @@ def _run(ctx, name, kind, count, wit_config, body, item_serdes, result_serdes) -
             except Exception as e:  # noqa: BLE001  (a failed branch is recorded, not raised)
                 result = Err(error_object(e))
             call(batch.branch_end, branch.index, branch.ctx, result)
+            if predicate is not None:
+                predicate.apply(batch)
         # settle first: the container's payload is our serialization of the outcome
         result = _convert(call(batch.settle), item_serdes, arn)
         payload = serdes.serialize(result_serdes, result, None, arn)

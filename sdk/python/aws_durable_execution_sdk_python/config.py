@@ -133,9 +133,11 @@ class CompletionStatus:
 class CompletionConfig:
     """When a map or parallel is done. Nothing set = fail on the first failure.
 
-    `should_complete` (a custom predicate) is accepted for source compatibility but the
-    durabox host only applies the threshold fields: map / parallel raise ValidationError
-    when it is set."""
+    `should_complete` (a custom predicate, exclusive with the thresholds) is called with
+    a `CompletionStatus` before any branch runs and after every branch that ends; when it
+    returns `complete_batch(outcome)` the batch completes with reason
+    CUSTOM_COMPLETION_SUCCEEDED / CUSTOM_COMPLETION_FAILED. It still completes once every
+    branch has ended."""
 
     min_successful: Optional[int] = None
     tolerated_failure_count: Optional[int] = None

@@ -11,6 +11,20 @@ use crate::{
 
 pub use wit::{CompletionReason, ItemStatus as BatchItemStatus, Nesting};
 
+impl CompletionReason {
+    /// The name AWS's SDKs give the reason (`"ALL_COMPLETED"`, …). The `Custom*` reasons
+    /// only come from a guest's own completion predicate, which this SDK does not offer.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            Self::AllCompleted => "ALL_COMPLETED",
+            Self::MinSuccessfulReached => "MIN_SUCCESSFUL_REACHED",
+            Self::FailureToleranceExceeded => "FAILURE_TOLERANCE_EXCEEDED",
+            Self::CustomCompletionSucceeded => "CUSTOM_COMPLETION_SUCCEEDED",
+            Self::CustomCompletionFailed => "CUSTOM_COMPLETION_FAILED",
+        }
+    }
+}
+
 /// AWS `CompletionConfig`: when a batch is done. The default (nothing set) fails fast.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CompletionConfig {
@@ -348,7 +362,7 @@ impl DurableContext<'_> {
                 Err(error) => Err(error),
             };
             match body {
-                Ok(payload) => batch.branch_end(index, ctx, Ok(&payload))?,
+                Ok(payload) => batch.branch_end(index, ctx, Ok(Some(&payload)))?,
                 Err(error) => batch.branch_end(index, ctx, Err(&error.to_error_object()))?,
             }
         }

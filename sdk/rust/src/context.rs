@@ -138,7 +138,7 @@ impl<'a> DurableContext<'a> {
             Err(e) => Err(e.to_error_object()),
         };
         let body = body.as_deref();
-        let outcome = wit::child_end(raw, body)?;
+        let outcome = wit::child_end(raw, body.map(Some))?;
         finish(outcome, body.ok(), serdes, DurableError::ChildContextFailed)
     }
 }

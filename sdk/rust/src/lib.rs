@@ -137,7 +137,7 @@ pub mod __private {
             .and_then(|output| Ok(serde_json::to_string(&output)?));
         let (output, status) = match result {
             Ok(json) => (
-                InvocationOutput::Succeeded(json),
+                InvocationOutput::Succeeded(Some(json)),
                 InvocationStatus::Succeeded,
             ),
             Err(DurableError::Suspended) => (InvocationOutput::Pending, InvocationStatus::Pending),

@@ -102,7 +102,7 @@ impl DurableContext<'_> {
             }
         };
         let body = body.as_deref();
-        let outcome = self.raw.step_end(&id, body, decision)?;
+        let outcome = self.raw.step_end(&id, body.map(Some), decision)?;
         if let Some(hooks) = &hooks {
             hooks.ended(&outcome);
         }

@@ -486,6 +486,63 @@ export const bodies = {
     return settled.map((s) => (s.status === 'fulfilled' ? s : { status: s.status, reason: describe(s.reason) }));
   },
 
+  // Two steps under the plain Promise.all: the order their bodies ran in.
+  async steps_in_promise_all(event, ctx) {
+    const order = [];
+    const [a, b] = await Promise.all([
+      ctx.step('a', async () => {
+        order.push('a start');
+        await null;
+        order.push('a end');
+        return 'A';
+      }),
+      ctx.step('b', async () => {
+        order.push('b start');
+        return 'B';
+      }),
+    ]);
+    return { a, b, order: await ctx.step('order', async () => order) };
+  },
+
+  // A parallel failing fast (default completion) while another branch waits.
+  async parallel_fail_fast_with_wait(event, ctx) {
+    const batch = await ctx.parallel('branches', [
+      { name: 'fast', func: (b) => b.step('now', async () => 'fast') },
+      {
+        name: 'slow',
+        func: async (b) => {
+          await b.wait({ seconds: 5 });
+          return 'slow';
+        },
+      },
+      {
+        name: 'failing',
+        func: async (b) =>
+          b.step(
+            'boom',
+            async () => {
+              throw new OrderError('boom');
+            },
+            { retryStrategy: retryPresets.noRetry },
+          ),
+      },
+    ]);
+    return summary(batch);
+  },
+
+  // try/catch around a wait: the suspension is not an error the handler sees.
+  async caught_wait(event, ctx) {
+    await ctx.step('start', async () => 'started');
+    let caught = 'nothing';
+    try {
+      await ctx.wait('nap', { seconds: 2 });
+    } catch (e) {
+      caught = e.name;
+    }
+    const after = await ctx.step('after', async () => 'ran');
+    return { caught, after };
+  },
+
   async promise_all_rejects(event, ctx) {
     try {
       await ctx.promise.all([

@@ -113,11 +113,40 @@ impl Execution {
     /// The callback id of the latest callback operation named `name` (any name if None)
     /// that is still waiting for an answer.
     pub fn pending_callback_id(&self, name: Option<&str>) -> Option<String> {
+        self.pending_callbacks()
+            .into_iter()
+            .rev()
+            .find(|c| name.is_none() || c.name.as_deref() == name)
+            .map(|c| c.callback_id)
+    }
+
+    /// The STARTED callbacks, oldest first. An unnamed callback is known by the name of
+    /// the context around it (a `wait_for_callback`, whose inner callback AWS's JS SDK
+    /// leaves unnamed).
+    pub fn pending_callbacks(&self) -> Vec<PendingCallback> {
         self.operations
             .iter()
-            .rev()
             .filter(|op| op.op_type == Type::Callback && op.status == Status::Started)
-            .find(|op| name.is_none() || op.name.as_deref() == name)
-            .and_then(|op| op.callback_details.as_ref().map(|d| d.callback_id.clone()))
+            .filter_map(|op| {
+                let callback_id = op.callback_details.as_ref()?.callback_id.clone();
+                let name = op.name.clone().or_else(|| {
+                    let parent = self.operation(op.parent_id.as_deref()?)?;
+                    parent.name.clone()
+                });
+                Some(PendingCallback {
+                    callback_id,
+                    operation_id: op.id.clone(),
+                    name,
+                })
+            })
+            .collect()
     }
+}
+
+/// A callback waiting for its answer (see [`Execution::pending_callbacks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingCallback {
+    pub callback_id: String,
+    pub operation_id: String,
+    pub name: Option<String>,
 }

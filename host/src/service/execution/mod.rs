@@ -4,6 +4,7 @@
 mod callbacks;
 mod chained;
 mod timers;
+pub use callbacks::PendingCallback;
 
 use std::collections::HashMap;
 
@@ -31,6 +32,9 @@ pub struct ExecutionSpec {
     pub input: String,
     pub execution_timeout_seconds: u64,
     pub skip_time: bool,
+    /// With skipped time, also skip to callback timeouts (`service::clock`).
+    #[serde(default)]
+    pub fire_callback_timeouts: bool,
 }
 
 impl ExecutionSpec {
@@ -112,7 +116,8 @@ pub trait InvokeTargets: Send + Sync {
 /// How an invocation of the handler ended.
 #[derive(Clone, Debug)]
 pub enum InvocationOutcome {
-    Succeeded(String),
+    /// None: the handler returned no result payload.
+    Succeeded(Option<String>),
     Failed(ErrorObject),
     Pending,
     /// The sandbox ended the invocation (trap, exit, fuel, memory, timeout); the execution
@@ -194,7 +199,8 @@ pub struct Execution {
 
 impl Execution {
     pub fn new(spec: ExecutionSpec) -> Self {
-        let clock = ExecutionClock::new(spec.skip_time);
+        let clock = ExecutionClock::new(spec.skip_time)
+            .firing_callback_deadlines(spec.fire_callback_timeouts);
         let now = clock.now();
         let mut execution = Self {
             arn: spec.arn(),
@@ -441,7 +447,7 @@ impl Execution {
         });
         if let Some(completion) = self.pending_completion.take() {
             match completion {
-                PendingCompletion::Succeeded(result) => self.succeed(result.unwrap_or_default()),
+                PendingCompletion::Succeeded(result) => self.succeed(result),
                 PendingCompletion::Failed(error) => self.fail(error),
             }
             return;
@@ -490,11 +496,13 @@ impl Execution {
         }
     }
 
-    pub fn succeed(&mut self, result: String) {
+    pub fn succeed(&mut self, result: Option<String>) {
         let now = self.close(ExecutionStatus::Succeeded);
         let mut details = Map::new();
-        details.insert("Result".into(), payload_wrapper(Some(&result)));
-        self.result = Some(result);
+        if let Some(result) = &result {
+            details.insert("Result".into(), payload_wrapper(Some(result)));
+        }
+        self.result = result;
         self.push_execution_event(EventType::ExecutionSucceeded, details, now);
     }
 

@@ -22,12 +22,9 @@ impl Execution {
             })
             .min()
             .map(|at| (at, TimerKind::Progress));
-        let callbacks = self
-            .callback_timers
-            .values()
-            .flat_map(|t| [t.timeout_at, t.heartbeat_at])
-            .flatten();
-        let timeout = callbacks.min().map(|at| (at, TimerKind::Timeout));
+        let timeout = self
+            .earliest_callback_deadline()
+            .map(|at| (at, TimerKind::Timeout));
         let execution_timeout = (
             crate::service::clock::after_seconds(self.start, self.spec.execution_timeout_seconds),
             TimerKind::ExecutionTimeout,
@@ -38,13 +35,38 @@ impl Execution {
             .min_by_key(|(at, _)| *at)
     }
 
-    /// Nothing can happen but an answer to a callback (or the execution timeout).
+    /// The earliest timeout or heartbeat deadline of a pending callback.
+    fn earliest_callback_deadline(&self) -> Option<Millis> {
+        self.callback_timers
+            .values()
+            .flat_map(|t| [t.timeout_at, t.heartbeat_at])
+            .flatten()
+            .min()
+    }
+
+    /// Where skipped time may jump now: the next wait or retry, unless a callback
+    /// deadline comes first (or at the same instant) and the clock holds at those
+    /// (`service::clock`). None: only real time, or an answer, moves the execution on.
+    pub fn skip_target(&self) -> Option<(Millis, TimerKind)> {
+        let (at, kind) = self.next_timer()?;
+        let held = self.clock.holds_callback_deadlines()
+            && self.earliest_callback_deadline().is_some_and(|d| d <= at);
+        match kind {
+            TimerKind::ExecutionTimeout => None,
+            _ if held => None,
+            _ => Some((at, kind)),
+        }
+    }
+
+    /// Nothing can happen but an answer to a callback (or the execution timeout, or a
+    /// callback deadline skipped time holds at).
     pub fn waits_only_for_callbacks(&self) -> bool {
         !self.status.is_terminal()
             && !self.invocation_running
             && !self.needs_invocation
             && self.pending_callback_id(None).is_some()
-            && matches!(self.next_timer(), Some((_, TimerKind::ExecutionTimeout)))
+            && (matches!(self.next_timer(), Some((_, TimerKind::ExecutionTimeout)))
+                || (self.clock.skips_time() && self.skip_target().is_none()))
     }
 
     /// Completes every timer due by now; returns whether an invocation is needed.

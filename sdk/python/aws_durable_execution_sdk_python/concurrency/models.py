@@ -21,8 +21,7 @@ __all__ = ["BatchCompletionError", "BatchItem", "BatchItemStatus", "BatchResult"
 
 
 class CompletionReason(Enum):
-    """Why a batch ended. The CUSTOM_* reasons belong to `should_complete`, which the
-    durabox host does not apply, so they never occur here."""
+    """Why a batch ended. The CUSTOM_* reasons come from a `should_complete` predicate."""
 
     ALL_COMPLETED = "ALL_COMPLETED"
     MIN_SUCCESSFUL_REACHED = "MIN_SUCCESSFUL_REACHED"

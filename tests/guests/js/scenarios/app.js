@@ -91,9 +91,9 @@ const scenarios = {
 
   /**
    * try/catch around a wait, and the catch swallows everything: the suspension must
-   * still end the first invocation as PENDING. The catch and the step after it log what
-   * they saw (the step after the catch throws the suspension again instead of reaching
-   * the host). The second invocation replays the wait and runs "after".
+   * still end the first invocation as PENDING. As in AWS's SDK the pending wait's promise
+   * never settles, so the catch never runs (nothing is logged). The second invocation
+   * replays the wait and runs "after".
    * Returns {after: "ran"}.
    */
   async caught_wait(context) {
@@ -295,7 +295,7 @@ const scenarios = {
     return await context.step('outer', async () => await context.step('inner', () => 1));
   },
 
-  /** Two steps started together with Promise.all run one after the other. */
+  /** Two steps started together with Promise.all: their bodies interleave at awaits. */
   async concurrent_steps(context) {
     const order = [];
     const [a, b] = await Promise.all([

@@ -18,7 +18,7 @@ mod wait;
 mod wait_for_callback;
 mod wait_for_condition;
 
-use durabox_sdk::{BatchResult, CompletionReason, DurableContext, DurableResult, Error};
+use durabox_sdk::{BatchResult, DurableContext, DurableResult, Error};
 use serde_json::{json, Map, Value};
 
 /// The environment variable naming the requirement to serve.
@@ -98,11 +98,7 @@ pub(crate) fn tolerate(n: u32) -> durabox_sdk::CompletionConfig {
 /// `keys` of `{completionReason, status, successCount, failureCount, totalCount}`, where
 /// `status` is FAILED when a branch failed and `totalCount` counts the started branches.
 pub(crate) fn projection<T>(result: &BatchResult<T>, keys: &[&str]) -> Value {
-    let reason = match result.completion_reason {
-        CompletionReason::AllCompleted => "ALL_COMPLETED",
-        CompletionReason::MinSuccessfulReached => "MIN_SUCCESSFUL_REACHED",
-        CompletionReason::FailureToleranceExceeded => "FAILURE_TOLERANCE_EXCEEDED",
-    };
+    let reason = result.completion_reason.aws_name();
     let status = if result.has_failure() {
         "FAILED"
     } else {

@@ -407,6 +407,8 @@ fn batch_json(result: &BatchResult<Value>) -> Value {
         R::AllCompleted => "AllCompleted",
         R::MinSuccessfulReached => "MinSuccessfulReached",
         R::FailureToleranceExceeded => "FailureToleranceExceeded",
+        R::CustomCompletionSucceeded => "CustomCompletionSucceeded",
+        R::CustomCompletionFailed => "CustomCompletionFailed",
     };
     json!({
         "reason": reason,
