@@ -7,7 +7,9 @@
 #   4. the AWS CLI check (tests/awscli);
 #   5. the new-user check (tests/user_project): AWS-style Python and TypeScript handlers
 #      built and run from a folder outside the checkout with a fresh cache, beside AWS's
-#      official Python testing runner;
+#      official Python testing runner; then the Python package (tests/bindings_python):
+#      `pip install ./bindings/python` into a fresh venv outside the checkout, and the same
+#      pytest file run with AWS's runner and with durabox.testing;
 #   6. the differential tests (tests/differential/python): the same AWS-style handlers in
 #      AWS's official Python testing runner and in durabox, histories compared event by
 #      event; known differences are strict xfails (known_differences.toml); the report goes
@@ -98,6 +100,10 @@ make_venv target/venv-user-project tests/user_project/requirements.txt --no-deps
 target/venv-user-project/bin/python -m pytest tests/user_project -p no:cacheprovider -v
 user_project_status=$?
 
+step "the Python package durabox.testing, outside the checkout (tests/bindings_python)"
+tests/bindings_python/run.sh
+bindings_status=$?
+
 step "differential tests, Python (tests/differential/python)"
 make_venv target/venv-differential tests/user_project/requirements.txt --no-deps
 target/venv-differential/bin/python -m pytest tests/differential/python -p no:cacheprovider -q
@@ -174,8 +180,8 @@ for lang in $LANGS; do
     [ "$lang_status" -ne 0 ] && conformance_status=1
 done
 
-echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, new-user check exit $user_project_status, differential tests exit $differential_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
-if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$user_project_status" -ne 0 ] || [ "$differential_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
+echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, new-user check exit $user_project_status, Python package exit $bindings_status, differential tests exit $differential_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
+if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$user_project_status" -ne 0 ] || [ "$bindings_status" -ne 0 ] || [ "$differential_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi
 exit 0

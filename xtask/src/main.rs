@@ -185,6 +185,8 @@ fn lint() -> Result<()> {
         "durabox",
         "-p",
         "xtask",
+        "-p",
+        "durabox-python",
         "--all-targets",
         "--",
         "-D",

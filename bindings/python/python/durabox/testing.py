@@ -1,0 +1,409 @@
+"""`durabox.testing`: AWS's Python testing API (`aws-durable-execution-sdk-python-testing`),
+running the handler in durabox's sandbox instead of in the test's interpreter.
+
+    from durabox.testing import DurableFunctionTestRunner
+
+    with DurableFunctionTestRunner(handler=handler) as runner:   # or handler="app.py"
+        result = runner.run(input='"input str"', timeout=10)
+    assert result.status is InvocationStatus.SUCCEEDED
+    assert result.get_step("one").result == '"1 2"'
+
+`handler` is the handler function (its module's file is built), a handler source file or
+folder (built as `durabox build` does, through the same cache), or a component (`.wasm`).
+Time is skipped; a pending callback's timeout is never skipped to (the test can answer it
+whenever it likes) unless `fire_callback_timeouts=True`.
+
+The status, operation type and status enums and `ErrorObject` are those of the AWS SDK
+installed beside the test (`aws_durable_execution_sdk_python.lambda_service`), so
+`result.status is InvocationStatus.SUCCEEDED` holds with the test's own imports.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Union
+
+from . import _native
+
+DuraboxError = _native.DuraboxError
+
+try:  # the AWS SDK the handler is written against: its enums, so `is` comparisons hold
+    from aws_durable_execution_sdk_python.lambda_service import (  # type: ignore
+        ErrorObject, InvocationStatus, OperationStatus, OperationType)
+except ImportError:  # no SDK installed beside the tests: the same shapes, durabox's own
+    class InvocationStatus(Enum):  # type: ignore[no-redef]
+        SUCCEEDED = "SUCCEEDED"
+        FAILED = "FAILED"
+        PENDING = "PENDING"
+
+    class OperationStatus(Enum):  # type: ignore[no-redef]
+        STARTED = "STARTED"
+        PENDING = "PENDING"
+        READY = "READY"
+        SUCCEEDED = "SUCCEEDED"
+        FAILED = "FAILED"
+        CANCELLED = "CANCELLED"
+        TIMED_OUT = "TIMED_OUT"
+        STOPPED = "STOPPED"
+
+    class OperationType(Enum):  # type: ignore[no-redef]
+        EXECUTION = "EXECUTION"
+        CONTEXT = "CONTEXT"
+        STEP = "STEP"
+        WAIT = "WAIT"
+        CALLBACK = "CALLBACK"
+        CHAINED_INVOKE = "CHAINED_INVOKE"
+
+    @dataclass(frozen=True)
+    class ErrorObject:  # type: ignore[no-redef]
+        message: str | None
+        type: str | None
+        data: str | None
+        stack_trace: list[str] | None
+
+        @classmethod
+        def from_dict(cls, data: dict) -> "ErrorObject":
+            return cls(message=data.get("ErrorMessage"), type=data.get("ErrorType"),
+                       data=data.get("ErrorData"), stack_trace=data.get("StackTrace"))
+
+
+class ExecutionStatus(Enum):
+    """How the execution ended (`DurableFunctionTestResult.execution_status`)."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    STOPPED = "STOPPED"
+
+
+class DurableFunctionsTestError(Exception):
+    """A test asked for something the result does not have (AWS's runner raises the same)."""
+
+
+HandlerSource = Union[Callable[..., Any], str, os.PathLike]
+
+
+# ---- operations, shaped as AWS's runner shapes them ------------------------------------
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    operation_type: OperationType
+    status: OperationStatus
+    parent_id: str | None = field(default=None, kw_only=True)
+    name: str | None = field(default=None, kw_only=True)
+    sub_type: str | None = field(default=None, kw_only=True)
+    start_timestamp: datetime.datetime | None = field(default=None, kw_only=True)
+    end_timestamp: datetime.datetime | None = field(default=None, kw_only=True)
+
+
+class _Children:
+    """Lookup among `child_operations` by name (AWS's `get_step`, `get_context`, ...)."""
+
+    child_operations: list[Operation]
+
+    def get_operation_by_name(self, name: str) -> Operation:
+        for operation in self.child_operations:
+            if operation.name == name:
+                return operation
+        raise DurableFunctionsTestError(f"Child Operation with name '{name}' not found")
+
+    def get_step(self, name: str) -> "StepOperation":
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_wait(self, name: str) -> "WaitOperation":
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_context(self, name: str) -> "ContextOperation":
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_callback(self, name: str) -> "CallbackOperation":
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_invoke(self, name: str) -> "InvokeOperation":
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ExecutionOperation(Operation):
+    input_payload: str | None = None
+
+
+@dataclass(frozen=True)
+class ContextOperation(_Children, Operation):
+    child_operations: list[Operation] = field(default_factory=list)
+    result: str | None = None
+    error: ErrorObject | None = None
+
+
+@dataclass(frozen=True)
+class StepOperation(ContextOperation):
+    attempt: int = 0
+    next_attempt_timestamp: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class WaitOperation(Operation):
+    scheduled_end_timestamp: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CallbackOperation(ContextOperation):
+    callback_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InvokeOperation(Operation):
+    result: str | None = None
+    error: ErrorObject | None = None
+
+
+def _time(millis: int | None) -> datetime.datetime | None:
+    if millis is None:
+        return None
+    return datetime.datetime.fromtimestamp(millis / 1000, tz=datetime.timezone.utc)
+
+
+def _error(details: dict | None) -> ErrorObject | None:
+    error = (details or {}).get("Error")
+    return ErrorObject.from_dict(error) if error else None
+
+
+def _operation(raw: dict, children: dict[str, list[dict]]) -> Operation:
+    """One operation of durabox's snapshot (AWS's `Operation` JSON) as the runner's type."""
+    common = dict(
+        operation_id=raw["Id"], operation_type=OperationType(raw["Type"]),
+        status=OperationStatus(raw["Status"]), parent_id=raw.get("ParentId"),
+        name=raw.get("Name"), sub_type=raw.get("SubType"),
+        start_timestamp=_time(raw.get("StartTimestamp")),
+        end_timestamp=_time(raw.get("EndTimestamp")))
+    kids = [_operation(c, children) for c in children.get(raw["Id"], [])]
+    kind = raw["Type"]
+    if kind == "STEP":
+        d = raw.get("StepDetails") or {}
+        return StepOperation(**common, child_operations=kids, result=d.get("Result"),
+                             error=_error(d), attempt=d.get("Attempt", 0),
+                             next_attempt_timestamp=_time(d.get("NextAttemptTimestamp")))
+    if kind == "WAIT":
+        d = raw.get("WaitDetails") or {}
+        return WaitOperation(**common,
+                             scheduled_end_timestamp=_time(d.get("ScheduledEndTimestamp")))
+    if kind == "CALLBACK":
+        d = raw.get("CallbackDetails") or {}
+        return CallbackOperation(**common, child_operations=kids, result=d.get("Result"),
+                                 error=_error(d), callback_id=d.get("CallbackId"))
+    if kind == "CHAINED_INVOKE":
+        d = raw.get("ChainedInvokeDetails") or {}
+        return InvokeOperation(**common, result=d.get("Result"), error=_error(d))
+    if kind == "EXECUTION":
+        d = raw.get("ExecutionDetails") or {}
+        return ExecutionOperation(**common, input_payload=d.get("InputPayload"))
+    d = raw.get("ContextDetails") or {}
+    return ContextOperation(**common, child_operations=kids, result=d.get("Result"),
+                            error=_error(d))
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What one invocation of the handler printed and logged (durabox only)."""
+
+    request_id: str
+    logs: list[dict]
+    stdout: str
+    stderr: str
+    error: ErrorObject | None
+
+
+@dataclass(frozen=True)
+class DurableFunctionTestResult:
+    """An execution's outcome: AWS's `DurableFunctionTestResult`, plus the history
+    (`events`, as GetDurableExecutionHistory returns them) and each invocation's output."""
+
+    status: InvocationStatus
+    operations: list[Operation]
+    result: str | None = None
+    error: ErrorObject | None = None
+    execution_status: ExecutionStatus | None = None
+    execution_arn: str = ""
+    events: list[dict] = field(default_factory=list)
+    invocations: list[Invocation] = field(default_factory=list)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict) -> "DurableFunctionTestResult":
+        execution = snapshot["Execution"]
+        children: dict[str, list[dict]] = {}
+        top: list[dict] = []
+        for op in snapshot["Operations"]:
+            if op["Type"] == "EXECUTION":
+                continue
+            parent = op.get("ParentId")
+            (children.setdefault(parent, []) if parent else top).append(op)
+        execution_status = ExecutionStatus(execution["Status"])
+        status = {ExecutionStatus.SUCCEEDED: InvocationStatus.SUCCEEDED,
+                  ExecutionStatus.RUNNING: InvocationStatus.PENDING}.get(
+                      execution_status, InvocationStatus.FAILED)
+        invocations = [Invocation(request_id=i["request_id"], logs=i["logs"],
+                                  stdout=i["stdout"], stderr=i["stderr"],
+                                  error=ErrorObject.from_dict(i["error"]) if i.get("error") else None)
+                       for i in snapshot["Invocations"]]
+        return cls(status=status, operations=[_operation(op, children) for op in top],
+                   result=execution.get("Result"),
+                   error=ErrorObject.from_dict(execution["Error"]) if execution.get("Error") else None,
+                   execution_status=execution_status,
+                   execution_arn=execution["DurableExecutionArn"],
+                   events=snapshot["Events"], invocations=invocations)
+
+    def get_operation_by_name(self, name: str) -> Operation:
+        for operation in self.operations:
+            if operation.name == name:
+                return operation
+        raise DurableFunctionsTestError(f"Operation with name '{name}' not found")
+
+    def get_step(self, name: str) -> StepOperation:
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_wait(self, name: str) -> WaitOperation:
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_context(self, name: str) -> ContextOperation:
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_callback(self, name: str) -> CallbackOperation:
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_invoke(self, name: str) -> InvokeOperation:
+        return self.get_operation_by_name(name)  # type: ignore[return-value]
+
+    def get_all_operations(self) -> list[Operation]:
+        """Every operation, nested ones included."""
+        found: list[Operation] = []
+        stack = list(self.operations)
+        while stack:
+            operation = stack.pop()
+            found.append(operation)
+            stack.extend(getattr(operation, "child_operations", None) or [])
+        return found
+
+    @property
+    def logs(self) -> list[str]:
+        """Every log line of every invocation, in order (its message)."""
+        return [line["message"] for i in self.invocations for line in i.logs]
+
+
+# ---- the runner ------------------------------------------------------------------------
+
+def component_of(handler: HandlerSource) -> str:
+    """The component to run for `handler`: a `.wasm` as is; a function's module file, or a
+    handler source file or folder, built through durabox's cache."""
+    if callable(handler):
+        # The module the handler was defined in (a decorator's wrapper keeps __module__).
+        module = sys.modules.get(getattr(handler, "__module__", None) or "")
+        source = getattr(module, "__file__", None) or inspect.getsourcefile(inspect.unwrap(handler))
+        if source is None:
+            raise DuraboxError(f"cannot find the source file of {handler!r}")
+        path = Path(source)
+    else:
+        path = Path(handler)
+    if not path.exists():
+        raise DuraboxError(f"handler not found: {path}")
+    if path.suffix == ".wasm":
+        return str(path)
+    return _native.build(str(path))
+
+
+class DurableFunctionTestRunner:
+    """AWS's `DurableFunctionTestRunner`, running `handler` in durabox (see the module)."""
+
+    def __init__(self, handler: HandlerSource, poll_interval: float = 1.0,
+                 execution_timeout: int = 300, invocation_timeout: int = 900,
+                 skip_time: bool = True, fire_callback_timeouts: bool = False,
+                 env: dict[str, str] | None = None, fuel: int | None = None,
+                 memory_mb: int | None = None, **_ignored: Any):
+        self.poll_interval = poll_interval
+        self._execution_timeout = execution_timeout
+        self._config = dict(env=list((env or {}).items()), fuel=fuel, memory_mb=memory_mb,
+                            invocation_timeout=float(invocation_timeout))
+        self._runner = _native.Runner(component_of(handler), skip_time=skip_time,
+                                      fire_callback_timeouts=fire_callback_timeouts,
+                                      execution_timeout=execution_timeout, **self._config)
+
+    def __enter__(self) -> "DurableFunctionTestRunner":
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to release: executions live in this process until it exits."""
+
+    def register_durable_function(self, function_name: str, handler: HandlerSource,
+                                  **_ignored: Any) -> "DurableFunctionTestRunner":
+        """Lets `context.invoke(function_name, ...)` run `handler` as its own execution."""
+        self._runner.register_function(function_name, component_of(handler))
+        return self
+
+    register_function = register_durable_function
+
+    def run(self, input: str | None = None, execution_timeout: int | None = None,  # noqa: A002
+            timeout: int | None = None, execution_name: str | None = None,
+            **_ignored: Any) -> DurableFunctionTestResult:
+        """Runs the handler with `input` (JSON text; None: `{}`) until the execution ends."""
+        arn = self.run_async(input=input, execution_name=execution_name)
+        wait = execution_timeout or timeout or self._execution_timeout
+        return self.wait_for_result(arn, timeout=wait)
+
+    def run_async(self, input: str | None = None, execution_name: str | None = None,  # noqa: A002
+                  **_ignored: Any) -> str:
+        """Starts an execution; returns its ARN."""
+        return self._runner.start("{}" if input is None else input, execution_name)
+
+    def wait_for_result(self, execution_arn: str, timeout: float = 60) -> DurableFunctionTestResult:
+        if not self._runner.wait(execution_arn, float(timeout)):
+            raise TimeoutError("Execution did not complete within timeout")
+        return self.result(execution_arn)
+
+    def result(self, execution_arn: str) -> DurableFunctionTestResult:
+        """The execution now, finished or not."""
+        return DurableFunctionTestResult.from_snapshot(json.loads(self._runner.snapshot(execution_arn)))
+
+    def get_execution_history(self, execution_arn: str) -> dict:
+        """`{"Events": [...]}`, as GetDurableExecutionHistory returns it."""
+        return {"Events": self.result(execution_arn).events}
+
+    def wait_for_callback(self, execution_arn: str, name: str | None = None,
+                          timeout: float = 60) -> str:
+        """The id of the pending callback named `name` (or the latest), once the invocation
+        that created it has ended."""
+        return self._runner.wait_for_callback(execution_arn, name, float(timeout))
+
+    def send_callback_success(self, callback_id: str, result: bytes | str | None = None) -> None:
+        if isinstance(result, bytes):
+            result = result.decode("utf-8")
+        self._runner.send_callback_success(callback_id, result)
+
+    def send_callback_failure(self, callback_id: str, error: ErrorObject | None = None) -> None:
+        payload = None
+        if error is not None:
+            payload = json.dumps({k: v for k, v in {
+                "ErrorMessage": error.message, "ErrorType": error.type,
+                "ErrorData": error.data, "StackTrace": error.stack_trace}.items() if v is not None})
+        self._runner.send_callback_failure(callback_id, payload)
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        self._runner.send_callback_heartbeat(callback_id)
+
+
+__all__ = [
+    "CallbackOperation", "ContextOperation", "DuraboxError", "DurableFunctionTestResult",
+    "DurableFunctionTestRunner", "DurableFunctionsTestError", "ErrorObject", "ExecutionOperation",
+    "ExecutionStatus", "Invocation", "InvocationStatus", "InvokeOperation", "Operation",
+    "OperationStatus", "OperationType", "StepOperation", "WaitOperation", "component_of",
+]
