@@ -31,14 +31,41 @@ fn run_prints_the_tree_and_the_result() {
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("context two [SUCCEEDED]"), "{stdout}");
+    assert!(stdout.contains("  step two_1 [SUCCEEDED] "), "{stdout}");
     assert!(
-        stdout.contains("  step two_1 [SUCCEEDED] → \"3 4\""),
+        stdout.contains("wait (unnamed) [SUCCEEDED] 1.0s"),
         "{stdout}"
     );
     assert!(
         stdout.contains(r#"result: ["1 2","3 4 4 3","5 6"]"#),
         "{stdout}"
     );
+}
+
+#[test]
+fn run_tree_labels_batches_and_shows_attempts_and_logs_in_place() {
+    let scenarios = guest("rust", "scenarios");
+    let js = guest("js", "scenarios");
+    let tree = |component: &std::path::Path, input: &str| {
+        let output = durabox(&["run", component.to_str().unwrap(), "--input", input]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let out = tree(&scenarios, r#"{"scenario": "map", "items": [1, 2]}"#);
+    assert!(out.contains("map numbers [SUCCEEDED]"), "{out}");
+    assert!(out.contains("  map item item-1 [SUCCEEDED]"), "{out}");
+    let out = tree(&scenarios, r#"{"scenario": "retry_exhausted"}"#);
+    for attempt in 1..=3 {
+        assert!(
+            out.contains(&format!("  attempt {attempt} ✗ MyError: boom")),
+            "{out}"
+        );
+    }
+    // The step's own log line sits under the step, the handler's above it.
+    let out = tree(&js, r#"{"scenario": "log"}"#);
+    let handler_line = out.find("· INFO hello from the guest").expect(&out);
+    let step = out.find("step logs [SUCCEEDED]").expect(&out);
+    let step_line = out.find("  · WARN inside the step").expect(&out);
+    assert!(handler_line < step && step < step_line, "{out}");
 }
 
 #[test]
@@ -230,6 +257,57 @@ fn run_answers_callbacks_by_name_and_holds_their_timeouts() {
         stderr.contains("--callback approval: the result is not valid JSON"),
         "{stderr}"
     );
+}
+
+#[test]
+fn test_session_answers_json_lines() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let scenarios = guest("rust", "scenarios");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_durabox"))
+        .args(["test-session", scenarios.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = || -> Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    assert!(next()["ready"]["component"].is_string());
+
+    let mut call = |id: u32, method: &str, params: Value| -> Value {
+        let request = json!({"id": id, "method": method, "params": params});
+        writeln!(stdin, "{request}").unwrap();
+        let response = next();
+        assert_eq!(response["id"], id, "{response}");
+        response
+    };
+    let bad = call(1, "start", json!({"input": "{not json"}));
+    assert_eq!(bad["error"]["type"], "InvalidInput", "{bad}");
+    let unknown = call(2, "frobnicate", json!({}));
+    assert_eq!(unknown["error"]["message"], "unknown method 'frobnicate'");
+    let arn = call(3, "start", json!({"input": r#"{"scenario": "callback"}"#}))["result"].clone();
+    let id = call(
+        4,
+        "wait_for_callback",
+        json!({"arn": arn, "name": "approval"}),
+    )["result"]
+        .clone();
+    let sent = call(
+        5,
+        "send_callback_success",
+        json!({"callback_id": id, "result": "1"}),
+    );
+    assert_eq!(sent["result"], Value::Null, "{sent}");
+    assert_eq!(
+        call(6, "wait", json!({"arn": arn, "timeout": 30}))["result"],
+        true
+    );
+    let document = call(7, "snapshot", json!({"arn": arn}))["result"].clone();
+    assert_eq!(document["Execution"]["Status"], "SUCCEEDED");
+    assert_eq!(document["Operations"][1]["Type"], "CALLBACK");
+    drop(stdin);
+    assert!(child.wait().unwrap().success(), "EOF ends the session");
 }
 
 #[test]

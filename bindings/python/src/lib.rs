@@ -1,13 +1,13 @@
 //! `durabox._native`: the durabox host embedded in a Python process. The Python half
-//! (`durabox.testing`) shapes results as AWS's testing runner does; this half runs
-//! executions and hands their state over as JSON, releasing the GIL while it waits.
+//! (`durabox.testing`) shapes results as AWS's testing runner does; this half drives a
+//! `durabox::TestRunner` and hands executions over as JSON, without the GIL while it waits.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use durabox::build::{BuildRequest, Builder};
-use durabox::runner::{FunctionConfig, Runtime, RuntimeOptions, StartOptions};
-use durabox::{ErrorObject, ExecutionResult, Limits};
+use durabox::build::Builder;
+use durabox::runner::RuntimeError;
+use durabox::{ErrorObject, FunctionConfig, Limits, TestRunner};
 use pyo3::exceptions::{PyException, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 
@@ -18,20 +18,23 @@ pyo3::create_exception!(
     "An error durabox reported (loading, building, the emulated service)."
 );
 
-fn durabox_error(e: impl std::fmt::Display) -> PyErr {
-    DuraboxError::new_err(e.to_string())
+fn to_py(e: RuntimeError) -> PyErr {
+    match e {
+        RuntimeError::Timeout(message) => PyTimeoutError::new_err(message),
+        RuntimeError::InvalidInput(message) => PyValueError::new_err(message),
+        other => DuraboxError::new_err(other.to_string()),
+    }
 }
 
-/// The function name the handler under test is registered as (AWS's runner's default).
-const TEST_FUNCTION: &str = "test-function";
+fn seconds(timeout: f64) -> Duration {
+    Duration::from_secs_f64(timeout.max(0.0))
+}
 
-/// One runtime with the handler under test registered, and the functions it may invoke.
+/// The handler under test (registered as `test-function`) and the functions it may invoke.
 #[pyclass(frozen)]
 struct Runner {
-    runtime: Runtime,
+    runner: TestRunner,
     config: FunctionConfig,
-    skip_time: bool,
-    fire_callback_timeouts: bool,
 }
 
 #[pymethods]
@@ -57,8 +60,7 @@ impl Runner {
             limits: Limits {
                 fuel: fuel.unwrap_or(defaults.fuel),
                 memory_bytes: memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),
-                invocation_timeout: invocation_timeout
-                    .map_or(defaults.invocation_timeout, Duration::from_secs_f64),
+                invocation_timeout: invocation_timeout.map_or(defaults.invocation_timeout, seconds),
                 max_operations: defaults.max_operations,
             },
             env: env.unwrap_or_default(),
@@ -67,33 +69,27 @@ impl Runner {
         if let Some(seconds) = execution_timeout {
             config.execution_timeout_seconds = seconds;
         }
-        let runtime = py.detach(|| -> Result<Runtime, String> {
-            let runtime = Runtime::new(RuntimeOptions::default()).map_err(|e| e.to_string())?;
-            runtime
-                .register_file(TEST_FUNCTION, &component, config.clone())
-                .map_err(|e| format!("cannot load {}: {e}", component.display()))?;
-            Ok(runtime)
-        });
-        Ok(Self {
-            runtime: runtime.map_err(durabox_error)?,
-            config,
-            skip_time,
-            fire_callback_timeouts,
-        })
+        let runner = py
+            .detach(|| TestRunner::with_config(&component, config.clone()))
+            .map_err(|e| {
+                DuraboxError::new_err(format!("cannot load {}: {e}", component.display()))
+            })?
+            .skip_time(skip_time)
+            .fire_callback_timeouts(fire_callback_timeouts);
+        Ok(Self { runner, config })
     }
 
     /// Registers a component chained invokes can call by `name`.
     fn register_function(&self, py: Python<'_>, name: &str, component: PathBuf) -> PyResult<()> {
         py.detach(|| {
-            self.runtime
-                .register_file(name, &component, self.config.clone())
-                .map(|_| ())
-                .map_err(|e| format!("cannot load {}: {e}", component.display()))
+            self.runner
+                .register_function(name, &component, self.config.clone())
         })
-        .map_err(durabox_error)
+        .map(|_| ())
+        .map_err(|e| DuraboxError::new_err(format!("cannot load {}: {e}", component.display())))
     }
 
-    /// Starts an execution of the handler with `input` (JSON); returns its ARN.
+    /// Starts an execution of the handler with `input` (JSON text); returns its ARN.
     #[pyo3(signature = (input, execution_name=None))]
     fn start(
         &self,
@@ -101,42 +97,20 @@ impl Runner {
         input: &str,
         execution_name: Option<String>,
     ) -> PyResult<String> {
-        serde_json::from_str::<serde_json::Value>(input)
-            .map_err(|e| PyValueError::new_err(format!("input is not valid JSON: {e}")))?;
-        let options = StartOptions {
-            execution_name,
-            skip_time: self.skip_time,
-            fire_callback_timeouts: self.fire_callback_timeouts,
-            ..StartOptions::default()
-        };
-        py.detach(|| self.runtime.start_execution(TEST_FUNCTION, input, options))
-            .map_err(durabox_error)
+        py.detach(|| self.runner.start_json(input, execution_name))
+            .map_err(to_py)
     }
 
-    /// Blocks (without the GIL) until the execution ends; False when `timeout` seconds
-    /// passed first.
+    /// Blocks until the execution ends; False when `timeout` seconds passed first.
     fn wait(&self, py: Python<'_>, arn: &str, timeout: f64) -> PyResult<bool> {
-        let cell = self.runtime.service().get(arn).map_err(durabox_error)?;
-        let timeout = Duration::from_secs_f64(timeout.max(0.0));
-        Ok(py.detach(|| {
-            self.runtime.wait_until(&cell, timeout, |e| {
-                e.status.is_terminal() && !e.invocation_running
-            })
-        }))
+        py.detach(|| self.runner.wait(arn, seconds(timeout)))
+            .map_err(to_py)
     }
 
-    /// The execution now, as JSON: `{"Execution": GetDurableExecution, "Events": [...],
-    /// "Operations": [...], "Invocations": [...]}`.
+    /// The execution now, as JSON (`ExecutionResult::document`).
     fn snapshot(&self, arn: &str) -> PyResult<String> {
-        let cell = self.runtime.service().get(arn).map_err(durabox_error)?;
-        let result = ExecutionResult::snapshot(&cell.lock());
-        let document = serde_json::json!({
-            "Execution": result.execution_json(),
-            "Events": result.history_json()["Events"],
-            "Operations": result.all_operations,
-            "Invocations": result.invocations,
-        });
-        Ok(document.to_string())
+        let result = self.runner.snapshot(arn).map_err(to_py)?;
+        Ok(result.document().to_string())
     }
 
     /// The id of the pending callback named `name` (any, when None) once the invocation
@@ -149,36 +123,15 @@ impl Runner {
         name: Option<&str>,
         timeout: f64,
     ) -> PyResult<String> {
-        let cell = self.runtime.service().get(arn).map_err(durabox_error)?;
-        let timeout = Duration::from_secs_f64(timeout.max(0.0));
-        let mut found = None;
-        let mut ended = false;
-        let available = py.detach(|| {
-            self.runtime.wait_until(&cell, timeout, |e| {
-                found = e
-                    .pending_callback_id(name)
-                    .filter(|_| !e.invocation_running);
-                ended = e.status.is_terminal();
-                found.is_some() || ended
-            })
-        });
-        match found {
-            Some(id) => Ok(id),
-            None if available && ended => Err(DuraboxError::new_err(
-                "the execution ended before the callback was created",
-            )),
-            None => Err(PyTimeoutError::new_err(format!(
-                "Callback did not become available within {timeout:?}"
-            ))),
-        }
+        py.detach(|| self.runner.wait_for_callback(arn, name, seconds(timeout)))
+            .map_err(to_py)
     }
 
     #[pyo3(signature = (callback_id, result=None))]
-    fn send_callback_success(&self, callback_id: &str, result: Option<String>) -> PyResult<()> {
-        self.runtime
-            .service()
+    fn send_callback_success(&self, callback_id: &str, result: Option<&str>) -> PyResult<()> {
+        self.runner
             .send_callback_success(callback_id, result)
-            .map_err(durabox_error)
+            .map_err(to_py)
     }
 
     /// `error`: an ErrorObject as JSON (`{"ErrorType", "ErrorMessage", "ErrorData",
@@ -190,17 +143,15 @@ impl Runner {
                 .map_err(|e| PyValueError::new_err(format!("not an ErrorObject: {e}")))?,
             None => ErrorObject::default(),
         };
-        self.runtime
-            .service()
+        self.runner
             .send_callback_failure(callback_id, error)
-            .map_err(durabox_error)
+            .map_err(to_py)
     }
 
     fn send_callback_heartbeat(&self, callback_id: &str) -> PyResult<()> {
-        self.runtime
-            .service()
+        self.runner
             .send_callback_heartbeat(callback_id)
-            .map_err(durabox_error)
+            .map_err(to_py)
     }
 }
 
@@ -209,36 +160,12 @@ impl Runner {
 /// the component's path.
 #[pyfunction]
 fn build(py: Python<'_>, path: PathBuf) -> PyResult<String> {
-    py.detach(|| -> Result<String, String> {
-        let builder = Builder::from_env().map_err(|e| e.to_string())?;
-        let out = components_dir(builder.cache().root(), &path);
-        let built = builder
-            .build(&BuildRequest {
-                path,
-                out: Some(out),
-                force: false,
-            })
-            .map_err(|e| e.to_string())?;
-        Ok(built.component.display().to_string())
+    py.detach(|| {
+        let builder = Builder::from_env()?;
+        builder.build_for_test(&path)
     })
-    .map_err(durabox_error)
-}
-
-/// Where a handler's component goes: one file per source path, inside the cache (a test
-/// must not write into the user's project).
-fn components_dir(cache_root: &std::path::Path, source: &std::path::Path) -> PathBuf {
-    let absolute = std::path::absolute(source).unwrap_or_else(|_| source.to_owned());
-    let stem = absolute
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handler");
-    // SipHash with fixed keys: the same source path maps to the same file every run.
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    std::hash::Hash::hash(&absolute, &mut hasher);
-    let key = std::hash::Hasher::finish(&hasher);
-    cache_root
-        .join("testing")
-        .join(format!("{stem}-{key:016x}.wasm"))
+    .map(|built| built.component.display().to_string())
+    .map_err(|e| DuraboxError::new_err(e.to_string()))
 }
 
 #[pymodule]

@@ -148,6 +148,32 @@ impl Builder {
         &self.cache
     }
 
+    /// Builds a handler for a test runner: the component goes into the cache (one file
+    /// per source path; a test must not write into the user's project), and an earlier
+    /// build of the same inputs is reused.
+    pub fn build_for_test(&self, path: &Path) -> Result<BuildOutput, BuildError> {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let stem = absolute
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("handler")
+            .to_owned();
+        // SipHash with fixed keys: the same source path maps to the same file every run.
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&absolute, &mut hasher);
+        let key = std::hash::Hasher::finish(&hasher);
+        let out = self
+            .cache
+            .root()
+            .join("testing")
+            .join(format!("{stem}-{key:016x}.wasm"));
+        self.build(&BuildRequest {
+            path: absolute,
+            out: Some(out),
+            force: false,
+        })
+    }
+
     pub fn build(&self, request: &BuildRequest) -> Result<BuildOutput, BuildError> {
         let started = Instant::now();
         let handler = locate(&request.path)?;

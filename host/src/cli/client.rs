@@ -296,15 +296,7 @@ pub fn execution(args: ExecutionArgs) -> anyhow::Result<std::process::ExitCode> 
             let value = json!({ "Events": events });
             print(&args.endpoint, &value, |v| {
                 for event in v["Events"].as_array().into_iter().flatten() {
-                    let name = event["Name"]
-                        .as_str()
-                        .map(|n| format!(" {n}"))
-                        .unwrap_or_default();
-                    println!(
-                        "{:>4} {}{name}",
-                        event["EventId"],
-                        event["EventType"].as_str().unwrap_or("?")
-                    );
+                    println!("{}", describe_event(event));
                 }
             });
         }
@@ -407,4 +399,60 @@ pub fn callback(args: CallbackArgs) -> anyhow::Result<std::process::ExitCode> {
     let (value, _) = client.call("POST", &path, Some((content_type, body.as_bytes())), &[])?;
     print(&args.endpoint, &value, |_| println!("ok"));
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// One history event on one line: number, time, type, subtype, name, operation id, and
+/// what it carries (callback id, duration, result, error).
+fn describe_event(event: &Value) -> String {
+    let text = |key: &str| event[key].as_str().unwrap_or("");
+    let time = event["EventTimestamp"]
+        .as_f64()
+        .map(|s| {
+            let millis = (s * 1000.0).round() as u64;
+            let of_day = millis % 86_400_000;
+            format!(
+                "{:02}:{:02}:{:02}.{:03}",
+                of_day / 3_600_000,
+                of_day / 60_000 % 60,
+                of_day / 1000 % 60,
+                of_day % 1000
+            )
+        })
+        .unwrap_or_default();
+    let event_type = text("EventType");
+    let id = event["EventId"].as_u64().unwrap_or(0);
+    let mut line = format!("{id:>4} {time} {event_type}");
+    for key in ["SubType", "Name"] {
+        if !text(key).is_empty() {
+            line.push_str(&format!(" {}", text(key)));
+        }
+    }
+    if !text("Id").is_empty() {
+        line.push_str(&format!(" id={}", text("Id")));
+    }
+    let details = &event[format!("{event_type}Details")];
+    if let Some(id) = details["CallbackId"].as_str() {
+        line.push_str(&format!(" callback-id={id}"));
+    }
+    if let Some(seconds) = details["Duration"].as_u64() {
+        line.push_str(&format!(" duration={seconds}s"));
+    }
+    if let Some(payload) = details["Result"]["Payload"].as_str() {
+        line.push_str(&format!(" → {}", shorten(payload)));
+    }
+    let error = &details["Error"]["Payload"];
+    if error.is_object() {
+        let kind = error["ErrorType"].as_str().unwrap_or("Error");
+        let message = error["ErrorMessage"].as_str().unwrap_or("");
+        line.push_str(&format!(" ✗ {kind}: {}", shorten(message)));
+    }
+    line
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }

@@ -5,6 +5,7 @@ mod cache;
 mod client;
 mod run;
 mod serve;
+mod session;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ enum Command {
     Callback(client::CallbackArgs),
     /// List or clear durabox's cache (builds, compiled artifacts, toolchains).
     Cache(cache::CacheArgs),
+    /// Drive a test session over stdin/stdout, JSON lines (the Node test runner's protocol).
+    TestSession(session::SessionArgs),
 }
 
 pub fn main() -> anyhow::Result<ExitCode> {
@@ -56,7 +59,20 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Execution(args) => client::execution(args),
         Command::Callback(args) => client::callback(args),
         Command::Cache(args) => cache::cache(args),
+        Command::TestSession(args) => session::session(args),
     }
+}
+
+/// `--env KEY=VALUE` flags as pairs.
+fn env_pairs(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    flags
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| anyhow::anyhow!("--env expects KEY=VALUE, got '{kv}'"))
+        })
+        .collect()
 }
 
 /// Rust ignores SIGPIPE, so printing into a closed pipe (`durabox run … | head`) panics.

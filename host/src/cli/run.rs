@@ -17,7 +17,8 @@ pub struct RunArgs {
     /// The execution input as JSON.
     #[arg(long, default_value = "{}")]
     input: String,
-    /// Print one JSON object {"Execution": GetDurableExecution, "Events": [history]}.
+    /// Print one JSON object: {"Execution": GetDurableExecution, "Events": [history],
+    /// "Operations": [the operation tree, AWS Operations], "Invocations": [logs, output]}.
     #[arg(long)]
     json: bool,
     /// Take waits and timeouts in real time instead of skipping them.
@@ -76,15 +77,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .map_or(defaults.invocation_timeout, Duration::from_secs),
         max_operations: defaults.max_operations,
     };
-    let env = args
-        .env
-        .iter()
-        .map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .with_context(|| format!("--env expects KEY=VALUE, got '{kv}'"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let env = super::env_pairs(&args.env)?;
     let runtime = Runtime::new(RuntimeOptions::default())?;
     let function = args
         .component
@@ -160,10 +153,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     if args.json {
         // Always a document, finished or not: a test parsing stdout gets the state.
-        let mut out = serde_json::json!({
-            "Execution": result.execution_json(),
-            "Events": result.history_json()["Events"],
-        });
+        let mut out = result.document();
         if !pending.is_empty() {
             out["PendingCallbacks"] = serde_json::Value::Array(pending);
         }
@@ -183,9 +173,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         println!("execution {}", result.arn);
         print!("{}", render_tree(&result));
         for (i, invocation) in result.invocations.iter().enumerate() {
-            for line in &invocation.logs {
-                println!("  [invocation {}] {} {}", i + 1, line.level, line.message);
-            }
             for w in &invocation.warnings {
                 let after = w
                     .after_operation

@@ -141,6 +141,18 @@ impl ExecutionResult {
     pub fn execution_json(&self) -> Value {
         self.description.clone()
     }
+
+    /// Everything a test runner in another language reads: `{"Execution":
+    /// GetDurableExecution, "Events": [history], "Operations": [AWS Operation, the
+    /// EXECUTION first], "Invocations": [{request_id, logs, stdout, stderr, error, ...}]}`.
+    pub fn document(&self) -> Value {
+        json!({
+            "Execution": self.execution_json(),
+            "Events": self.history_json()["Events"],
+            "Operations": self.all_operations,
+            "Invocations": self.invocations,
+        })
+    }
 }
 
 /// A typed view of one operation with access to its children.

@@ -54,6 +54,10 @@ pub enum RuntimeError {
     UnknownFunction(String),
     #[error("{0}")]
     Timeout(String),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0}")]
+    Ended(String),
 }
 
 pub struct RegisteredFunction {

@@ -100,6 +100,30 @@ impl TestRunner {
             .start_execution(&self.function, &input, self.options.clone())
     }
 
+    /// Starts an execution of `input` (JSON text, checked), optionally named; returns its
+    /// ARN. For runners in other languages, which hold the input as text.
+    pub fn start_json(
+        &self,
+        input: &str,
+        execution_name: Option<String>,
+    ) -> Result<String, RuntimeError> {
+        serde_json::from_str::<serde_json::Value>(input)
+            .map_err(|e| RuntimeError::InvalidInput(format!("the input is not valid JSON: {e}")))?;
+        let options = StartOptions {
+            execution_name,
+            ..self.options.clone()
+        };
+        self.runtime.start_execution(&self.function, input, options)
+    }
+
+    /// Blocks until the execution ends; false when `timeout` passed first.
+    pub fn wait(&self, arn: &str, timeout: Duration) -> Result<bool, RuntimeError> {
+        let cell = self.runtime.service().get(arn)?;
+        Ok(self.runtime.wait_until(&cell, timeout, |e| {
+            e.status.is_terminal() && !e.invocation_running
+        }))
+    }
+
     pub fn wait_for_result(
         &self,
         arn: &str,
@@ -138,7 +162,7 @@ impl TestRunner {
             return Err(RuntimeError::Timeout(message));
         }
         found.ok_or_else(|| {
-            RuntimeError::Timeout("the execution ended before the callback was created".into())
+            RuntimeError::Ended("the execution ended before the callback was created".into())
         })
     }
 

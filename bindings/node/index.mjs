@@ -1,0 +1,381 @@
+// durabox-testing: the LocalDurableTestRunner API of @aws/durable-execution-sdk-js-testing,
+// running the handler in durabox's sandbox (a `durabox test-session` process per runner).
+//
+//   import { LocalDurableTestRunner } from 'durabox-testing';
+//   await LocalDurableTestRunner.setupTestEnvironment({ skipTime: true });
+//   const runner = new LocalDurableTestRunner({ handler: 'handler.ts' });
+//   const result = await runner.run({ payload: { orderId: 1 } });
+//   result.getStatus();                                 // 'SUCCEEDED'
+//   runner.getOperation('one').getStepDetails().result; // '1 2'
+//   await LocalDurableTestRunner.teardownTestEnvironment();
+//
+// `handler` is a component (.wasm) or the handler's sources (a .ts/.js file or its folder),
+// built as `durabox build` builds them, through the same cache. durabox is found through
+// the `durabox` option, $DURABOX_BIN, or `durabox` on the PATH.
+
+import { DuraboxError, Session } from './session.mjs';
+
+export { DuraboxError };
+
+/** What `DurableOperation.waitForData` waits for (AWS's enum). */
+export const WaitingOperationStatus = Object.freeze({
+  STARTED: 'STARTED',
+  SUBMITTED: 'SUBMITTED',
+  COMPLETED: 'COMPLETED',
+});
+
+const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED', 'CANCELLED']);
+const POLL_MS = 10;
+
+let environment = { skipTime: true, fireCallbackTimeouts: false };
+const openSessions = new Set();
+
+const date = (millis) => (millis === undefined || millis === null ? undefined : new Date(millis));
+
+/** A payload as AWS's runner gives it: parsed JSON, or the text when it is not JSON. */
+function parsed(payload) {
+  if (payload === undefined || payload === null) return undefined;
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+}
+
+function testError(error) {
+  if (!error) return undefined;
+  return {
+    errorMessage: error.ErrorMessage,
+    errorType: error.ErrorType,
+    errorData: error.ErrorData,
+    stackTrace: error.StackTrace,
+  };
+}
+
+/** A history event with its timestamp as a Date (as @aws-sdk/client-lambda gives it). */
+function event(raw) {
+  const e = { ...raw };
+  if (e.EventTimestamp !== undefined) e.EventTimestamp = new Date(e.EventTimestamp);
+  return e;
+}
+
+/** One operation of an execution: AWS's `DurableOperation`, over durabox's snapshots. */
+export class DurableOperation {
+  constructor(runner, find) {
+    this._runner = runner;
+    this._find = find; // (operations) => raw operation | undefined
+  }
+
+  _data() {
+    const document = this._runner._document;
+    return document ? this._find(document.Operations.filter((o) => o.Type !== 'EXECUTION')) : undefined;
+  }
+
+  /** Resolves once the operation exists (STARTED), its callback can be answered (SUBMITTED), or it ended (COMPLETED). */
+  async waitForData(status = WaitingOperationStatus.STARTED) {
+    for (;;) {
+      const arn = this._runner._arn;
+      if (arn) {
+        await this._runner._refresh();
+        const op = this._data();
+        if (op && this._reached(op, status)) {
+          if (status !== WaitingOperationStatus.COMPLETED && this._callbackOf(op)) {
+            // A callback can be answered once the invocation that created it ended.
+            await this._runner._session.call('wait_for_callback', { arn, timeout: 60 }).catch(() => undefined);
+            await this._runner._refresh();
+          }
+          return this;
+        }
+        if (this._runner._ended()) throw new DuraboxError('Error', 'the execution ended before the operation got there');
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  _reached(op, status) {
+    if (status === WaitingOperationStatus.COMPLETED) return ENDED.has(op.Status);
+    return true;
+  }
+
+  /** The CALLBACK operation behind this one (itself, or a waitForCallback's inner callback). */
+  _callbackOf(op) {
+    if (op.Type === 'CALLBACK') return op;
+    const all = this._runner._document?.Operations ?? [];
+    return all.find((o) => o.ParentId === op.Id && o.Type === 'CALLBACK');
+  }
+
+  getOperationData() {
+    return this._data();
+  }
+
+  getId() {
+    return this._data()?.Id;
+  }
+
+  getParentId() {
+    return this._data()?.ParentId;
+  }
+
+  getName() {
+    return this._data()?.Name;
+  }
+
+  getType() {
+    return this._data()?.Type;
+  }
+
+  getSubType() {
+    return this._data()?.SubType;
+  }
+
+  getStatus() {
+    return this._data()?.Status;
+  }
+
+  getStartTimestamp() {
+    return date(this._data()?.StartTimestamp);
+  }
+
+  getEndTimestamp() {
+    return date(this._data()?.EndTimestamp);
+  }
+
+  isCallback() {
+    return this.getType() === 'CALLBACK';
+  }
+
+  isWaitForCallback() {
+    return this.getType() === 'CONTEXT' && this.getSubType() === 'WaitForCallback';
+  }
+
+  getStepDetails() {
+    const d = this._data()?.StepDetails;
+    if (!d) return undefined;
+    return {
+      attempt: d.Attempt,
+      nextAttemptTimestamp: date(d.NextAttemptTimestamp),
+      result: parsed(d.Result),
+      error: testError(d.Error),
+    };
+  }
+
+  getContextDetails() {
+    const d = this._data()?.ContextDetails;
+    if (!d) return undefined;
+    return { result: parsed(d.Result), error: testError(d.Error) };
+  }
+
+  getCallbackDetails() {
+    const op = this._data();
+    const d = op && this._callbackOf(op)?.CallbackDetails;
+    if (!d) return undefined;
+    return { callbackId: d.CallbackId, result: parsed(d.Result), error: testError(d.Error) };
+  }
+
+  getChainedInvokeDetails() {
+    const d = this._data()?.ChainedInvokeDetails;
+    if (!d) return undefined;
+    return { result: parsed(d.Result), error: testError(d.Error) };
+  }
+
+  getWaitDetails() {
+    const op = this._data();
+    const d = op?.WaitDetails;
+    if (!d) return undefined;
+    const started = this.getEvents()?.find((e) => e.EventType === 'WaitStarted');
+    return {
+      waitSeconds: started?.WaitStartedDetails?.Duration,
+      scheduledEndTimestamp: date(d.ScheduledEndTimestamp),
+    };
+  }
+
+  getChildOperations() {
+    const op = this._data();
+    if (!op) return undefined;
+    const all = this._runner._document.Operations;
+    return all
+      .filter((o) => o.ParentId === op.Id)
+      .map((child) => new DurableOperation(this._runner, (ops) => ops.find((o) => o.Id === child.Id)));
+  }
+
+  getEvents() {
+    const id = this.getId();
+    if (!id) return undefined;
+    return this._runner._document.Events.filter((e) => e.Id === id).map(event);
+  }
+
+  _callbackId() {
+    const id = this.getCallbackDetails()?.callbackId;
+    if (!id) throw new DuraboxError('InvalidInput', `operation ${this.getName() ?? '?'} has no pending callback`);
+    return id;
+  }
+
+  async sendCallbackSuccess(result) {
+    await this._runner._session.call('send_callback_success', { callback_id: this._callbackId(), result });
+    return {};
+  }
+
+  async sendCallbackFailure(error) {
+    await this._runner._session.call('send_callback_failure', { callback_id: this._callbackId(), error });
+    return {};
+  }
+
+  async sendCallbackHeartbeat() {
+    await this._runner._session.call('send_callback_heartbeat', { callback_id: this._callbackId() });
+    return {};
+  }
+}
+
+/** An execution's outcome: AWS's `TestResult`. */
+export class TestResult {
+  constructor(runner, document) {
+    this._runner = runner;
+    this._document = document;
+  }
+
+  getStatus() {
+    return this._document.Execution.Status;
+  }
+
+  getResult() {
+    return parsed(this._document.Execution.Result);
+  }
+
+  getError() {
+    return testError(this._document.Execution.Error) ?? {
+      errorMessage: undefined,
+      errorType: undefined,
+      errorData: undefined,
+      stackTrace: undefined,
+    };
+  }
+
+  getHistoryEvents() {
+    return this._document.Events.map(event);
+  }
+
+  /** Every operation (nested ones included), optionally only those of `status`. */
+  getOperations(params) {
+    return this._document.Operations.filter((o) => o.Type !== 'EXECUTION')
+      .filter((o) => !params?.status || o.Status === params.status)
+      .map((o) => new DurableOperation(this._runner, (ops) => ops.find((x) => x.Id === o.Id)));
+  }
+
+  getInvocations() {
+    const completed = this._document.Events.filter((e) => e.EventType === 'InvocationCompleted');
+    return this._document.Invocations.map((invocation, i) => {
+      const details = completed[i]?.InvocationCompletedDetails;
+      return {
+        startTimestamp: date(details?.StartTimestamp),
+        endTimestamp: date(details?.EndTimestamp),
+        requestId: invocation.request_id,
+        error: testError(invocation.error),
+        logs: invocation.logs,
+      };
+    });
+  }
+
+  print() {
+    for (const op of this._document.Operations.filter((o) => o.Type !== 'EXECUTION')) {
+      console.log(`${op.Name ?? '-'}\t${op.Type}\t${op.SubType ?? '-'}\t${op.Status}`);
+    }
+  }
+}
+
+/** AWS's `LocalDurableTestRunner`, running the handler in durabox (see the top of this file). */
+export class LocalDurableTestRunner {
+  /** `skipTime` (default true); `fireCallbackTimeouts` lets skipped time reach callback timeouts. */
+  static async setupTestEnvironment(options = {}) {
+    environment = {
+      skipTime: options.skipTime ?? true,
+      fireCallbackTimeouts: options.fireCallbackTimeouts ?? false,
+    };
+  }
+
+  static async teardownTestEnvironment() {
+    for (const session of openSessions) session.close();
+    openSessions.clear();
+  }
+
+  constructor(options = {}) {
+    if (!options.handler) {
+      throw new TypeError(
+        'durabox-testing needs `handler`: the path of the handler sources (.ts/.js, or their folder) ' +
+          'or of its component (.wasm); a handler function cannot be run in durabox',
+      );
+    }
+    this._options = options;
+    this._functions = [];
+    this._session = undefined;
+    this._arn = undefined;
+    this._document = undefined;
+  }
+
+  /** Lets `context.invoke(name, ...)` run `handler` (a path, as for the runner) as its own execution. */
+  registerDurableFunction(name, handler) {
+    this._functions.push({ name, handler });
+    this._session?.call('register_function', { name, handler });
+    return this;
+  }
+
+  registerFunction(name, handler) {
+    return this.registerDurableFunction(name, handler);
+  }
+
+  getOperation(name) {
+    return new DurableOperation(this, (ops) => ops.find((o) => o.Name === name));
+  }
+
+  getOperationByIndex(index) {
+    return new DurableOperation(this, (ops) => ops[index]);
+  }
+
+  getOperationByNameAndIndex(name, index) {
+    return new DurableOperation(this, (ops) => ops.filter((o) => o.Name === name)[index]);
+  }
+
+  getOperationById(id) {
+    return new DurableOperation(this, (ops) => ops.find((o) => o.Id === id));
+  }
+
+  /** Runs the handler with `payload` (JSON-serialized) until the execution ends. */
+  async run(params = {}) {
+    const session = await this._open();
+    this._document = undefined;
+    this._arn = undefined;
+    const input = params.payload === undefined ? '{}' : JSON.stringify(params.payload);
+    this._arn = await session.call('start', { input });
+    const timeout = this._options.timeout ?? 900;
+    if (!(await session.call('wait', { arn: this._arn, timeout }))) {
+      throw new DuraboxError('Timeout', `the execution did not end within ${timeout} s`);
+    }
+    await this._refresh();
+    return new TestResult(this, this._document);
+  }
+
+  async _open() {
+    if (!this._session) {
+      this._session = await Session.open({
+        handler: this._options.handler,
+        durabox: this._options.durabox ?? process.env.DURABOX_BIN ?? 'durabox',
+        skipTime: environment.skipTime,
+        fireCallbackTimeouts: environment.fireCallbackTimeouts,
+        env: this._options.env,
+      });
+      openSessions.add(this._session);
+      for (const { name, handler } of this._functions) {
+        await this._session.call('register_function', { name, handler });
+      }
+    }
+    return this._session;
+  }
+
+  async _refresh() {
+    if (this._arn) this._document = await this._session.call('snapshot', { arn: this._arn });
+  }
+
+  _ended() {
+    const status = this._document?.Execution?.Status;
+    return status !== undefined && status !== 'RUNNING';
+  }
+}

@@ -1,0 +1,197 @@
+//! `durabox test-session HANDLER`: a test runner's session over stdin / stdout, one JSON
+//! object per line, so test frameworks in other languages (the Node package
+//! `bindings/node`) drive durabox without a native addon.
+//!
+//! durabox prints `{"ready": {"component": PATH}}` once the handler is loaded (built first
+//! when it is a source), then answers each request line `{"id": N, "method": M, "params":
+//! {...}}` with `{"id": N, "result": ...}` or `{"id": N, "error": {"type": T, "message":
+//! ...}}` (T: `Timeout`, `InvalidInput`, `Error`). Requests run concurrently, so a
+//! blocking `wait` does not hold up a callback answer. EOF on stdin ends the session.
+//!
+//! Methods (params → result): `start` {input: JSON text, name?} → ARN; `wait` {arn,
+//! timeout: s} → ended (bool); `snapshot` {arn} → the execution document
+//! (`ExecutionResult::document`); `wait_for_callback` {arn, name?, timeout} → callback id;
+//! `send_callback_success` {callback_id, result?}; `send_callback_failure` {callback_id,
+//! error?: ErrorObject}; `send_callback_heartbeat` {callback_id}; `register_function`
+//! {name, handler} (a component or a source, built).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use durabox::build::Builder;
+use durabox::runner::RuntimeError;
+use durabox::{ErrorObject, FunctionConfig, TestRunner};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Args)]
+pub struct SessionArgs {
+    /// The handler: a component (.wasm) or its sources (built as `durabox build` does).
+    handler: PathBuf,
+    /// Take waits and timeouts in real time instead of skipping them.
+    #[arg(long)]
+    no_skip_time: bool,
+    /// Skip to callback timeouts too (see `durabox run --fire-callback-timeouts`).
+    #[arg(long)]
+    fire_callback_timeouts: bool,
+    /// Environment variable for the guest, KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Request {
+    id: Value,
+    method: String,
+    #[serde(default)]
+    params: Value,
+}
+
+pub fn session(args: SessionArgs) -> anyhow::Result<ExitCode> {
+    let env = super::env_pairs(&args.env)?;
+    let config = FunctionConfig {
+        env,
+        ..FunctionConfig::default()
+    };
+    let component = component_of(&args.handler)?;
+    let runner = TestRunner::with_config(&component, config.clone())
+        .with_context(|| format!("cannot load {}", component.display()))?
+        .skip_time(!args.no_skip_time)
+        .fire_callback_timeouts(args.fire_callback_timeouts);
+    let session = Arc::new(Session { runner, config });
+    let out = Arc::new(Mutex::new(std::io::stdout()));
+    write_line(&out, &json!({ "ready": { "component": component } }));
+
+    for line in std::io::stdin().lock().lines() {
+        let line = line.context("reading stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let request: Request = match serde_json::from_str(&line) {
+            Ok(request) => request,
+            Err(e) => {
+                let error =
+                    json!({ "type": "InvalidInput", "message": format!("not a request: {e}") });
+                write_line(&out, &json!({ "id": null, "error": error }));
+                continue;
+            }
+        };
+        let (session, out) = (session.clone(), out.clone());
+        std::thread::spawn(move || {
+            let response = match session.handle(&request.method, &request.params) {
+                Ok(result) => json!({ "id": request.id, "result": result }),
+                Err(error) => json!({ "id": request.id, "error": error.to_json() }),
+            };
+            write_line(&out, &response);
+        });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_line(out: &Mutex<std::io::Stdout>, value: &Value) {
+    let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
+    // A closed stdout means the test runner is gone; nothing left to tell it.
+    let _ = writeln!(out, "{value}").and_then(|()| out.flush());
+}
+
+/// A component as is; sources built through the cache.
+fn component_of(handler: &Path) -> anyhow::Result<PathBuf> {
+    if handler.extension().is_some_and(|e| e == "wasm") {
+        return Ok(handler.to_owned());
+    }
+    Ok(Builder::from_env()?.build_for_test(handler)?.component)
+}
+
+struct Session {
+    runner: TestRunner,
+    config: FunctionConfig,
+}
+
+enum SessionError {
+    Runtime(RuntimeError),
+    Invalid(String),
+    Other(String),
+}
+
+impl SessionError {
+    fn to_json(&self) -> Value {
+        let (kind, message) = match self {
+            Self::Runtime(RuntimeError::Timeout(m)) => ("Timeout", m.clone()),
+            Self::Runtime(RuntimeError::InvalidInput(m)) | Self::Invalid(m) => {
+                ("InvalidInput", m.clone())
+            }
+            Self::Runtime(e) => ("Error", e.to_string()),
+            Self::Other(m) => ("Error", m.clone()),
+        };
+        json!({ "type": kind, "message": message })
+    }
+}
+
+impl From<RuntimeError> for SessionError {
+    fn from(e: RuntimeError) -> Self {
+        Self::Runtime(e)
+    }
+}
+
+fn param<'a>(params: &'a Value, name: &str) -> Result<&'a str, SessionError> {
+    params[name]
+        .as_str()
+        .ok_or_else(|| SessionError::Invalid(format!("missing string parameter '{name}'")))
+}
+
+fn timeout(params: &Value) -> Duration {
+    Duration::from_secs_f64(params["timeout"].as_f64().unwrap_or(60.0).max(0.0))
+}
+
+impl Session {
+    fn handle(&self, method: &str, params: &Value) -> Result<Value, SessionError> {
+        let runner = &self.runner;
+        let name = params["name"].as_str();
+        Ok(match method {
+            "start" => {
+                let input = params["input"].as_str().unwrap_or("{}");
+                json!(runner.start_json(input, name.map(str::to_owned))?)
+            }
+            "wait" => json!(runner.wait(param(params, "arn")?, timeout(params))?),
+            "snapshot" => runner.snapshot(param(params, "arn")?)?.document(),
+            "wait_for_callback" => {
+                json!(runner.wait_for_callback(param(params, "arn")?, name, timeout(params))?)
+            }
+            "send_callback_success" => {
+                let result = params["result"].as_str();
+                runner.send_callback_success(param(params, "callback_id")?, result)?;
+                Value::Null
+            }
+            "send_callback_failure" => {
+                let error: ErrorObject = match &params["error"] {
+                    Value::Null => ErrorObject::default(),
+                    raw => serde_json::from_value(raw.clone())
+                        .map_err(|e| SessionError::Invalid(format!("not an ErrorObject: {e}")))?,
+                };
+                runner.send_callback_failure(param(params, "callback_id")?, error)?;
+                Value::Null
+            }
+            "send_callback_heartbeat" => {
+                runner.send_callback_heartbeat(param(params, "callback_id")?)?;
+                Value::Null
+            }
+            "register_function" => {
+                let handler = PathBuf::from(param(params, "handler")?);
+                let component =
+                    component_of(&handler).map_err(|e| SessionError::Other(format!("{e:#}")))?;
+                runner.register_function(
+                    param(params, "name")?,
+                    &component,
+                    self.config.clone(),
+                )?;
+                Value::Null
+            }
+            other => return Err(SessionError::Invalid(format!("unknown method '{other}'"))),
+        })
+    }
+}
