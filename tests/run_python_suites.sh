@@ -11,7 +11,8 @@
 #      `pip install ./bindings/python` into a fresh venv outside the checkout, and the same
 #      pytest file run with AWS's runner and with durabox.testing; and the Node package
 #      (tests/bindings_node): `npm install ./bindings/node` in a fresh npm project, node --test
-#      with LocalDurableTestRunner on the untouched TypeScript quickstart;
+#      with LocalDurableTestRunner on the untouched TypeScript quickstart; and durabox as a
+#      Rust library (tests/rust_project): a crate outside the checkout, durabox::TestRunner;
 #   6. the differential tests (tests/differential/python): the same AWS-style handlers in
 #      AWS's official Python testing runner and in durabox, histories compared event by
 #      event; known differences are strict xfails (known_differences.toml); the report goes
@@ -109,6 +110,9 @@ bindings_status=$?
 step "the Node package durabox-testing, outside the checkout (tests/bindings_node)"
 tests/bindings_node/run.sh || bindings_status=1
 
+step "durabox as a Rust library in a user's crate, outside the checkout (tests/rust_project)"
+tests/rust_project/run.sh || bindings_status=1
+
 step "differential tests, Python (tests/differential/python)"
 make_venv target/venv-differential tests/user_project/requirements.txt --no-deps
 target/venv-differential/bin/python -m pytest tests/differential/python -p no:cacheprovider -q
@@ -185,7 +189,7 @@ for lang in $LANGS; do
     [ "$lang_status" -ne 0 ] && conformance_status=1
 done
 
-echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, new-user check exit $user_project_status, Python/Node packages exit $bindings_status, differential tests exit $differential_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
+echo "run_python_suites: boto3 suite exit $boto3_status, guide tests exit $examples_status, SDK API checks exit $api_status, new-user check exit $user_project_status, Python/Node/Rust test APIs exit $bindings_status, differential tests exit $differential_status, AWS CLI exit $awscli_status, conformance harness exits:$conformance_summary"
 if [ "$boto3_status" -ne 0 ] || [ "$examples_status" -ne 0 ] || [ "$api_status" -ne 0 ] || [ "$user_project_status" -ne 0 ] || [ "$bindings_status" -ne 0 ] || [ "$differential_status" -ne 0 ] || [ "$awscli_status" -ne 0 ] || [ "$conformance_status" -ne 0 ]; then
     exit 1
 fi

@@ -49,7 +49,7 @@ pub fn sources_hash() -> &'static str {
 pub fn extract(cache: &CacheDir) -> Result<PathBuf, BuildError> {
     let dir = cache.path(EntryKind::Sources, sources_hash());
     if !dir.join(READY_MARK).exists() {
-        let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
+        let tmp = crate::cache::scratch_path(&dir, "");
         let _ = std::fs::remove_dir_all(&tmp);
         for (path, bytes) in files() {
             write_file(&tmp.join(path), bytes)?;

@@ -193,7 +193,7 @@ impl Builder {
                 handler.entry.display(),
                 handler.language
             ));
-            let tmp = cached.with_extension(format!("tmp{}.wasm", std::process::id()));
+            let tmp = crate::cache::scratch_path(&cached, ".wasm");
             std::fs::create_dir_all(tmp.parent().unwrap()).map_err(|e| BuildError::io(&tmp, e))?;
             let result = match handler.language {
                 Language::Python => python::build(&self.cache, &handler, &tmp, &*self.progress),

@@ -187,7 +187,7 @@ fn install_requirements(
             from.display(),
             lines.len()
         ));
-        let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
+        let tmp = crate::cache::scratch_path(&dir, "");
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| BuildError::io(&tmp, e))?;
         let requirements = tmp.join("requirements.txt");

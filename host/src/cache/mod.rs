@@ -177,6 +177,16 @@ impl CacheDir {
     }
 }
 
+/// A fresh scratch path beside `path` (`<path>.tmp<pid>-<n><suffix>`), unique per call:
+/// writers in several processes and in several threads of one embedding process (test
+/// runners building handlers side by side) never share one, and each renames its own
+/// into place.
+pub fn scratch_path(path: &Path, suffix: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_extension(format!("tmp{}-{n}{suffix}", std::process::id()))
+}
+
 /// Records a use of the entry at `path` (a file, or a folder entry).
 pub fn touch(path: &Path) {
     let target = if path.is_dir() {

@@ -89,7 +89,7 @@ fn store_atomically(path: &Path, component: &Component) -> Result<(), Box<dyn st
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = crate::cache::scratch_path(path, "");
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)?;
     Ok(())
