@@ -14,6 +14,7 @@ import {
   toSeconds,
 } from './config.js';
 import { emit } from './plugin.js';
+import { contextUsageError, withActive } from './active.js';
 import { acknowledged, never } from './flush.js';
 import { DurablePromise } from './promise.js';
 import { jsonSerdes } from './serdes.js';
@@ -24,7 +25,6 @@ import {
   ChildContextError,
   DurableOperationError,
   InvokeError,
-  NestedOperationError,
   PromiseCombinatorError,
   SerdesError,
   SuspendExecution,
@@ -49,6 +49,10 @@ export class Scope {
 /** What every context of one invocation shares: the logger configuration and plugins. */
 export class Shared {
   constructor(plugins = []) {
+    /** Resolves with the error a fault (AWS's context-usage check) ends the invocation with. */
+    this.faulted = new Promise((resolve) => {
+      this._fault = resolve;
+    });
     /** False = log while replaying too (AWS `configureLogger({ modeAware: false })`). */
     this.modeAware = true;
     /** The plugins registered with `withDurableExecution` (see plugin.js). */
@@ -163,13 +167,15 @@ function named(args, isName = (a) => typeof a === 'string' || a === undefined ||
  */
 export class DurableContext {
   /** `owner`: the gate of the child operation that created this context (none at the root). */
-  constructor(raw, scope, shared = new Shared(), owner = undefined) {
+  constructor(raw, scope, shared = new Shared(), owner = undefined, prefix = undefined) {
     this._raw = raw;
     this._scope = scope;
     this._shared = shared;
     this._owner = owner;
-    /** Name of the step whose body is being called ('' = unnamed), else undefined. */
-    this._openStep = undefined;
+    /** AWS's plain step id of this context's operation ('1', '2-1'; undefined at the root). */
+    this._prefix = prefix;
+    /** Operations started in this context: what the next plain step id counts from. */
+    this._counter = 0;
     this.logger = new Logger(raw, shared);
   }
   /** Operation id of this context (undefined for the root context). */
@@ -210,18 +216,20 @@ export class DurableContext {
       if (!Array.isArray(promises)) throw new TypeError(`promise.${kind} needs an array of promises`);
       const serdes = kind === 'allSettled' ? settledSerdes : this._shared.serdes;
       const errorMapper = (error) => new PromiseCombinatorError(error.message, error);
-      return await this._runChild(name, undefined, serdes, () => Promise[kind](promises), errorMapper);
+      // A child context, counted as one (AWS checks no context usage here).
+      this._counter += 1;
+      const plain = this._prefix === undefined ? `${this._counter}` : `${this._prefix}-${this._counter}`;
+      return await this._runChild(plain, name, undefined, serdes, () => Promise[kind](promises), errorMapper);
     });
   }
 
   /** An operation not modelled on AWS's phases: started now, suspension parks it. */
-  _op(op) {
-    const error = this._nestedError();
-    if (error) return DurablePromise.started(Promise.reject(error));
-    if (this._gated()) return DurablePromise.started(never());
+  _op(operation, op) {
+    const plain = this._enter(operation);
+    if (plain === undefined || this._gated()) return DurablePromise.started(never());
     let promise;
     try {
-      promise = Promise.resolve(op());
+      promise = Promise.resolve(op(plain));
     } catch (e) {
       promise = Promise.reject(e);
     }
@@ -262,13 +270,20 @@ export class DurableContext {
 
   // ---- plumbing --------------------------------------------------------------------
 
-  /** The error of a durable call made while a step body of this context is being called. */
-  _nestedError() {
-    if (this._openStep === undefined) return undefined;
-    return new NestedOperationError(
-      `a durable operation was called inside step ${JSON.stringify(this._openStep)}: ` +
-        'durable operations cannot run inside a step body (use runInChildContext)',
-    );
+  /**
+   * Starts an operation of kind `operation` in this context: its plain step id, or
+   * undefined when AWS's context-usage check fails (the call was made while another
+   * context's code, or a step body, ran): the invocation then ends FAILED with AWS's error
+   * and the operation never settles.
+   */
+  _enter(operation) {
+    const error = contextUsageError(this._prefix, operation);
+    if (error) {
+      this._shared._fault(error);
+      return undefined;
+    }
+    this._counter += 1;
+    return this._prefix === undefined ? `${this._counter}` : `${this._prefix}-${this._counter}`;
   }
 
   /**
@@ -324,14 +339,14 @@ export class DurableContext {
   step(...args) {
     const [name, [fn, config = {}]] = named(args);
     if (typeof fn !== 'function') throw new TypeError('step needs a function');
-    const error = this._nestedError();
-    if (error) return DurablePromise.started(Promise.reject(error));
-    const phase1 = this._stepPhase1(name, fn, config);
+    const plain = this._enter('step');
+    if (plain === undefined) return DurablePromise.started(never());
+    const phase1 = this._stepPhase1(name, fn, config, plain);
     phase1.catch(() => undefined);
     return new DurablePromise(async () => await phase1);
   }
 
-  async _stepPhase1(name, fn, config) {
+  async _stepPhase1(name, fn, config, plain) {
     if (this._gated()) return never();
     const serdes = config.serdes ?? this._shared.serdes;
     const { wit, decide } = stepConfigToWit(config);
@@ -342,11 +357,11 @@ export class DurableContext {
       if (start.val.tag === 'failed') throw stepError(start.val.val ?? {});
       return await deserialize(serdes, start.val.val, this._serdesInfo(undefined));
     }
-    return await this._stepAttempt(start.val, name, fn, serdes, decide);
+    return await this._stepAttempt(start.val, name, plain, fn, serdes, decide);
   }
 
   /** One attempt of a step body, its awaits placed as in AWS's `executeStepLogic`. */
-  async _stepAttempt({ id, attempt }, name, fn, serdes, decide) {
+  async _stepAttempt({ id, attempt }, name, plain, fn, serdes, decide) {
     const plugins = this._shared.plugins;
     const operation = { id, name, type: 'STEP' };
     // Once per invocation: a new step, or one not finished earlier (a retry), as AWS.
@@ -357,7 +372,7 @@ export class DurableContext {
     const info = this._serdesInfo(id);
     let payload;
     try {
-      const value = await this._callBody(name, fn, { attempt, logger: this.logger, operationId: id });
+      const value = await this._callBody(plain, fn, { attempt, logger: this.logger, operationId: id });
       payload = await serialize(serdes, value, info);
     } catch (e) {
       return await this._stepFailed(id, operation, attempt, e, decide);
@@ -370,21 +385,16 @@ export class DurableContext {
     return await deserialize(serdes, payload, info);
   }
 
-  /** Calls a step body; durable calls on this context while it runs synchronously are refused. */
-  _callBody(name, fn, ...args) {
-    this._openStep = name ?? '';
-    try {
-      return fn(...args);
-    } finally {
-      this._openStep = undefined;
-    }
+  /** Calls a step body (or a condition check) as the active context `plain`: a durable call made while it runs synchronously fails AWS's context-usage check. */
+  _callBody(plain, fn, ...args) {
+    return withActive(plain, () => fn(...args));
   }
 
   /** A failed attempt: the host records a retry (the step then waits) or the failure. */
   async _stepFailed(id, operation, attempt, e, decide) {
     const plugins = this._shared.plugins;
     let decision;
-    if (e instanceof NestedOperationError || e instanceof SerdesError) {
+    if (e instanceof SerdesError) {
       // Fails the same way on every attempt.
       decision = { shouldRetry: false, delaySeconds: 0 };
     } else if (decide) {
@@ -414,7 +424,7 @@ export class DurableContext {
   wait(...args) {
     const [name, [duration]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
     const seconds = BigInt(Math.max(0, toSeconds(duration)));
-    return this._op(async () => {
+    return this._op('wait', async () => {
       this._call(() => this._raw.wait(name, seconds));
     });
   }
@@ -434,13 +444,13 @@ export class DurableContext {
     if (typeof fn !== 'function') throw new TypeError('runInChildContext needs a function');
     const { errorMapper } = config;
     if (errorMapper !== undefined && typeof errorMapper !== 'function') throw new TypeError('errorMapper must be a function');
-    const error = this._nestedError();
-    if (error) return DurablePromise.started(Promise.reject(error));
-    return this._runChild(name, config.subType, config.serdes ?? this._shared.serdes, fn, errorMapper);
+    const plain = this._enter('runInChildContext');
+    if (plain === undefined) return DurablePromise.started(never());
+    return this._runChild(plain, name, config.subType, config.serdes ?? this._shared.serdes, fn, errorMapper);
   }
 
   /** A child context (`childBegin` … `childEnd`) shaped as AWS's runInChildContext. */
-  _runChild(name, subType, serdes, fn, errorMapper) {
+  _runChild(plain, name, subType, serdes, fn, errorMapper) {
     return this._childPromise(() => {
       if (this._gated()) return never();
       const start = this._host(() => this._raw.childBegin(name, subType));
@@ -448,12 +458,12 @@ export class DurableContext {
       if (start.tag === 'done') return this._completedChild(start.val, serdes, errorMapper);
       const raw = start.val;
       const gate = { finished: false, parent: this._owner };
-      const child = new DurableContext(raw, this._scope, this._shared, gate);
+      const child = new DurableContext(raw, this._scope, this._shared, gate, plain);
       return this._executeChild({
         gate,
         serdes,
         errorMapper,
-        run: () => fn(child),
+        run: () => withActive(plain, () => fn(child)),
         entityId: child.id,
         end: (body) => this._call(() => childEnd(raw, body)),
       });
@@ -531,7 +541,7 @@ export class DurableContext {
    */
   createCallback(...args) {
     const [name, [config = {}]] = named(args, (a) => typeof a === 'string' || a === undefined || a === null);
-    return this._op(async () => this._createCallback(name, config));
+    return this._op('createCallback', async () => this._createCallback(name, config));
   }
 
   _createCallback(name, config) {
@@ -582,9 +592,9 @@ export class DurableContext {
       return await result;
     };
     const childSerdes = this._shared.customCallbackDeserializer ? passThroughSerdes : this._shared.serdes;
-    const error = this._nestedError();
-    if (error) return DurablePromise.started(Promise.reject(error));
-    const child = this._runChild(name, 'WaitForCallback', childSerdes, body);
+    const plain = this._enter('waitForCallback');
+    if (plain === undefined) return DurablePromise.started(never());
+    const child = this._runChild(plain, name, 'WaitForCallback', childSerdes, body);
     return new DurablePromise(async () => {
       let raw;
       try {
@@ -616,10 +626,10 @@ export class DurableContext {
   waitForCondition(...args) {
     const [name, [check, config = {}]] = named(args);
     if (typeof check !== 'function') throw new TypeError('waitForCondition needs a check function');
-    return this._op(() => this._condition(name, check, config));
+    return this._op('waitForCondition', (plain) => this._condition(name, check, config, plain));
   }
 
-  async _condition(name, check, config) {
+  async _condition(name, check, config, plain) {
     const serdes = config.serdes ?? this._shared.serdes;
     const initial = (await serialize(serdes, config.initialState, this._serdesInfo(undefined))) ?? 'null';
     const start = this._call(() => this._raw.conditionBegin(name, initial));
@@ -631,7 +641,7 @@ export class DurableContext {
     let decision;
     try {
       const current = await deserialize(serdes, state, info);
-      const next = await this._callBody(name, check, current, context);
+      const next = await this._callBody(plain, check, current, context);
       const payload = (await serialize(serdes, next, info)) ?? 'null';
       checked = { tag: 'ok', val: payload };
       // The strategy sees the state as it will be replayed.
@@ -659,7 +669,7 @@ export class DurableContext {
     let rest = args;
     if (args.length >= 3 && typeof args[1] === 'string') [name, ...rest] = args;
     const [functionName, payload, config = {}] = rest;
-    return this._op(async () => {
+    return this._op('invoke', async () => {
       const info = this._serdesInfo(undefined);
       const input = payload === undefined ? undefined : await serialize(config.payloadSerdes ?? this._shared.serdes, payload, info);
       const outcome = this._call(() => this._raw.invoke(name ?? undefined, functionName, input, config.tenantId));
@@ -713,19 +723,19 @@ export class DurableContext {
 
   /** map / parallel in AWS's layers: the operation's phase 1 awaits the concurrent execution's. */
   _batchOperation(name, kind, count, config, completion, names, run) {
-    const error = this._nestedError();
-    if (error) return DurablePromise.started(Promise.reject(error));
+    const plain = this._enter(kind);
+    if (plain === undefined) return DurablePromise.started(never());
     const phase1 = (async () => {
-      const result = await this._executeConcurrently(name, kind, count, config, completion, names, run);
+      const result = await this._executeConcurrently(plain, name, kind, count, config, completion, names, run);
       return result;
     })();
     phase1.catch(() => undefined);
     return new DurablePromise(async () => await phase1);
   }
 
-  _executeConcurrently(name, kind, count, config, completion, names, run) {
+  _executeConcurrently(plain, name, kind, count, config, completion, names, run) {
     const phase1 = (async () => {
-      const result = await this._batchChild(name, kind, count, config, completion, names, run);
+      const result = await this._batchChild(plain, name, kind, count, config, completion, names, run);
       return restoreBatch(result);
     })();
     const promise = new DurablePromise(async () => await phase1);
@@ -734,7 +744,7 @@ export class DurableContext {
   }
 
   /** The container: a child context whose body runs the branches (`batch-begin` … `finish`). */
-  _batchChild(name, kind, count, config, completion, names, run) {
+  _batchChild(plain, name, kind, count, config, completion, names, run) {
     const itemSerdes = config.itemSerdes ?? this._shared.serdes;
     const witConfig = {
       maxConcurrency: config.maxConcurrency ?? undefined,
@@ -753,7 +763,7 @@ export class DurableContext {
       return this._executeChild({
         gate,
         serdes: config.serdes ?? batchResultSerdes,
-        run: async () => await this._batchItems(batch, gate, run, itemSerdes),
+        run: async () => await this._batchItems(batch, gate, run, itemSerdes, plain),
         entityId: undefined,
         end: (body) => {
           if (body.tag === 'ok') this._call(() => batch.finish(body.val));
@@ -763,8 +773,8 @@ export class DurableContext {
     });
   }
 
-  async _batchItems(batch, gate, run, itemSerdes) {
-    return await this._runBranches(batch, gate, run, itemSerdes);
+  async _batchItems(batch, gate, run, itemSerdes, plain) {
+    return await this._runBranches(batch, gate, run, itemSerdes, plain);
   }
 
   /**
@@ -772,7 +782,7 @@ export class DurableContext {
    * context, run concurrently), and after each branch ends either starts more or, once
    * the host's completion policy holds, resolves with the BatchResult of that moment.
    */
-  _runBranches(batch, gate, run, itemSerdes) {
+  _runBranches(batch, gate, run, itemSerdes, plain) {
     return new Promise((resolve) => {
       const values = new Map();
       let running = 0;
@@ -791,13 +801,15 @@ export class DurableContext {
         for (let branch = this._call(() => batch.next()); branch; branch = this._call(() => batch.next())) {
           const { index, ctx: raw } = branch;
           const branchGate = { finished: false, parent: gate };
-          const ctx = new DurableContext(raw, this._scope, this._shared, branchGate);
+          // AWS runs each branch as a child context of the container: plain id `<container>-<i+1>`.
+          const branchPlain = `${plain}-${index + 1}`;
+          const ctx = new DurableContext(raw, this._scope, this._shared, branchGate, branchPlain);
           running += 1;
           this._childPromise(() =>
             this._executeChild({
               gate: branchGate,
               serdes: itemSerdes,
-              run: () => run(ctx, index),
+              run: () => withActive(branchPlain, () => run(ctx, index)),
               entityId: ctx.id,
               end: (body) => this._call(() => batch.branchEnd(index, raw, body)),
             }),

@@ -198,18 +198,6 @@ export class ValidationError extends Error {
   }
 }
 
-/**
- * A durable operation was called on a context while one of that context's step bodies
- * was running (durable operations cannot run inside a step: use runInChildContext).
- * The step fails without retry.
- */
-export class NestedOperationError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'NestedOperationError';
-  }
-}
-
 /** A value could not be (de)serialized. */
 export class SerdesError extends Error {
   constructor(message) {

@@ -2,6 +2,7 @@
 
 import { declareSdk, handlerStarted, invocationEnvelope } from 'durabox:durable/types@0.1.0';
 
+import { withActive } from './active.js';
 import { DurableContext, Scope, Shared } from './context.js';
 import { SuspendExecution, toErrorObject } from './errors.js';
 import { idle, never } from './flush.js';
@@ -63,7 +64,7 @@ async function run(fn, context, scope, input) {
   let handler;
   try {
     const event = input.trim() === '' ? {} : JSON.parse(input);
-    handler = Promise.resolve(fn(event, context));
+    handler = Promise.resolve(withActive('root', () => fn(event, context)));
   } catch (e) {
     handler = Promise.reject(e);
   }
@@ -76,7 +77,10 @@ async function run(fn, context, scope, input) {
       (error) => ({ error }),
     ),
     stuck(scope),
+    // A fault (AWS's context-usage check) fails the invocation whatever the handler does.
+    context._shared.faulted.then((fault) => ({ fault })),
   ]);
+  if (outcome.fault) return { tag: 'failed', val: toErrorObject(outcome.fault) };
   if (outcome.stuck) return { tag: 'pending' };
   if ('error' in outcome) {
     if (outcome.error instanceof SuspendExecution) return { tag: 'pending' };

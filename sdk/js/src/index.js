@@ -42,7 +42,6 @@ export {
   ChildContextError,
   DurableOperationError,
   InvokeError,
-  NestedOperationError,
   PromiseCombinatorError,
   SerdesError,
   StepError,

@@ -543,6 +543,42 @@ export const bodies = {
     return { caught, after };
   },
 
+  // A durable wait started but never awaited: the handler's return ends the execution.
+  async unawaited_wait(event, ctx) {
+    ctx.wait('later', { seconds: 5 });
+    return 'done';
+  },
+
+  // A retrying step in one branch while the other branch runs.
+  async retry_in_branch(event, ctx) {
+    const batch = await ctx.parallel('branches', [
+      {
+        name: 'flaky',
+        func: (b) =>
+          b.step(
+            'flaky step',
+            async (step) => {
+              if (step.attempt < 2) throw new OrderError(`attempt ${step.attempt} failed`);
+              return `ok on attempt ${step.attempt}`;
+            },
+            { retryStrategy: (error, attempt) => ({ shouldRetry: attempt < 3, delay: { seconds: 1 } }) },
+          ),
+      },
+      { name: 'steady', func: (b) => b.step('steady step', async () => 'steady') },
+    ]);
+    return summary(batch);
+  },
+
+  // The parent context used inside a child context's function (a handler bug).
+  async child_uses_parent(event, ctx) {
+    return ctx.runInChildContext('child', async () => ctx.step('wrong context', async () => 1));
+  },
+
+  // The context used inside a step's function (a handler bug).
+  async step_uses_context(event, ctx) {
+    return ctx.step('outer', async () => ctx.step('inner', async () => 1));
+  },
+
   async promise_all_rejects(event, ctx) {
     try {
       await ctx.promise.all([
