@@ -63,14 +63,20 @@ pub fn main() -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A `--flag A=B` value split at its first `=`; `shape` names the parts in the error.
+fn split_pair<'a>(flag: &str, shape: &str, entry: &'a str) -> anyhow::Result<(&'a str, &'a str)> {
+    entry
+        .split_once('=')
+        .ok_or_else(|| anyhow::anyhow!("--{flag} expects {shape}, got '{entry}'"))
+}
+
 /// `--env KEY=VALUE` flags as pairs.
 fn env_pairs(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
     flags
         .iter()
         .map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| anyhow::anyhow!("--env expects KEY=VALUE, got '{kv}'"))
+            let (key, value) = split_pair("env", "KEY=VALUE", kv)?;
+            Ok((key.to_owned(), value.to_owned()))
         })
         .collect()
 }

@@ -95,9 +95,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .register_file(&function, &args.component, config.clone())
         .with_context(|| format!("cannot load {}", args.component.display()))?;
     for entry in &args.functions {
-        let (name, path) = entry
-            .split_once('=')
-            .with_context(|| format!("--function expects NAME=PATH.wasm, got '{entry}'"))?;
+        let (name, path) = super::split_pair("function", "NAME=PATH.wasm", entry)?;
         runtime
             .register_file(name, std::path::Path::new(path), config.clone())
             .with_context(|| format!("cannot load function {name} from {path}"))?;
@@ -213,18 +211,14 @@ impl CallbackAnswers {
     fn parse(successes: &[String], failures: &[String]) -> anyhow::Result<Self> {
         let mut answers = Vec::new();
         for entry in successes {
-            let (name, json) = entry
-                .split_once('=')
-                .with_context(|| format!("--callback expects NAME=JSON, got '{entry}'"))?;
+            let (name, json) = super::split_pair("callback", "NAME=JSON", entry)?;
             serde_json::from_str::<serde_json::Value>(json).with_context(|| {
                 format!("--callback {name}: the result is not valid JSON: {json}")
             })?;
             answers.push((name.to_owned(), CallbackAnswer::Success(json.to_owned())));
         }
         for entry in failures {
-            let (name, message) = entry
-                .split_once('=')
-                .with_context(|| format!("--callback-fail expects NAME=MSG, got '{entry}'"))?;
+            let (name, message) = super::split_pair("callback-fail", "NAME=MSG", entry)?;
             answers.push((name.to_owned(), CallbackAnswer::Failure(message.to_owned())));
         }
         Ok(Self(answers))

@@ -54,9 +54,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bail!("--fire-callback-timeouts needs --skip-time (or skip_time = true in the config)");
     }
     for entry in &args.functions {
-        let (name, path) = entry
-            .split_once('=')
-            .with_context(|| format!("--function expects NAME=PATH.wasm, got '{entry}'"))?;
+        let (name, path) = super::split_pair("function", "NAME=PATH.wasm", entry)?;
         config
             .functions
             .insert(name.to_owned(), FunctionSpec::new(PathBuf::from(path)));

@@ -3,6 +3,7 @@
 //! result or error, every failed attempt of a retried step, and the log lines each
 //! operation's code wrote, under that operation.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::result::{ExecutionResult, OperationView};
@@ -10,34 +11,67 @@ use crate::model::{EventType, LogLine, Millis, OperationType};
 
 /// Renders the operation tree, children indented, log lines under their operation.
 pub fn render_tree(result: &ExecutionResult) -> String {
-    let logs: Vec<&LogLine> = result.invocations.iter().flat_map(|i| &i.logs).collect();
+    let index = Index::of(result);
     let mut out = String::new();
-    render_children(&mut out, result, &result.operations(), None, &logs, 0);
+    render_children(&mut out, &index, &result.operations(), None, 0);
     out
+}
+
+/// What the tree shows besides the operations, gathered in one pass each: the log lines
+/// by the context that wrote them (in order of position), and each step's failed
+/// attempts' errors.
+struct Index<'a> {
+    logs: HashMap<Option<&'a str>, Vec<&'a LogLine>>,
+    failures: HashMap<&'a str, Vec<String>>,
+}
+
+impl<'a> Index<'a> {
+    fn of(result: &'a ExecutionResult) -> Self {
+        let mut logs: HashMap<Option<&str>, Vec<&LogLine>> = HashMap::new();
+        for line in result.invocations.iter().flat_map(|i| &i.logs) {
+            logs.entry(line.context_id.as_deref())
+                .or_default()
+                .push(line);
+        }
+        for lines in logs.values_mut() {
+            lines.sort_by_key(|l| l.position);
+        }
+        let mut failures: HashMap<&str, Vec<String>> = HashMap::new();
+        for event in &result.events {
+            if event.event_type != EventType::StepFailed {
+                continue;
+            }
+            let (Some(id), Some(error)) = (event.id.as_deref(), event.detail("Error")) else {
+                continue;
+            };
+            let error = &error["Payload"];
+            let kind = error["ErrorType"].as_str().unwrap_or("Error");
+            let message = error["ErrorMessage"].as_str().unwrap_or("");
+            failures
+                .entry(id)
+                .or_default()
+                .push(format!("{kind}: {message}"));
+        }
+        Self { logs, failures }
+    }
 }
 
 /// `children` of the context `parent` (None: the root), with the lines logged in that
 /// context placed where they were written (after `position` operations).
 fn render_children(
     out: &mut String,
-    result: &ExecutionResult,
+    index: &Index<'_>,
     children: &[OperationView<'_>],
     parent: Option<&str>,
-    logs: &[&LogLine],
     depth: usize,
 ) {
-    let mut own: Vec<&LogLine> = logs
-        .iter()
-        .copied()
-        .filter(|l| l.context_id.as_deref() == parent)
-        .collect();
-    own.sort_by_key(|l| l.position);
-    let mut pending = own.into_iter().peekable();
-    for (index, op) in children.iter().enumerate() {
-        while let Some(line) = pending.next_if(|l| l.position as usize <= index) {
+    let own = index.logs.get(&parent).map_or(&[][..], Vec::as_slice);
+    let mut pending = own.iter().copied().peekable();
+    for (at, op) in children.iter().enumerate() {
+        while let Some(line) = pending.next_if(|l| l.position as usize <= at) {
             render_log(out, line, depth);
         }
-        render(out, result, op, logs, depth);
+        render(out, index, op, depth);
     }
     for line in pending {
         render_log(out, line, depth);
@@ -49,13 +83,7 @@ fn render_log(out: &mut String, line: &LogLine, depth: usize) {
     let _ = writeln!(out, "{indent}· {} {}", line.level, line.message);
 }
 
-fn render(
-    out: &mut String,
-    result: &ExecutionResult,
-    op: &OperationView<'_>,
-    logs: &[&LogLine],
-    depth: usize,
-) {
+fn render(out: &mut String, index: &Index<'_>, op: &OperationView<'_>, depth: usize) {
     let indent = "  ".repeat(depth);
     let name = op.name().unwrap_or("(unnamed)");
     let status = format!("{:?}", op.status()).to_uppercase();
@@ -76,11 +104,15 @@ fn render(
         let _ = write!(detail, " ✗ {error}");
     }
     let _ = writeln!(out, "{indent}{} {name} [{status}]{detail}", label(op));
-    for (attempt, error) in failed_attempts(result, op.id()) {
-        let _ = writeln!(out, "{indent}  attempt {attempt} ✗ {error}");
+    // Every attempt's error when a step failed more than once (once is the op's error).
+    let failures = index.failures.get(op.id()).map_or(&[][..], Vec::as_slice);
+    if failures.len() > 1 {
+        for (attempt, error) in failures.iter().enumerate() {
+            let _ = writeln!(out, "{indent}  attempt {} ✗ {error}", attempt + 1);
+        }
     }
     let children = op.children();
-    render_children(out, result, &children, Some(op.id()), logs, depth + 1);
+    render_children(out, index, &children, Some(op.id()), depth + 1);
 }
 
 /// What the operation is, from its type and AWS subtype.
@@ -99,30 +131,6 @@ fn label(op: &OperationView<'_>) -> &'static str {
         (OperationType::ChainedInvoke, _) => "invoke",
         (OperationType::Execution, _) => "execution",
     }
-}
-
-/// The error of every failed attempt of a step that failed more than once (its
-/// StepFailed events, numbered from 1); one failure shows as the operation's error.
-fn failed_attempts(result: &ExecutionResult, id: &str) -> Vec<(usize, String)> {
-    let errors: Vec<String> = result
-        .events
-        .iter()
-        .filter(|e| e.id.as_deref() == Some(id) && e.event_type == EventType::StepFailed)
-        .filter_map(|e| {
-            let error = &e.detail("Error")?["Payload"];
-            let kind = error["ErrorType"].as_str().unwrap_or("Error");
-            let message = error["ErrorMessage"].as_str().unwrap_or("");
-            Some(format!("{kind}: {message}"))
-        })
-        .collect();
-    if errors.len() < 2 {
-        return Vec::new();
-    }
-    errors
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (i + 1, e))
-        .collect()
 }
 
 fn duration(millis: Millis) -> String {

@@ -129,6 +129,23 @@ impl GuestState {
         let (last, issued) = self.engine.position();
         self.lint
             .set_position(last, issued, self.engine.inside_step());
+        self.op_result(result)
+    }
+
+    /// An engine call that neither reads nor changes the execution (batch bookkeeping):
+    /// no lock and no store write, faults still become traps.
+    fn engine_only<T>(
+        &mut self,
+        f: impl FnOnce(&mut ReplayEngine) -> replay::OpResult<T>,
+    ) -> wasmtime::Result<Result<T, wit::OpError>> {
+        let result = f(&mut self.engine);
+        self.op_result(result)
+    }
+
+    fn op_result<T>(
+        &mut self,
+        result: replay::OpResult<T>,
+    ) -> wasmtime::Result<Result<T, wit::OpError>> {
         match result {
             Ok(Ok(value)) => Ok(Ok(value)),
             Ok(Err(op_error)) => Ok(Err(op_error.into())),
@@ -579,8 +596,7 @@ impl wit::HostBatch for GuestState {
         ended: Option<u32>,
     ) -> wasmtime::Result<bool> {
         let handle = self.table.get(&batch)?.handle;
-        let complete =
-            self.engine_call(|engine, _| engine.batch_complete(handle, ended).map(Ok))?;
+        let complete = self.engine_only(|engine| engine.batch_complete(handle, ended).map(Ok))?;
         Ok(complete.unwrap_or(false))
     }
 
@@ -589,7 +605,7 @@ impl wit::HostBatch for GuestState {
         batch: Resource<BatchRes>,
     ) -> wasmtime::Result<Result<wit::BatchOutcome, wit::OpError>> {
         let handle = self.table.get(&batch)?.handle;
-        let result = self.engine_call(|engine, _| engine.batch_settle(handle))?;
+        let result = self.engine_only(|engine| engine.batch_settle(handle))?;
         Ok(result.map(Into::into))
     }
 
@@ -608,7 +624,7 @@ impl wit::HostBatch for GuestState {
         batch: Resource<BatchRes>,
     ) -> wasmtime::Result<Vec<Option<wit::ItemStatus>>> {
         let handle = self.table.get(&batch)?.handle;
-        let statuses = self.engine_call(|engine, _| Ok(Ok(engine.batch_progress(handle)?)))?;
+        let statuses = self.engine_only(|engine| Ok(Ok(engine.batch_progress(handle)?)))?;
         Ok(statuses
             .unwrap_or_default()
             .into_iter()
@@ -626,7 +642,7 @@ impl wit::HostBatch for GuestState {
             wit::CustomOutcome::Succeeded => replay::CustomOutcome::Succeeded,
             wit::CustomOutcome::Failed => replay::CustomOutcome::Failed,
         });
-        self.engine_call(|engine, _| engine.batch_decide(handle, decision))
+        self.engine_only(|engine| engine.batch_decide(handle, decision))
     }
 
     fn drop(&mut self, batch: Resource<BatchRes>) -> wasmtime::Result<()> {

@@ -217,8 +217,7 @@ export class DurableContext {
       const serdes = kind === 'allSettled' ? settledSerdes : this._shared.serdes;
       const errorMapper = (error) => new PromiseCombinatorError(error.message, error);
       // A child context, counted as one (AWS checks no context usage here).
-      this._counter += 1;
-      const plain = this._prefix === undefined ? `${this._counter}` : `${this._prefix}-${this._counter}`;
+      const plain = this._nextPlainId();
       return await this._runChild(plain, name, undefined, serdes, () => Promise[kind](promises), errorMapper);
     });
   }
@@ -282,6 +281,11 @@ export class DurableContext {
       this._shared._fault(error);
       return undefined;
     }
+    return this._nextPlainId();
+  }
+
+  /** Counts an operation of this context; returns its plain step id. */
+  _nextPlainId() {
     this._counter += 1;
     return this._prefix === undefined ? `${this._counter}` : `${this._prefix}-${this._counter}`;
   }
