@@ -216,6 +216,53 @@ def test_rust_handler_builds_without_repository_paths(user):
     assert [identity(e) for e in run["Events"]] == [identity(e) for e in aws_events]
 
 
+def test_replay_gate_checks_code_against_an_aws_history(user):
+    """`durabox replay`: a history recorded by AWS's official Python runner for the seed
+    handler (printed as boto3 prints it) replays clean against the seed built with
+    `durabox build` and against the bundled Rust quickstart; moving the wait after the
+    child context is caught at the first divergent operation."""
+    durabox, work, _ = user
+    durabox("build", "app.py", "-o", "a.wasm")
+    _, aws_events = aws_history(PYTHON_HANDLER, "input str")
+    (work / "aws-history.json").write_text(json.dumps({"Events": aws_events}, default=str))
+    shutil.copy2(ROOT / "target/guests/rust/quickstart.wasm", work / "rust-quickstart.wasm")
+
+    for component in ("a.wasm", "rust-quickstart.wasm"):
+        clean = durabox("replay", component, "--history", "aws-history.json")
+        assert "reproduced (6 of 6 recorded operations); the result matches" in clean.stdout
+
+    moved = (work / "app.py").read_text().replace(
+        "    context.wait(Duration.from_seconds(1))\n"
+        "    result_two = context.run_in_child_context(two())\n",
+        "    result_two = context.run_in_child_context(two())\n"
+        "    context.wait(Duration.from_seconds(1))\n")
+    assert moved != (work / "app.py").read_text()
+    (work / "moved.py").write_text(moved)
+    durabox("build", "moved.py", "-o", "moved.wasm")
+    diverged = durabox("replay", "moved.wasm", "--history", "aws-history.json", check=False)
+    assert diverged.returncode == 1, diverged.stderr
+    wait_id = next(e["Id"] for e in aws_events if e["EventType"] == "WaitStarted")
+    assert f"DIVERGED at operation #2 (id {wait_id})" in diverged.stdout, diverged.stdout
+    assert "expected: WAIT (subtype Wait" in diverged.stdout
+    assert "got:      CONTEXT (subtype RunInChildContext, name 'two'" in diverged.stdout
+
+    # A folder of histories is a CI gate: an unfinished one (cut at the first suspension)
+    # replays clean too; one divergent history fails the whole run.
+    gate = work / "histories"
+    gate.mkdir(exist_ok=True)
+    first_invocation = aws_events[:[e["EventType"] for e in aws_events].index(
+        "InvocationCompleted") + 1]
+    (gate / "suspended.json").write_text(json.dumps({"Events": first_invocation}, default=str))
+    shutil.copy2(work / "aws-history.json", gate / "finished.json")
+    folder = durabox("replay", "a.wasm", "--history", "histories")
+    assert "2 of 2 histories reproduced" in folder.stdout, folder.stdout
+    assert durabox("replay", "moved.wasm", "--history", "histories",
+                   check=False).returncode == 1
+    (gate / "broken.json").write_text('{"Operations": []}')
+    unreadable = durabox("replay", "a.wasm", "--history", "histories", check=False)
+    assert unreadable.returncode == 2 and 'no "Events" list' in unreadable.stderr
+
+
 def test_bad_input_is_named(user):
     durabox, work, _ = user
     (work / "broken").mkdir(exist_ok=True)

@@ -3,6 +3,7 @@
 mod build;
 mod cache;
 mod client;
+mod replay;
 mod run;
 mod serve;
 mod session;
@@ -32,6 +33,11 @@ enum Command {
     /// 3 waiting for a callback (answer it through `durabox serve`); 4 --timeout passed.
     /// With --json the document is printed in every case.
     Run(run::RunArgs),
+    /// Replay recorded histories against a component without running recorded step
+    /// bodies; name the first operation where the code no longer matches (a CI gate).
+    ///
+    /// Exit codes: 0 every history reproduced; 1 one diverged; 2 usage, load or read error.
+    Replay(replay::ReplayArgs),
     /// Serve the Lambda durable-execution HTTP API (boto3, the AWS CLI, SAM).
     Serve(serve::ServeArgs),
     /// Start an execution on a running server.
@@ -54,6 +60,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build::build(args),
         Command::Run(args) => run::run(args),
+        Command::Replay(args) => replay::replay(args),
         Command::Serve(args) => serve::serve(args).map(|()| ExitCode::SUCCESS),
         Command::Invoke(args) => client::invoke(args),
         Command::Execution(args) => client::execution(args),

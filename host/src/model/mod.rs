@@ -5,6 +5,7 @@
 //! integers and the HTTP API converts them to epoch seconds.
 
 pub mod event;
+pub mod history;
 pub mod ids;
 
 use serde::{Deserialize, Serialize};

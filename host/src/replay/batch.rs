@@ -419,7 +419,15 @@ impl ReplayEngine {
                 let error = error.unwrap_or_else(|| ErrorObject::new("BatchError", "Batch failed"));
                 return Ok(Ok(BatchStart::Failed(error)));
             }
+            ContextResume::BeyondHistory => {
+                let request = request.borrow();
+                let id = derived.id.clone();
+                return self
+                    .beyond_history(execution, ctx, &id, &request)
+                    .expect("in gate");
+            }
         };
+        Self::note_entered(execution, &derived.id);
         let mut batch = Batch {
             container: derived.id,
             key: derived.key,
@@ -635,6 +643,7 @@ impl ReplayEngine {
         let parent_ctx = batch.parent_ctx;
         let replaying_completed = batch.replaying_completed;
         let frame = self.frames.len();
+        Self::note_entered(execution, if nested { &id } else { &container });
         let ctx = self.push_frame(Frame {
             op_id: Some(if nested { id } else { container }),
             prefix: Some(key),

@@ -20,6 +20,9 @@ impl ReplayEngine {
             parent: parent.as_deref(),
         };
         if Self::recorded(execution, &id, &request)?.is_none() {
+            if let Some(stop) = self.beyond_history(execution, ctx, &id, &request) {
+                return stop;
+            }
             let mut update = request.update(&id, Action::Start);
             update.callback_options = Some(CallbackOptions {
                 timeout_seconds: config.timeout_seconds,

@@ -32,7 +32,13 @@ impl ReplayEngine {
                 op.error().cloned(),
             )
         });
+        let in_gate = execution.replay_gate.is_some();
         let resume = match recorded {
+            None if in_gate => ContextResume::BeyondHistory,
+            // Replay-only mode re-runs completed contexts, to check the operations inside.
+            Some((Status::Succeeded, ..)) if in_gate => ContextResume::Run {
+                replaying_completed: true,
+            },
             None => {
                 Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
                 ContextResume::Run {
@@ -74,8 +80,15 @@ impl ReplayEngine {
                 });
                 return Ok(Ok(ChildStart::Done(Outcome::Failed(error))));
             }
+            ContextResume::BeyondHistory => {
+                let request = request.borrow();
+                return self
+                    .beyond_history(execution, ctx, &id, &request)
+                    .expect("in gate");
+            }
         };
         let branch_owner = self.frames[ctx.0].branch_owner;
+        Self::note_entered(execution, &id);
         let child = self.push_frame(Frame {
             op_id: Some(id),
             prefix: Some(key),
@@ -109,6 +122,7 @@ impl ReplayEngine {
         frame.closed = true;
         let id = frame.op_id.clone().unwrap_or_default();
         if frame.replaying_completed {
+            Self::check_rerun_result(execution, &id, &body);
             return Ok(Ok(match body {
                 Ok(payload) => Outcome::Succeeded(payload),
                 Err(error) => Outcome::Failed(error),

@@ -58,6 +58,11 @@ impl ReplayEngine {
                 o.error().cloned(),
             )
         });
+        if matches!(recorded, None | Some((Status::Ready | Status::Started, ..))) {
+            if let Some(stop) = self.beyond_history(execution, ctx, &id, &op.borrow()) {
+                return stop;
+            }
+        }
         let (attempt, state) = match recorded {
             None => {
                 Self::checkpoint(execution, op.borrow().update(&id, Action::Start))?;

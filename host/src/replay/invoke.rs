@@ -27,6 +27,9 @@ impl ReplayEngine {
             parent: parent.as_deref(),
         };
         if Self::recorded(execution, &id, &request)?.is_none() {
+            if let Some(stop) = self.beyond_history(execution, ctx, &id, &request) {
+                return stop;
+            }
             let mut update = request.update(&id, Action::Start);
             update.payload = Some(payload.unwrap_or_else(|| "null".into()));
             update.chained_invoke_options = Some(ChainedInvokeOptions {

@@ -10,6 +10,7 @@ mod batch;
 mod callback;
 mod child;
 mod condition;
+mod gate;
 mod invoke;
 mod log;
 pub mod retry;
@@ -20,6 +21,7 @@ pub use batch::{
     BatchStart, CompletionConfig, CompletionReason, CustomOutcome, ItemStatus, Nesting, NextBranch,
 };
 pub use condition::{ConditionDecision, ConditionStart};
+pub use gate::{same_json, GateLog};
 
 use std::collections::HashMap;
 
@@ -72,6 +74,8 @@ pub enum ReplayFault {
     Protocol(String),
     #[error("recorded state is unreadable: {0}")]
     Corrupt(String),
+    #[error("replay-only: the code went beyond the recorded history at id={id} ({what})")]
+    BeyondHistory { id: String, what: String },
 }
 
 impl ReplayFault {
@@ -85,6 +89,7 @@ impl ReplayFault {
             | Self::InsideStep { .. } => "DurableProtocolError",
             Self::Corrupt(_) => "DurableStateError",
             Self::TooManyOperations(_) => "Runtime.TooManyOperations",
+            Self::BeyondHistory { .. } => "ReplayDivergence",
         };
         ErrorObject::new(kind, self.to_string())
     }
@@ -152,6 +157,8 @@ enum ContextResume {
     },
     Succeeded(Option<String>),
     Failed(Option<ErrorObject>),
+    /// Replay-only mode: the history has no such context.
+    BeyondHistory,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,6 +245,16 @@ impl Request<'_> {
         update.parent_id = self.parent.map(str::to_owned);
         update
     }
+}
+
+/// A recorded operation's identity, as non-determinism errors name it.
+pub fn describe_operation(op: &Operation) -> String {
+    describe(
+        op.op_type,
+        op.sub_type.as_deref(),
+        op.name.as_deref(),
+        op.parent_id.as_deref(),
+    )
 }
 
 fn describe(
@@ -414,26 +431,41 @@ impl ReplayEngine {
 
     /// The recorded operation at `id`, after checking it is the one the code asks for.
     fn recorded<'e>(
-        execution: &'e Execution,
+        execution: &'e mut Execution,
         id: &str,
         request: &Request<'_>,
     ) -> Result<Option<&'e Operation>, ReplayFault> {
-        match execution.operation(id) {
-            Some(op) if !request.matches(op) => Err(ReplayFault::NonDeterminism {
-                id: id.to_owned(),
-                recorded: describe(
+        if let Some(gate) = execution.replay_gate.as_mut() {
+            gate.touched.push(id.to_owned());
+        }
+        let mismatch = execution
+            .operation(id)
+            .filter(|op| !request.matches(op))
+            .map(|op| {
+                describe(
                     op.op_type,
                     op.sub_type.as_deref(),
                     op.name.as_deref(),
                     op.parent_id.as_deref(),
-                ),
-                requested: request.describe(),
-            }),
-            other => Ok(other),
+                )
+            });
+        if let Some(recorded) = mismatch {
+            let requested = request.describe();
+            if let Some(gate) = execution.replay_gate.as_mut() {
+                gate.mismatch
+                    .get_or_insert_with(|| (id.to_owned(), recorded.clone(), requested.clone()));
+            }
+            return Err(ReplayFault::NonDeterminism {
+                id: id.to_owned(),
+                recorded,
+                requested,
+            });
         }
+        Ok(execution.operation(id))
     }
 
     fn checkpoint(execution: &mut Execution, update: OperationUpdate) -> Result<(), ReplayFault> {
+        Self::refuse_in_gate(execution, &update)?;
         execution.apply_checkpoint(std::slice::from_ref(&update))?;
         Ok(())
     }
@@ -464,6 +496,9 @@ impl ReplayEngine {
         match status {
             Some(Status::Succeeded) => Ok(Ok(())),
             None => {
+                if let Some(stop) = self.beyond_history(execution, ctx, &id, &request) {
+                    return stop;
+                }
                 let mut update = request.update(&id, Action::Start);
                 update.wait_options = Some(WaitOptions {
                     wait_seconds: seconds,

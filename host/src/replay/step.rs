@@ -27,6 +27,11 @@ impl ReplayEngine {
                 op.error().cloned(),
             )
         });
+        if matches!(recorded, None | Some((Status::Ready | Status::Started, ..))) {
+            if let Some(stop) = self.beyond_history(execution, ctx, &id, &request) {
+                return stop;
+            }
+        }
         let attempt = match recorded {
             None => {
                 Self::checkpoint(execution, request.update(&id, Action::Start))?;

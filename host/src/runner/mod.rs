@@ -2,11 +2,13 @@
 //! the result views.
 
 mod log_capture;
+pub mod replay_check;
 pub mod result;
 pub mod runtime;
 pub mod test_runner;
 pub mod tree;
 
+pub use replay_check::{replay_history, Divergence, ReplayReport};
 pub use result::{ExecutionResult, OperationView, ResultError};
 pub use runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};
 pub use test_runner::TestRunner;

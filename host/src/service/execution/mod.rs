@@ -195,6 +195,9 @@ pub struct Execution {
     pub parent: Option<ParentLink>,
     #[serde(skip)]
     pub invoke_targets: Option<std::sync::Arc<dyn InvokeTargets>>,
+    /// Set for the replay gate: the engine runs nothing the recorded history lacks.
+    #[serde(skip)]
+    pub replay_gate: Option<crate::replay::GateLog>,
 }
 
 impl Execution {
@@ -235,6 +238,7 @@ impl Execution {
             pending_invokes: Vec::new(),
             parent: None,
             invoke_targets: None,
+            replay_gate: None,
             spec,
         };
         let mut op = Operation::new(
@@ -276,6 +280,17 @@ impl Execution {
             self.needs_invocation = !self.status.is_terminal();
         }
         self
+    }
+
+    /// An execution holding the `recorded` operations of a history, for the replay gate:
+    /// its engine runs nothing the history lacks (`crate::replay::GateLog`).
+    pub fn replaying(spec: ExecutionSpec, recorded: &[Operation]) -> Self {
+        let mut execution = Self::new(spec);
+        for op in recorded.iter().filter(|op| op.op_type != Type::Execution) {
+            execution.insert_operation(op.clone());
+        }
+        execution.replay_gate = Some(Default::default());
+        execution
     }
 
     pub fn execution_op_id(&self) -> &str {

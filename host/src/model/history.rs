@@ -1,0 +1,351 @@
+//! A recorded execution history read back into operations: the input of the replay
+//! gate. Accepts `GetDurableExecutionHistory` as the AWS CLI, boto3 (ISO or Python
+//! `str(datetime)` timestamps) and durabox (epoch seconds) print it.
+
+use serde_json::Value;
+
+use super::{
+    CallbackDetails, ChainedInvokeDetails, ContextDetails, ErrorObject, Event, EventType, Millis,
+    Operation, OperationStatus as Status, OperationType as Type, StepDetails, WaitDetails,
+};
+
+/// Why a history cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("the history is not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("the history has no \"Events\" list (expected GetDurableExecutionHistory output)")]
+    NoEvents,
+    #[error("event {index}: {reason}")]
+    BadEvent { index: usize, reason: String },
+    #[error("the history has no ExecutionStarted event")]
+    NoStart,
+}
+
+/// How a recorded execution ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordedEnd {
+    Succeeded(Option<String>),
+    /// FAILED, TIMED_OUT or STOPPED, with the event type that ended it.
+    Failed(EventType, ErrorObject),
+}
+
+/// A recorded execution: its input, its operations in the order they started, its end.
+#[derive(Clone, Debug)]
+pub struct RecordedHistory {
+    /// The execution input; None when the history was fetched without execution data.
+    pub input: Option<String>,
+    /// Every operation but the EXECUTION one, in order of first event.
+    pub operations: Vec<Operation>,
+    pub end: Option<RecordedEnd>,
+}
+
+impl RecordedHistory {
+    /// Parses `{"Events": [...]}` (or a bare event list), any page of which may be given
+    /// in full; `NextMarker` is ignored.
+    pub fn parse(text: &str) -> Result<Self, HistoryError> {
+        let value: Value = serde_json::from_str(text)?;
+        let events = match &value {
+            Value::Array(events) => events,
+            Value::Object(map) => match map.get("Events") {
+                Some(Value::Array(events)) => events,
+                _ => return Err(HistoryError::NoEvents),
+            },
+            _ => return Err(HistoryError::NoEvents),
+        };
+        let mut parsed = Vec::with_capacity(events.len());
+        for (index, event) in events.iter().enumerate() {
+            let event = Event::from_json(&normalized_timestamp(event))
+                .map_err(|reason| HistoryError::BadEvent { index, reason })?;
+            parsed.push(event);
+        }
+        parsed.sort_by_key(|e| e.event_id);
+        Self::from_events(&parsed)
+    }
+
+    /// Folds events into the operations they describe.
+    pub fn from_events(events: &[Event]) -> Result<Self, HistoryError> {
+        let mut history = Self {
+            input: None,
+            operations: Vec::new(),
+            end: None,
+        };
+        let mut started = false;
+        for event in events {
+            match event.event_type {
+                EventType::ExecutionStarted => {
+                    started = true;
+                    history.input = payload(event, "Input");
+                }
+                EventType::ExecutionSucceeded => {
+                    history.end = Some(RecordedEnd::Succeeded(payload(event, "Result")));
+                }
+                EventType::ExecutionFailed
+                | EventType::ExecutionTimedOut
+                | EventType::ExecutionStopped => {
+                    let error = error(event).unwrap_or_default();
+                    history.end = Some(RecordedEnd::Failed(event.event_type, error));
+                }
+                EventType::InvocationCompleted
+                | EventType::ExecutionPaused
+                | EventType::ExecutionResumed => {}
+                _ => history.apply(event),
+            }
+        }
+        if !started {
+            return Err(HistoryError::NoStart);
+        }
+        Ok(history)
+    }
+
+    /// The operation of an operation event, created on its first event.
+    fn operation_for(&mut self, event: &Event, op_type: Type) -> &mut Operation {
+        let id = event.id.clone().unwrap_or_default();
+        let at = match self.operations.iter().position(|op| op.id == id) {
+            Some(at) => at,
+            None => {
+                let mut op = Operation::new(id, op_type, Status::Started, event.timestamp);
+                op.name = event.name.clone();
+                op.parent_id = event.parent_id.clone();
+                op.sub_type = event.sub_type.clone();
+                self.operations.push(op);
+                self.operations.len() - 1
+            }
+        };
+        &mut self.operations[at]
+    }
+
+    fn apply(&mut self, event: &Event) {
+        use EventType as E;
+        let op_type = match event.event_type {
+            E::ContextStarted | E::ContextSucceeded | E::ContextFailed => Type::Context,
+            E::WaitStarted | E::WaitSucceeded | E::WaitCancelled => Type::Wait,
+            E::StepStarted | E::StepSucceeded | E::StepFailed => Type::Step,
+            E::CallbackStarted | E::CallbackSucceeded | E::CallbackFailed | E::CallbackTimedOut => {
+                Type::Callback
+            }
+            _ => Type::ChainedInvoke,
+        };
+        let result = payload(event, "Result");
+        let error = error(event);
+        let op = self.operation_for(event, op_type);
+        let ended = |op: &mut Operation, status| {
+            op.status = status;
+            op.end_timestamp = Some(event.timestamp);
+        };
+        match event.event_type {
+            E::ContextStarted | E::StepStarted | E::ChainedInvokeStarted => {
+                op.status = Status::Started;
+                if op_type == Type::Step {
+                    op.step_details.get_or_insert_with(StepDetails::default);
+                }
+            }
+            E::ContextSucceeded | E::ContextFailed => {
+                let succeeded = event.event_type == E::ContextSucceeded;
+                ended(
+                    op,
+                    if succeeded {
+                        Status::Succeeded
+                    } else {
+                        Status::Failed
+                    },
+                );
+                op.context_details = Some(ContextDetails {
+                    replay_children: false,
+                    result,
+                    error,
+                });
+            }
+            E::StepSucceeded | E::StepFailed => {
+                let delay = event
+                    .detail("RetryDetails")
+                    .and_then(|r| r.get("NextAttemptDelaySeconds"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let retrying = event.event_type == E::StepFailed && delay > 0;
+                let details = op.step_details.get_or_insert_with(StepDetails::default);
+                details.attempt += 1;
+                details.result = result;
+                details.error = error;
+                details.next_attempt_timestamp =
+                    retrying.then(|| event.timestamp + (delay as Millis) * 1000);
+                match event.event_type {
+                    E::StepSucceeded => ended(op, Status::Succeeded),
+                    _ if retrying => op.status = Status::Pending,
+                    _ => ended(op, Status::Failed),
+                }
+            }
+            E::WaitStarted => {
+                let end = event
+                    .detail("ScheduledEndTimestamp")
+                    .and_then(timestamp_millis)
+                    .unwrap_or(event.timestamp);
+                op.wait_details = Some(WaitDetails {
+                    scheduled_end_timestamp: end,
+                });
+            }
+            E::WaitSucceeded => ended(op, Status::Succeeded),
+            E::WaitCancelled => ended(op, Status::Cancelled),
+            E::CallbackStarted => {
+                let callback_id = event
+                    .detail("CallbackId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                op.callback_details = Some(CallbackDetails {
+                    callback_id,
+                    ..Default::default()
+                });
+            }
+            E::CallbackSucceeded | E::CallbackFailed | E::CallbackTimedOut => {
+                let status = match event.event_type {
+                    E::CallbackSucceeded => Status::Succeeded,
+                    E::CallbackFailed => Status::Failed,
+                    _ => Status::TimedOut,
+                };
+                ended(op, status);
+                let details = op.callback_details.get_or_insert_with(Default::default);
+                details.result = result;
+                details.error = error;
+            }
+            _ => {
+                let status = match event.event_type {
+                    E::ChainedInvokeSucceeded => Status::Succeeded,
+                    E::ChainedInvokeTimedOut => Status::TimedOut,
+                    E::ChainedInvokeStopped => Status::Stopped,
+                    _ => Status::Failed,
+                };
+                ended(op, status);
+                op.chained_invoke_details = Some(ChainedInvokeDetails { result, error });
+            }
+        }
+    }
+}
+
+/// `<Key>.Payload` of an event's details.
+fn payload(event: &Event, key: &str) -> Option<String> {
+    event
+        .detail(key)
+        .and_then(|w| w.get("Payload"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// `Error.Payload` of an event's details.
+fn error(event: &Event) -> Option<ErrorObject> {
+    event
+        .detail("Error")
+        .and_then(|w| w.get("Payload"))
+        .and_then(|p| serde_json::from_value(p.clone()).ok())
+}
+
+/// The event with `EventTimestamp` as epoch seconds, whatever form it came in.
+fn normalized_timestamp(event: &Value) -> Value {
+    let mut event = event.clone();
+    if let Some(ms) = event.get("EventTimestamp").and_then(timestamp_millis) {
+        event["EventTimestamp"] = serde_json::json!(ms as f64 / 1000.0);
+    }
+    event
+}
+
+/// A timestamp as epoch milliseconds: epoch seconds (number or numeric string), RFC 3339
+/// (`2026-12-01T17:23:09.123Z`, `+00:00`) or Python's `str(datetime)` (a space, not `T`).
+pub fn timestamp_millis(value: &Value) -> Option<Millis> {
+    if let Some(seconds) = value.as_f64() {
+        return Some((seconds * 1000.0).round() as Millis);
+    }
+    let text = value.as_str()?.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Some((seconds * 1000.0).round() as Millis);
+    }
+    let (local, offset_minutes) = split_offset(text)?;
+    let time = humantime::parse_rfc3339_weak(local).ok()?;
+    let millis = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as Millis;
+    Some(millis - offset_minutes * 60_000)
+}
+
+/// Splits a trailing `Z` / `±HH:MM` offset off a timestamp; minutes east of UTC.
+fn split_offset(text: &str) -> Option<(&str, i64)> {
+    if let Some(local) = text.strip_suffix('Z') {
+        return Some((local, 0));
+    }
+    let tail = text.len().checked_sub(6)?;
+    let (local, offset) = text.split_at(tail);
+    let sign = match offset.as_bytes().first() {
+        Some(b'+') => 1,
+        Some(b'-') if offset.as_bytes().get(3) == Some(&b':') => -1,
+        _ => return Some((text, 0)),
+    };
+    let hours: i64 = offset.get(1..3)?.parse().ok()?;
+    let minutes: i64 = offset.get(4..6)?.parse().ok()?;
+    Some((local, sign * (hours * 60 + minutes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn timestamps_in_every_printed_form() {
+        let at = 1_764_609_789_123;
+        for form in [
+            json!(1_764_609_789.123),
+            json!("1764609789.123"),
+            json!("2025-12-01T17:23:09.123Z"),
+            json!("2025-12-01T17:23:09.123000+00:00"),
+            json!("2025-12-01 17:23:09.123000+00:00"),
+            json!("2025-12-01T18:23:09.123+01:00"),
+            json!("2025-12-01T16:23:09.123-01:00"),
+        ] {
+            assert_eq!(timestamp_millis(&form), Some(at), "{form}");
+        }
+        assert_eq!(timestamp_millis(&json!("yesterday")), None);
+    }
+
+    #[test]
+    fn folds_events_into_operations() {
+        let history = json!({"Events": [
+            {"EventType": "ExecutionStarted", "EventId": 1, "Id": "exec",
+             "EventTimestamp": "2025-12-01T17:23:09Z",
+             "ExecutionStartedDetails": {"Input": {"Payload": "{\"n\":1}"}}},
+            {"EventType": "StepStarted", "EventId": 2, "Id": "s1", "Name": "one",
+             "SubType": "Step", "EventTimestamp": 1764609789.5, "StepStartedDetails": {}},
+            {"EventType": "StepFailed", "EventId": 3, "Id": "s1", "Name": "one",
+             "SubType": "Step", "EventTimestamp": 1764609789.6, "StepFailedDetails": {
+                "Error": {"Payload": {"ErrorType": "E", "ErrorMessage": "m"}},
+                "RetryDetails": {"CurrentAttempt": 1, "NextAttemptDelaySeconds": 2}}},
+            {"EventType": "StepStarted", "EventId": 4, "Id": "s1", "Name": "one",
+             "SubType": "Step", "EventTimestamp": 1764609791.6, "StepStartedDetails": {}},
+            {"EventType": "StepSucceeded", "EventId": 5, "Id": "s1", "Name": "one",
+             "SubType": "Step", "EventTimestamp": 1764609791.7, "StepSucceededDetails": {
+                "Result": {"Payload": "7"}, "RetryDetails": {"CurrentAttempt": 2}}},
+            {"EventType": "WaitStarted", "EventId": 6, "Id": "w1", "SubType": "Wait",
+             "EventTimestamp": 1764609792.0, "WaitStartedDetails": {
+                "Duration": 5, "ScheduledEndTimestamp": "2025-12-01T17:23:17Z"}},
+        ]});
+        let history = RecordedHistory::parse(&history.to_string()).unwrap();
+        assert_eq!(history.input.as_deref(), Some("{\"n\":1}"));
+        assert_eq!(history.end, None);
+        let [step, wait] = &history.operations[..] else {
+            panic!("two operations expected: {:?}", history.operations)
+        };
+        assert_eq!((step.status, step.result()), (Status::Succeeded, Some("7")));
+        assert_eq!(step.step_details.as_ref().unwrap().attempt, 2);
+        assert_eq!(wait.status, Status::Started);
+        assert_eq!(
+            wait.wait_details.as_ref().unwrap().scheduled_end_timestamp,
+            1_764_609_797_000
+        );
+    }
+
+    #[test]
+    fn bad_histories_say_what_is_wrong() {
+        let no_events = RecordedHistory::parse("{\"Operations\": []}").unwrap_err();
+        assert!(no_events.to_string().contains("\"Events\""));
+        let bad = RecordedHistory::parse("[{\"EventType\": \"Nope\"}]").unwrap_err();
+        assert!(bad.to_string().starts_with("event 0:"), "{bad}");
+        let no_start = RecordedHistory::parse("[]").unwrap_err();
+        assert!(matches!(no_start, HistoryError::NoStart));
+    }
+}
