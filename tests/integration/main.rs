@@ -13,3 +13,4 @@ mod replay;
 mod sandbox;
 mod server;
 mod steps;
+mod testing_powers;

@@ -7,6 +7,7 @@
 pub mod event;
 pub mod history;
 pub mod ids;
+pub mod mocks;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,7 @@
 //! Steps: begin (replay, or run an attempt) and end (record the outcome or schedule a retry).
 
 use super::*;
+use crate::model::mocks::MockAnswer;
 
 impl ReplayEngine {
     pub fn step_begin(
@@ -76,6 +77,10 @@ impl ReplayEngine {
                 return Ok(Ok(StepStart::Done(Outcome::Failed(error))));
             }
         };
+        let mock = name.and_then(|name| {
+            let path = self.context_path(ctx);
+            execution.spec.mocks.step(&path, name).cloned()
+        });
         self.open_steps.insert(
             id.clone(),
             OpenStep {
@@ -90,7 +95,32 @@ impl ReplayEngine {
                 retry: config.retry,
             },
         );
+        if let Some(answer) = mock {
+            // The host answers the attempt as the body would have, retry strategy and all.
+            let body = match answer {
+                MockAnswer::Result(payload) => Ok(payload),
+                MockAnswer::Error(error) => Err(error),
+            };
+            return Ok(self
+                .step_end(execution, &id, body, None)?
+                .map(StepStart::Done));
+        }
         Ok(Ok(StepStart::Run { id, attempt }))
+    }
+
+    /// Names of the named contexts enclosing `ctx`, outermost first (for step mocks).
+    fn context_path(&self, ctx: ContextHandle) -> Vec<&str> {
+        let mut names = Vec::new();
+        let mut at = Some(ctx.0);
+        while let Some(i) = at {
+            let frame = &self.frames[i];
+            if let Some(name) = frame.request.as_ref().and_then(|r| r.name.as_deref()) {
+                names.push(name);
+            }
+            at = frame.parent;
+        }
+        names.reverse();
+        names
     }
 
     /// A uniform sample in [0, 1) for jitter, fixed per execution, step and attempt.

@@ -16,6 +16,8 @@ fn execution() -> Execution {
         execution_timeout_seconds: 300,
         skip_time: true,
         fire_callback_timeouts: false,
+        manual_clock: false,
+        mocks: Default::default(),
     })
 }
 

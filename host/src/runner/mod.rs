@@ -2,6 +2,7 @@
 //! the result views.
 
 mod log_capture;
+mod manual_clock;
 pub mod replay_check;
 pub mod result;
 pub mod runtime;

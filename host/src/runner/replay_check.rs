@@ -68,6 +68,8 @@ pub fn replay_history(
         execution_timeout_seconds: function.config.execution_timeout_seconds,
         skip_time: true,
         fire_callback_timeouts: false,
+        manual_clock: false,
+        mocks: Default::default(),
     };
     let cell = ExecutionCell::new(Execution::replaying(spec, &history.operations));
     cell.lock().begin_invocation();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::model::mocks::Mocks;
 use crate::sandbox::{Limits, LoadedFunction, Sandbox, SandboxError};
 use crate::service::execution::InvocationRecord;
 use crate::service::execution::{InvokeTargets, ParentLink, PendingInvoke};
@@ -76,6 +77,11 @@ pub struct StartOptions {
     /// execution has been idle `timeout_grace`), as AWS's testing runners do. Off: a
     /// pending callback's deadline passes only in real time, so a test can answer it.
     pub fire_callback_timeouts: bool,
+    /// Time moves only when the test advances it ([`Runtime::advance_clocks`]); timers
+    /// fire exactly when due. Overrides `skip_time`.
+    pub manual_clock: bool,
+    /// Steps and chained invokes answered without running them.
+    pub mocks: Mocks,
     pub region: String,
     pub account_id: String,
 }
@@ -86,6 +92,8 @@ impl Default for StartOptions {
             execution_name: None,
             skip_time: true,
             fire_callback_timeouts: false,
+            manual_clock: false,
+            mocks: Mocks::default(),
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
         }
@@ -233,8 +241,10 @@ impl Runtime {
             account_id: options.account_id,
             input: input.to_owned(),
             execution_timeout_seconds: function.config.execution_timeout_seconds,
-            skip_time: options.skip_time,
+            skip_time: options.skip_time && !options.manual_clock,
             fire_callback_timeouts: options.fire_callback_timeouts,
+            manual_clock: options.manual_clock,
+            mocks: options.mocks,
         };
         let mut execution = Execution::new(spec);
         execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
@@ -300,7 +310,15 @@ impl Runtime {
     /// Starts the child execution of a chained invoke; an unstartable one fails the
     /// parent's operation at once.
     fn start_chained(&self, parent: &ExecutionCell, invoke: PendingInvoke) {
-        let (parent_arn, region, account_id, skip_time, fire_callback_timeouts) = {
+        let (
+            parent_arn,
+            region,
+            account_id,
+            skip_time,
+            fire_callback_timeouts,
+            manual_clock,
+            mocks,
+        ) = {
             let p = parent.lock();
             (
                 p.arn.clone(),
@@ -308,6 +326,8 @@ impl Runtime {
                 p.spec.account_id.clone(),
                 p.clock.skips_time(),
                 p.spec.fire_callback_timeouts,
+                p.spec.manual_clock,
+                p.spec.mocks.clone(),
             )
         };
         let link = ParentLink {
@@ -318,6 +338,8 @@ impl Runtime {
             execution_name: Some(invoke.execution_name.clone()),
             skip_time,
             fire_callback_timeouts,
+            manual_clock,
+            mocks,
             region,
             account_id,
         };

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::result::ExecutionResult;
 use super::runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};
+use crate::model::mocks::MockAnswer;
 use crate::model::ErrorObject;
 
 /// Name the runner registers its component under.
@@ -58,6 +59,44 @@ impl TestRunner {
     pub fn fire_callback_timeouts(mut self, fire: bool) -> Self {
         self.options.fire_callback_timeouts = fire;
         self
+    }
+
+    /// Stops time: it moves only through [`TestRunner::advance`], and every timer fires
+    /// exactly when due. Overrides time skipping.
+    pub fn manual_clock(mut self, manual: bool) -> Self {
+        self.options.manual_clock = manual;
+        self
+    }
+
+    /// Answers the step named `name` (or the path `context/…/step`) with `answer`
+    /// without running its body; an error answer goes through the step's retries.
+    pub fn mock_step(mut self, name: &str, answer: MockAnswer) -> Self {
+        self.options.mocks.steps.push((name.to_owned(), answer));
+        self
+    }
+
+    /// Answers chained invokes of `function` with `answer`; the target never runs and
+    /// need not be registered.
+    pub fn mock_invoke(mut self, function: &str, answer: MockAnswer) -> Self {
+        self.options
+            .mocks
+            .invokes
+            .push((function.to_owned(), answer));
+        self
+    }
+
+    /// Blocks until the execution is idle (ended, or suspended with nothing due) and
+    /// returns its state.
+    pub fn run_until_idle(&self, arn: &str) -> Result<ExecutionResult, RuntimeError> {
+        self.runtime.wait_until_idle(arn, self.timeout)?;
+        self.snapshot(arn)
+    }
+
+    /// Advances a manual clock by `by` (timers fire at their instants, the handler runs
+    /// in between) and returns the execution's state once it is idle again.
+    pub fn advance(&self, arn: &str, by: Duration) -> Result<ExecutionResult, RuntimeError> {
+        self.runtime.advance_clock(arn, by, self.timeout)?;
+        self.snapshot(arn)
     }
 
     /// Registers another component that chained invokes can call by `name` (the analogue

@@ -402,6 +402,7 @@ impl Server {
                     fire_callback_timeouts: self.fire_callback_timeouts,
                     region: self.region.clone(),
                     account_id: self.account_id.clone(),
+                    ..StartOptions::default()
                 };
                 self.runtime
                     .start_execution(&registered.name, &input, options)?

@@ -11,6 +11,8 @@ use serde_json::{json, Map, Value};
 use super::execution::{CallbackTimer, Execution, PendingCompletion, PendingInvoke};
 use super::ServiceError;
 use crate::model::event::{error_wrapper, payload_wrapper, seconds};
+use crate::model::mocks::MockAnswer;
+use crate::model::ExecutionStatus;
 use crate::model::{
     limits, CallbackDetails, ChainedInvokeDetails, ContextDetails, ErrorObject, EventType,
     Operation, OperationAction as Action, OperationStatus as Status, OperationType as Type,
@@ -395,6 +397,18 @@ impl Execution {
         details.insert("FunctionName".into(), json!(options.function_name));
         if let Some(tenant) = &options.tenant_id {
             details.insert("TenantId".into(), json!(tenant));
+        }
+        if let Some(answer) = self.spec.mocks.invoke(&function).cloned() {
+            // A mocked target answers at once; no child execution runs.
+            let input = update.payload.clone().unwrap_or_else(|| "{}".into());
+            details.insert("Input".into(), payload_wrapper(Some(&input)));
+            self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+            let (status, result, error) = match answer {
+                MockAnswer::Result(result) => (ExecutionStatus::Succeeded, result, None),
+                MockAnswer::Error(error) => (ExecutionStatus::Failed, None, Some(error)),
+            };
+            self.settle_chained_invoke(id, status, result, error);
+            return;
         }
         if !known {
             // Unknown targets fail at once and keep no input (as the service does).

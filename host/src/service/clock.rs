@@ -5,6 +5,9 @@
 //! time (or an answer) gets past them, so a test can always answer a callback, however
 //! long after it became pending. A clock made with `fire_callback_deadlines` skips to them
 //! too, once the execution has been idle a moment (as AWS's testing runners do).
+//!
+//! A manual clock stands still: only a test moves it (`advance_to`), and every timer
+//! then fires exactly when due.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -36,6 +39,9 @@ pub struct ExecutionClock {
     /// Skipped time may pass callback timeout and heartbeat deadlines.
     #[serde(default)]
     fire_callback_deadlines: bool,
+    /// A manual clock's time.
+    #[serde(default)]
+    manual_at: Option<Millis>,
 }
 
 impl ExecutionClock {
@@ -44,7 +50,18 @@ impl ExecutionClock {
             skip_time,
             skipped: 0,
             fire_callback_deadlines: false,
+            manual_at: None,
         }
+    }
+
+    /// A clock standing still at the current time until a test advances it.
+    pub fn manual(mut self, manual: bool) -> Self {
+        self.manual_at = manual.then(real_now);
+        self
+    }
+
+    pub fn is_manual(&self) -> bool {
+        self.manual_at.is_some()
     }
 
     /// Lets skipped time pass callback deadlines (see the module docs).
@@ -63,19 +80,26 @@ impl ExecutionClock {
     }
 
     pub fn now(&self) -> Millis {
-        real_now() + self.skipped
+        self.manual_at.unwrap_or_else(|| real_now() + self.skipped)
     }
 
     /// Moves virtual time forward to `instant` (never backwards).
     pub fn advance_to(&mut self, instant: Millis) {
         let now = self.now();
         if instant > now {
-            self.skipped += instant - now;
+            match &mut self.manual_at {
+                Some(at) => *at = instant,
+                None => self.skipped += instant - now,
+            }
         }
     }
 
-    /// Real milliseconds until `instant` on this clock.
+    /// Real milliseconds until `instant` on this clock (a manual clock's instants come
+    /// only when a test advances it: the answer is then a polling interval).
     pub fn real_delay_until(&self, instant: Millis) -> Millis {
+        if self.is_manual() {
+            return 60_000;
+        }
         (instant - self.now()).max(0)
     }
 }

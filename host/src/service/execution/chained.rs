@@ -16,12 +16,26 @@ impl Execution {
         result: Option<String>,
         error: Option<ErrorObject>,
     ) {
+        if self.settle_chained_invoke(op_id, status, result, error) {
+            self.updated_ids.push(op_id.to_owned());
+            self.needs_invocation = true;
+        }
+    }
+
+    /// Records a chained invoke's outcome; false when it had finished already.
+    pub(in crate::service) fn settle_chained_invoke(
+        &mut self,
+        op_id: &str,
+        status: ExecutionStatus,
+        result: Option<String>,
+        error: Option<ErrorObject>,
+    ) -> bool {
         let now = self.clock.now();
         let Some(op) = self
             .operation_mut(op_id)
             .filter(|op| op.status == Status::Started)
         else {
-            return; // finished meanwhile (e.g. the parent was stopped)
+            return false; // finished meanwhile (e.g. the parent was stopped)
         };
         let (op_status, event_type) = match status {
             ExecutionStatus::Succeeded => (Status::Succeeded, EventType::ChainedInvokeSucceeded),
@@ -44,7 +58,6 @@ impl Execution {
             Some(error) => details.insert("Error".into(), error_wrapper(error)),
         };
         self.push_op_event(op_id, event_type, details, now);
-        self.updated_ids.push(op_id.to_owned());
-        self.needs_invocation = true;
+        true
     }
 }

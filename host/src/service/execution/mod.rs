@@ -35,6 +35,12 @@ pub struct ExecutionSpec {
     /// With skipped time, also skip to callback timeouts (`service::clock`).
     #[serde(default)]
     pub fire_callback_timeouts: bool,
+    /// Time moves only when a test advances it (`service::clock`).
+    #[serde(default)]
+    pub manual_clock: bool,
+    /// Steps and chained invokes the host answers without running them.
+    #[serde(default)]
+    pub mocks: crate::model::mocks::Mocks,
 }
 
 impl ExecutionSpec {
@@ -203,7 +209,8 @@ pub struct Execution {
 impl Execution {
     pub fn new(spec: ExecutionSpec) -> Self {
         let clock = ExecutionClock::new(spec.skip_time)
-            .firing_callback_deadlines(spec.fire_callback_timeouts);
+            .firing_callback_deadlines(spec.fire_callback_timeouts)
+            .manual(spec.manual_clock);
         let now = clock.now();
         let mut execution = Self {
             arn: spec.arn(),

@@ -1,0 +1,73 @@
+//! Test doubles: answers for steps and chained invokes that the host gives without
+//! running the step body or the target function, in every guest language.
+
+use serde::{Deserialize, Serialize};
+
+use super::ErrorObject;
+
+/// What a mocked step or chained invoke returns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MockAnswer {
+    /// A JSON payload (None: no payload).
+    Result(Option<String>),
+    /// An error: a mocked step then follows its retry strategy, attempt by attempt.
+    Error(ErrorObject),
+}
+
+/// Mocks of one execution, by step name or path and by function name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mocks {
+    /// (name or `context/…/step` path, answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<(String, MockAnswer)>,
+    /// (function name, answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invokes: Vec<(String, MockAnswer)>,
+}
+
+impl Mocks {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty() && self.invokes.is_empty()
+    }
+
+    /// The answer for step `name` whose enclosing named contexts are `path` (outermost
+    /// first): a key with a `/` matches the whole path, a plain key the name anywhere.
+    pub fn step(&self, path: &[&str], name: &str) -> Option<&MockAnswer> {
+        let full = path
+            .iter()
+            .copied()
+            .chain([name])
+            .collect::<Vec<_>>()
+            .join("/");
+        self.steps
+            .iter()
+            .find(|(key, _)| *key == full || (!key.contains('/') && key == name))
+            .map(|(_, answer)| answer)
+    }
+
+    /// The answer for a chained invoke of `function` (a name, or an ARN ending in it).
+    pub fn invoke(&self, function: &str) -> Option<&MockAnswer> {
+        self.invokes
+            .iter()
+            .find(|(key, _)| key == function)
+            .map(|(_, answer)| answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_match_by_name_or_whole_path() {
+        let answer = |n: &str| MockAnswer::Result(Some(n.into()));
+        let mocks = Mocks {
+            steps: vec![("a/b".into(), answer("1")), ("c".into(), answer("2"))],
+            invokes: vec![],
+        };
+        assert_eq!(mocks.step(&["a"], "b"), Some(&answer("1")));
+        assert_eq!(mocks.step(&[], "b"), None);
+        assert_eq!(mocks.step(&["x", "y"], "c"), Some(&answer("2")));
+        assert_eq!(mocks.step(&[], "d"), None);
+    }
+}
