@@ -228,6 +228,8 @@ fn invocation_us(
             execution_timeout_seconds: 3600,
             skip_time: true,
             fire_callback_timeouts: false,
+            manual_clock: false,
+            mocks: Default::default(),
         };
         let cell = ExecutionCell::new(Execution::new(spec));
         cell.lock().begin_invocation();
