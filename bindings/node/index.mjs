@@ -12,6 +12,17 @@
 // `handler` is a component (.wasm) or the handler's sources (a .ts/.js file or its folder),
 // built as `durabox build` builds them, through the same cache. durabox is found through
 // the `durabox` option, $DURABOX_BIN, or `durabox` on the PATH.
+//
+// durabox's own powers (not in AWS's runner), for executions started afterwards:
+//
+//   runner.mockStep('price', { result: { amount: 12.5 } });     // the body does not run
+//   runner.mockInvoke('payments', { error: { errorType: 'Declined', errorMessage: 'no' } });
+//
+// and a manual clock (`new LocalDurableTestRunner({ handler, manualClock: true })`):
+//
+//   const execution = runner.run({ payload });
+//   await runner.runUntilIdle();                 // a TestResult once nothing happens by itself
+//   await runner.advance({ seconds: 9 });        // fires each timer due on the way, in order
 
 import { DuraboxError, Session } from './session.mjs';
 
@@ -50,6 +61,47 @@ function testError(error) {
     errorData: error.ErrorData,
     stackTrace: error.StackTrace,
   };
+}
+
+/** An error a test hands over (`{errorType, errorMessage, errorData, stackTrace}`, as
+ * `TestResult.getError()` gives it, or an Error) as an ErrorObject. */
+function errorObject(error) {
+  if (error instanceof Error) return { ErrorType: error.name, ErrorMessage: error.message };
+  if (typeof error !== 'object' || error === null) {
+    throw new TypeError('an error is an Error or {errorType, errorMessage, errorData?, stackTrace?}');
+  }
+  return {
+    ErrorType: error.errorType,
+    ErrorMessage: error.errorMessage,
+    ErrorData: error.errorData,
+    StackTrace: error.stackTrace,
+  };
+}
+
+/** A mock of the session protocol: `{name, result?: JSON text, error?: ErrorObject}`. */
+function mock(name, answer) {
+  if (typeof name !== 'string' || name === '') throw new TypeError('a mock needs the name it answers');
+  if (typeof answer !== 'object' || answer === null || ('result' in answer) === ('error' in answer)) {
+    throw new TypeError(`the mock of '${name}' needs { result } or { error }`);
+  }
+  if ('error' in answer) return { name, error: errorObject(answer.error) };
+  return { name, result: answer.result === undefined ? undefined : JSON.stringify(answer.result) };
+}
+
+/** Milliseconds of a duration: `{days?, hours?, minutes?, seconds?, milliseconds?}` (AWS's
+ * `Duration`, plus milliseconds) or a number of seconds. */
+function millis(duration) {
+  const ms =
+    typeof duration === 'number'
+      ? duration * 1000
+      : typeof duration === 'object' && duration !== null
+        ? ((duration.days ?? 0) * 86400 + (duration.hours ?? 0) * 3600 + (duration.minutes ?? 0) * 60 +
+            (duration.seconds ?? 0)) * 1000 + (duration.milliseconds ?? 0)
+        : NaN;
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new TypeError('a duration is {days?, hours?, minutes?, seconds?, milliseconds?} or seconds, 0 or more');
+  }
+  return ms;
 }
 
 /** A history event with its timestamp as a Date (as @aws-sdk/client-lambda gives it). */
@@ -297,6 +349,11 @@ export class LocalDurableTestRunner {
     openSessions.clear();
   }
 
+  /**
+   * `handler`: the handler's sources or component (a path); `durabox`: the binary; `env`:
+   * the guest's environment; `timeout`: seconds `run` waits; `manualClock`: time stands
+   * still until `advance` moves it (instead of being skipped).
+   */
   constructor(options = {}) {
     if (!options.handler) {
       throw new TypeError(
@@ -306,9 +363,37 @@ export class LocalDurableTestRunner {
     }
     this._options = options;
     this._functions = [];
+    this._stepMocks = new Map();
+    this._invokeMocks = new Map();
     this._session = undefined;
+    this._started = undefined;
     this._arn = undefined;
     this._document = undefined;
+  }
+
+  /**
+   * Answers the step `name` (anywhere, or only at the path 'context/inner/step' of its
+   * enclosing named child contexts) without running its body: `{ result }` (JSON-serialized;
+   * `undefined`: no payload) or `{ error }` (an Error or `{errorType, errorMessage, ...}`; it
+   * goes through the step's retry strategy). For executions started afterwards.
+   */
+  mockStep(name, answer) {
+    this._stepMocks.set(name, mock(name, answer));
+    return this;
+  }
+
+  /** Answers chained invokes of `functionName` at once (as `mockStep`, without retries); the
+   * function need not be registered. */
+  mockInvoke(functionName, answer) {
+    this._invokeMocks.set(functionName, mock(functionName, answer));
+    return this;
+  }
+
+  /** Forgets every mock (for executions started afterwards). */
+  clearMocks() {
+    this._stepMocks.clear();
+    this._invokeMocks.clear();
+    return this;
   }
 
   /** Lets `context.invoke(name, ...)` run `handler` (a path, as for the runner) as its own execution. */
@@ -338,19 +423,58 @@ export class LocalDurableTestRunner {
     return new DurableOperation(this, (ops) => ops.find((o) => o.Id === id));
   }
 
-  /** Runs the handler with `payload` (JSON-serialized) until the execution ends. */
+  /** Runs the handler with `payload` (JSON-serialized) until the execution ends. With a
+   * manual clock, move time meanwhile with `advance` (do not await `run` first). */
   async run(params = {}) {
-    const session = await this._open();
     this._document = undefined;
     this._arn = undefined;
-    const input = params.payload === undefined ? '{}' : JSON.stringify(params.payload);
-    this._arn = await session.call('start', { input });
+    this._started = this._start(params);
+    const arn = await this._started;
     const timeout = this._options.timeout ?? 900;
-    if (!(await session.call('wait', { arn: this._arn, timeout }))) {
+    if (!(await this._session.call('wait', { arn, timeout }))) {
       throw new DuraboxError('Timeout', `the execution did not end within ${timeout} s`);
     }
     await this._refresh();
     return new TestResult(this, this._document);
+  }
+
+  /**
+   * Resolves, with the current execution's TestResult, once nothing more happens by itself:
+   * the execution ended, or it waits for time to move (with a manual clock) or a callback.
+   */
+  async runUntilIdle(params = {}) {
+    const arn = await this._current();
+    const timeout = params.timeout ?? 60;
+    this._document = await this._session.call('run_until_idle', { arn, timeout });
+    return new TestResult(this, this._document);
+  }
+
+  /**
+   * With `manualClock: true`: moves the current execution's clock on by `duration`
+   * (`{days?, hours?, minutes?, seconds?, milliseconds?}` or seconds), firing each timer due
+   * on the way at its own instant with the handler run in between; resolves with the
+   * TestResult once the execution is idle again.
+   */
+  async advance(duration, params = {}) {
+    const seconds = millis(duration) / 1000;
+    const arn = await this._current();
+    const timeout = params.timeout ?? 60;
+    this._document = await this._session.call('advance', { arn, seconds, timeout });
+    return new TestResult(this, this._document);
+  }
+
+  async _start(params) {
+    const session = await this._open();
+    const input = params.payload === undefined ? '{}' : JSON.stringify(params.payload);
+    const mocks = { steps: [...this._stepMocks.values()], invokes: [...this._invokeMocks.values()] };
+    const manual_clock = Boolean(this._options.manualClock);
+    this._arn = await session.call('start', { input, manual_clock, mocks });
+    return this._arn;
+  }
+
+  async _current() {
+    if (!this._started) throw new DuraboxError('InvalidInput', 'no execution yet: call run() first');
+    return this._started;
   }
 
   async _open() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Node package, as a user gets it: `npm install <checkout>/bindings/node` into a fresh
 # npm project in a temporary folder outside the checkout, then `node --test` there on the
-# unchanged TypeScript quickstart (tests/user_project/ts) and approval.ts.
+# unchanged TypeScript quickstart (tests/user_project/ts) and approval.ts, and durabox's own
+# powers (mocks, the manual clock) on orders.ts (powers.test.mjs).
 # durabox's cache starts empty (a fresh DURABOX_CACHE_DIR); the package drives
 # $DURABOX_BIN (default target/debug/durabox).
 #
@@ -28,20 +29,21 @@ echo '{"name": "my-durable-tests", "version": "1.0.0", "private": true, "type": 
 echo "==> npm install $ROOT/bindings/node (in $WORK/project)"
 npm install --cache "$ROOT/target/npm-cache" --no-audit --no-fund --loglevel=error "$ROOT/bindings/node"
 cp -r "$ROOT/tests/user_project/ts" quickstart-ts
-cp "$HERE/approval.ts" "$HERE/quickstart.test.mjs" .
+cp "$HERE/approval.ts" "$HERE/orders.ts" "$HERE/quickstart.test.mjs" "$HERE/powers.test.mjs" .
+TESTS=(quickstart.test.mjs powers.test.mjs)
 export DURABOX_CACHE_DIR="$WORK/cache" npm_config_cache="$ROOT/target/npm-cache"
 status=0
 t0=$(now)
 echo "==> node --test (first run: builds the handlers into components)"
-node --test quickstart.test.mjs || status=$?
+node --test "${TESTS[@]}" || status=$?
 t1=$(now)
 if [ "$status" -eq 0 ]; then
     echo "==> node --test (second run: components from the cache)"
-    node --test quickstart.test.mjs || status=$?
+    node --test "${TESTS[@]}" || status=$?
 fi
 t2=$(now)
 {
-    echo "node --test, first run (two TypeScript handlers built): $(elapsed "$t0" "$t1") s"
+    echo "node --test, first run (three TypeScript handlers built): $(elapsed "$t0" "$t1") s"
     echo "node --test, second run (cached components; includes the 2 s pause): $(elapsed "$t1" "$t2") s"
 } | tee "$OUT/node.txt"
 exit "$status"

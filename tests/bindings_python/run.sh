@@ -2,7 +2,8 @@
 # The Python package, as a user gets it: `pip install <checkout>/bindings/python` into a
 # fresh virtualenv in a temporary folder outside the checkout, then pytest there on the
 # unchanged quickstart handler (guest-examples/python/quickstart/app.py) and approval.py,
-# with the same tests run by AWS's runner and by durabox.testing (test_with_runners.py).
+# with the same tests run by AWS's runner and by durabox.testing (test_with_runners.py),
+# and durabox's own powers (mocks, the manual clock) on orders.py (test_durabox_powers.py).
 # durabox's cache starts empty (a fresh DURABOX_CACHE_DIR in the temporary folder).
 #
 #   tests/bindings_python/run.sh
@@ -33,24 +34,25 @@ t0=$(now)
 t1=$(now)
 
 mkdir -p "$WORK/project"
-cp "$ROOT/guest-examples/python/quickstart/app.py" "$HERE/approval.py" "$HERE/test_with_runners.py" \
-    "$WORK/project/"
+cp "$ROOT/guest-examples/python/quickstart/app.py" "$HERE/approval.py" "$HERE/orders.py" \
+    "$HERE/test_with_runners.py" "$HERE/test_durabox_powers.py" "$WORK/project/"
 cd "$WORK/project"
 export DURABOX_CACHE_DIR="$WORK/cache"
 unset VIRTUAL_ENV
+TESTS=(test_with_runners.py test_durabox_powers.py)
 status=0
 echo "==> pytest (first run: builds the handlers into components)"
-"$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider test_with_runners.py || status=$?
+"$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider "${TESTS[@]}" || status=$?
 t2=$(now)
 if [ "$status" -eq 0 ]; then
     echo "==> pytest (second run: components from the cache)"
-    "$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider test_with_runners.py -k durabox \
+    "$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider "${TESTS[@]}" -k durabox \
         || status=$?
 fi
 t3=$(now)
 {
     echo "pip install ./bindings/python (+ deps): $(elapsed "$t0" "$t1") s"
-    echo "pytest, first run (both runners; durabox builds two components): $(elapsed "$t1" "$t2") s"
+    echo "pytest, first run (both runners; durabox builds three components): $(elapsed "$t1" "$t2") s"
     echo "pytest, second run (durabox only, cached components): $(elapsed "$t2" "$t3") s"
 } | tee "$OUT/python.txt"
 exit "$status"

@@ -325,3 +325,105 @@ fn output_into_a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn run_chaos_reports_every_crash_point_and_fails_on_a_changed_outcome() {
+    let quickstart = guest("rust", "quickstart");
+    let clean = durabox(&["run", quickstart.to_str().unwrap(), "--chaos"]);
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("11 of 11 crash points keep the outcome"),
+        "{stdout}"
+    );
+
+    let scenarios = guest("rust", "scenarios");
+    let input = r#"{"scenario": "outside_counter"}"#;
+    let buggy = durabox(&[
+        "run",
+        scenarios.to_str().unwrap(),
+        "--input",
+        input,
+        "--chaos",
+    ]);
+    let stdout = String::from_utf8_lossy(&buggy.stdout);
+    assert_eq!(buggy.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("2. after SUCCEED STEP 'a': CHANGED: result: expected 2, got 1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn run_mocks_steps_and_invokes_from_flags() {
+    let scenarios = guest("rust", "scenarios");
+    let path = scenarios.to_str().unwrap();
+    let steps = durabox(&[
+        "run",
+        path,
+        "--input",
+        r#"{"scenario": "steps"}"#,
+        "--mock-step",
+        "second=41",
+        "--json",
+    ]);
+    let doc: Value = serde_json::from_slice(&steps.stdout).unwrap();
+    assert_eq!(doc["Execution"]["Result"], json!("\"result=82\""));
+    let invoke = durabox(&[
+        "run",
+        path,
+        "--input",
+        r#"{"scenario": "invoke", "function": "pay", "catch": true}"#,
+        "--mock-invoke-error",
+        "pay=Declined: no funds",
+        "--json",
+    ]);
+    let doc: Value = serde_json::from_slice(&invoke.stdout).unwrap();
+    let result: Value = serde_json::from_str(doc["Execution"]["Result"].as_str().unwrap()).unwrap();
+    assert_eq!(result, json!({"failed": "Declined", "message": "no funds"}));
+    let bad = durabox(&["run", path, "--mock-step", "second=not json"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr_line(&bad).contains("--mock-step second: the result is not valid JSON"));
+}
+
+#[test]
+fn replay_names_the_first_divergent_operation_of_a_durabox_history() {
+    let quickstart = guest("rust", "quickstart");
+    let scenarios = guest("rust", "scenarios");
+    let run = durabox(&["run", quickstart.to_str().unwrap(), "--json"]);
+    let dir = std::env::temp_dir().join(format!("durabox-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let history = dir.join("quickstart.json");
+    std::fs::write(&history, &run.stdout).unwrap();
+    let history = history.to_str().unwrap();
+
+    let clean = durabox(&["replay", quickstart.to_str().unwrap(), "--history", history]);
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("reproduced (6 of 6 recorded operations)"),
+        "{stdout}"
+    );
+
+    // Another handler at the same ids: the first operation it asks for differs.
+    let other = durabox(&[
+        "replay",
+        scenarios.to_str().unwrap(),
+        "--history",
+        history,
+        "--input",
+        r#"{"scenario": "steps"}"#,
+    ]);
+    let stdout = String::from_utf8_lossy(&other.stdout);
+    assert_eq!(other.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("DIVERGED at operation #1"), "{stdout}");
+    assert!(
+        stdout.contains("expected: STEP (subtype Step, name 'one'"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("got:      STEP (subtype Step, name 'first'"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

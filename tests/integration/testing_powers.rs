@@ -166,3 +166,42 @@ fn advancing_a_clock_that_is_not_manual_is_refused() {
     let refused = runner.advance(&arn, Duration::from_secs(1)).unwrap_err();
     assert!(refused.to_string().contains("not manual"), "{refused}");
 }
+
+#[test]
+fn chaos_keeps_the_quickstart_outcome_at_every_crash_point() {
+    let report = runner(QUICKSTART).chaos(&json!("input")).unwrap();
+    // START and end of one, two_1, two_2, two, three; the wait's START (the service
+    // ends the wait, not a checkpoint).
+    assert_eq!(report.checkpoints.len(), 11, "{:?}", report.checkpoints);
+    assert_eq!(report.checkpoints[2], "START WAIT");
+    assert_eq!(report.points.len(), 11);
+    assert!(report.all_same(), "{:#?}", report.points);
+}
+
+#[test]
+fn chaos_catches_state_kept_outside_durable_operations() {
+    let report = runner(SCENARIOS)
+        .chaos(&scenario("outside_counter", json!({})))
+        .unwrap();
+    assert!(!report.all_same());
+    let changed: Vec<&str> = report
+        .points
+        .iter()
+        .filter(|p| !p.differences.is_empty())
+        .map(|p| p.after.as_str())
+        .collect();
+    // A crash after step a's START re-runs a (the count is right again); after a's end
+    // the replay skips a's body and the count comes out 1 (0 after b's end).
+    assert_eq!(
+        changed,
+        ["SUCCEED STEP 'a'", "START STEP 'b'", "SUCCEED STEP 'b'"],
+        "{:#?}",
+        report.points
+    );
+    let first = report
+        .points
+        .iter()
+        .find(|p| !p.differences.is_empty())
+        .unwrap();
+    assert_eq!(first.differences, ["result: expected 2, got 1"]);
+}

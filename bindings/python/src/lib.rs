@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use durabox::build::Builder;
+use durabox::model::mocks::MockAnswer;
+use durabox::runner::test_runner::TEST_FUNCTION;
 use durabox::runner::RuntimeError;
 use durabox::{ErrorObject, FunctionConfig, Limits, TestRunner};
 use pyo3::exceptions::{PyException, PyTimeoutError, PyValueError};
@@ -30,11 +32,42 @@ fn seconds(timeout: f64) -> Duration {
     Duration::from_secs_f64(timeout.max(0.0))
 }
 
+/// A mock as `durabox.testing` hands it over: (step name or path / function name, the
+/// result as JSON text or None, the error as ErrorObject JSON or None).
+type Mock = (String, Option<String>, Option<String>);
+
+fn answer((name, result, error): Mock) -> PyResult<(String, MockAnswer)> {
+    let answer = match (result, error) {
+        (Some(_), Some(_)) => {
+            let message = format!("the mock of '{name}' has both a result and an error");
+            return Err(PyValueError::new_err(message));
+        }
+        (_, Some(error)) => MockAnswer::Error(error_object(&error)?),
+        (result, None) => {
+            if let Some(text) = &result {
+                serde_json::from_str::<serde_json::Value>(text).map_err(|e| {
+                    let message = format!("the result of the mock of '{name}' is not JSON: {e}");
+                    PyValueError::new_err(message)
+                })?;
+            }
+            MockAnswer::Result(result)
+        }
+    };
+    Ok((name, answer))
+}
+
+fn error_object(json: &str) -> PyResult<ErrorObject> {
+    serde_json::from_str(json)
+        .map_err(|e| PyValueError::new_err(format!("not an ErrorObject: {e}")))
+}
+
 /// The handler under test (registered as `test-function`) and the functions it may invoke.
 #[pyclass(frozen)]
 struct Runner {
     runner: TestRunner,
     config: FunctionConfig,
+    skip_time: bool,
+    fire_callback_timeouts: bool,
 }
 
 #[pymethods]
@@ -76,7 +109,12 @@ impl Runner {
             })?
             .skip_time(skip_time)
             .fire_callback_timeouts(fire_callback_timeouts);
-        Ok(Self { runner, config })
+        Ok(Self {
+            runner,
+            config,
+            skip_time,
+            fire_callback_timeouts,
+        })
     }
 
     /// Registers a component chained invokes can call by `name`.
@@ -90,15 +128,56 @@ impl Runner {
     }
 
     /// Starts an execution of the handler with `input` (JSON text); returns its ARN.
-    #[pyo3(signature = (input, execution_name=None))]
+    /// `manual_clock`: time moves only through `advance`. `step_mocks` / `invoke_mocks`:
+    /// steps and chained invokes answered without running them.
+    #[pyo3(signature = (input, execution_name=None, *, manual_clock=false,
+                        step_mocks=Vec::new(), invoke_mocks=Vec::new()))]
     fn start(
         &self,
         py: Python<'_>,
         input: &str,
         execution_name: Option<String>,
+        manual_clock: bool,
+        step_mocks: Vec<Mock>,
+        invoke_mocks: Vec<Mock>,
     ) -> PyResult<String> {
-        py.detach(|| self.runner.start_json(input, execution_name))
+        let mut starter = TestRunner::on_runtime(self.runner.runtime().clone(), TEST_FUNCTION)
+            .skip_time(self.skip_time)
+            .fire_callback_timeouts(self.fire_callback_timeouts)
+            .manual_clock(manual_clock);
+        for mock in step_mocks {
+            let (name, answer) = answer(mock)?;
+            starter = starter.mock_step(&name, answer);
+        }
+        for mock in invoke_mocks {
+            let (name, answer) = answer(mock)?;
+            starter = starter.mock_invoke(&name, answer);
+        }
+        py.detach(|| starter.start_json(input, execution_name))
             .map_err(to_py)
+    }
+
+    /// Blocks until the execution is idle (ended, or suspended with nothing due); returns
+    /// it as JSON, as `snapshot` does.
+    fn run_until_idle(&self, py: Python<'_>, arn: &str, timeout: f64) -> PyResult<String> {
+        py.detach(|| self.runner.runtime().wait_until_idle(arn, seconds(timeout)))
+            .map_err(to_py)?;
+        self.snapshot(arn)
+    }
+
+    /// Moves the execution's manual clock on by `by` seconds, firing each timer at its
+    /// instant; returns the execution as JSON once it is idle again.
+    fn advance(&self, py: Python<'_>, arn: &str, by: f64, timeout: f64) -> PyResult<String> {
+        let by = Duration::try_from_secs_f64(by).map_err(|_| {
+            PyValueError::new_err(format!("cannot advance the clock by {by} seconds"))
+        })?;
+        py.detach(|| {
+            self.runner
+                .runtime()
+                .advance_clock(arn, by, seconds(timeout))
+        })
+        .map_err(to_py)?;
+        self.snapshot(arn)
     }
 
     /// Blocks until the execution ends; False when `timeout` seconds passed first.
@@ -138,9 +217,8 @@ impl Runner {
     /// "StackTrace"}`), or None.
     #[pyo3(signature = (callback_id, error=None))]
     fn send_callback_failure(&self, callback_id: &str, error: Option<&str>) -> PyResult<()> {
-        let error: ErrorObject = match error {
-            Some(json) => serde_json::from_str(json)
-                .map_err(|e| PyValueError::new_err(format!("not an ErrorObject: {e}")))?,
+        let error = match error {
+            Some(json) => error_object(json)?,
             None => ErrorObject::default(),
         };
         self.runner

@@ -2,7 +2,9 @@
 
 mod build;
 mod cache;
+mod chaos;
 mod client;
+mod mocks;
 mod replay;
 mod run;
 mod serve;

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Args;
 use durabox::runner::{render_tree, FunctionConfig, Runtime, RuntimeOptions, StartOptions};
-use durabox::service::PendingCallback;
+use durabox::service::{ExecutionCell, PendingCallback};
 use durabox::{ExecutionStatus, Limits};
+use std::sync::Arc;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -60,6 +61,26 @@ pub struct RunArgs {
     /// Give up waiting for the execution after this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
+    /// Answer the step named NAME (or the path CONTEXT/…/STEP) with the JSON result
+    /// without running its body (repeatable).
+    #[arg(long = "mock-step", value_name = "NAME=JSON")]
+    mock_steps: Vec<String>,
+    /// Fail each attempt of the step named NAME with ERROR ("Type: message"); its retry
+    /// strategy applies (repeatable).
+    #[arg(long = "mock-step-error", value_name = "NAME=ERROR")]
+    mock_step_errors: Vec<String>,
+    /// Answer chained invokes of FUNCTION with the JSON result; the function need not
+    /// exist (repeatable).
+    #[arg(long = "mock-invoke", value_name = "FUNCTION=JSON")]
+    mock_invokes: Vec<String>,
+    /// Fail chained invokes of FUNCTION with ERROR ("Type: message") (repeatable).
+    #[arg(long = "mock-invoke-error", value_name = "FUNCTION=ERROR")]
+    mock_invoke_errors: Vec<String>,
+    /// Crash at every checkpoint: run once uninterrupted, then once per checkpoint with
+    /// the invocation crashing right after it; exit 1 if any crash point changes the
+    /// final status, result or operations.
+    #[arg(long)]
+    chaos: bool,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -100,35 +121,32 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .register_file(name, std::path::Path::new(path), config.clone())
             .with_context(|| format!("cannot load function {name} from {path}"))?;
     }
-    let mut answers = CallbackAnswers::parse(&args.callbacks, &args.callback_failures)?;
+    let answers = CallbackAnswers::parse(&args.callbacks, &args.callback_failures)?;
     let options = StartOptions {
         execution_name: args.name,
         skip_time: !args.no_skip_time,
         fire_callback_timeouts: args.fire_callback_timeouts,
+        mocks: super::mocks::parse(
+            [&args.mock_steps, &args.mock_step_errors],
+            [&args.mock_invokes, &args.mock_invoke_errors],
+        )?,
         ..StartOptions::default()
     };
-    let arn = runtime.start_execution(&function, &args.input, options)?;
-    let cell = runtime.service().get(&arn)?;
-    let deadline = Instant::now() + Duration::from_secs(args.timeout);
-    let settled = loop {
-        let mut answerable = None;
-        let settled = runtime.wait_until(
-            &cell,
-            deadline.saturating_duration_since(Instant::now()),
-            |e| {
-                answerable = (!e.invocation_running)
-                    .then(|| answers.next_for(&e.pending_callbacks()))
-                    .flatten();
-                answerable.is_some()
-                    || (e.status.is_terminal() && !e.invocation_running)
-                    || e.waits_only_for_callbacks()
-            },
-        );
-        match answerable {
-            Some((callback_id, answer)) if settled => answer.send(&runtime, &callback_id)?,
-            _ => break settled,
-        }
-    };
+    let timeout = Duration::from_secs(args.timeout);
+    if args.chaos {
+        let run = |options| {
+            run_to_end(
+                &runtime,
+                &function,
+                &args.input,
+                options,
+                answers.clone(),
+                timeout,
+            )
+        };
+        return super::chaos::report(run, options, args.json);
+    }
+    let (cell, settled) = run_to_end(&runtime, &function, &args.input, options, answers, timeout)?;
     let result = durabox::ExecutionResult::snapshot(&cell.lock());
     let pending = pending_callbacks(&result);
     let exit = if !settled {
@@ -199,9 +217,45 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit as u8))
 }
 
-/// The `--callback` / `--callback-fail` answers not given yet, per callback name.
-struct CallbackAnswers(Vec<(String, CallbackAnswer)>);
+/// Starts an execution and drives it to its end (or to a callback nobody answers, or
+/// `timeout`), answering callbacks from `answers`; returns it and whether it settled.
+pub(super) fn run_to_end(
+    runtime: &Runtime,
+    function: &str,
+    input: &str,
+    options: StartOptions,
+    mut answers: CallbackAnswers,
+    timeout: Duration,
+) -> anyhow::Result<(Arc<ExecutionCell>, bool)> {
+    let arn = runtime.start_execution(function, input, options)?;
+    let cell = runtime.service().get(&arn)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut answerable = None;
+        let settled = runtime.wait_until(
+            &cell,
+            deadline.saturating_duration_since(Instant::now()),
+            |e| {
+                answerable = (!e.invocation_running)
+                    .then(|| answers.next_for(&e.pending_callbacks()))
+                    .flatten();
+                answerable.is_some()
+                    || (e.status.is_terminal() && !e.invocation_running)
+                    || e.waits_only_for_callbacks()
+            },
+        );
+        match answerable {
+            Some((callback_id, answer)) if settled => answer.send(runtime, &callback_id)?,
+            _ => return Ok((cell, settled)),
+        }
+    }
+}
 
+/// The `--callback` / `--callback-fail` answers not given yet, per callback name.
+#[derive(Clone)]
+pub(super) struct CallbackAnswers(Vec<(String, CallbackAnswer)>);
+
+#[derive(Clone)]
 enum CallbackAnswer {
     Success(String),
     Failure(String),

@@ -8,12 +8,18 @@
 //! ...}}` (T: `Timeout`, `InvalidInput`, `Error`). Requests run concurrently, so a
 //! blocking `wait` does not hold up a callback answer. EOF on stdin ends the session.
 //!
-//! Methods (params → result): `start` {input: JSON text, name?} → ARN; `wait` {arn,
+//! Methods (params → result): `start` {input: JSON text, name?, manual_clock?: bool,
+//! mocks?: {steps?: [MOCK], invokes?: [MOCK]}} → ARN, where MOCK is {name: step name (or
+//! `context/…/step` path) or function name, result?: JSON text, error?: ErrorObject} (a
+//! step mock's error goes through the step's retries; neither: no payload); `wait` {arn,
 //! timeout: s} → ended (bool); `snapshot` {arn} → the execution document
-//! (`ExecutionResult::document`); `wait_for_callback` {arn, name?, timeout} → callback id;
-//! `send_callback_success` {callback_id, result?}; `send_callback_failure` {callback_id,
-//! error?: ErrorObject}; `send_callback_heartbeat` {callback_id}; `register_function`
-//! {name, handler} (a component or a source, built).
+//! (`ExecutionResult::document`); `run_until_idle` {arn, timeout?} → the document once
+//! the execution is ended or suspended with nothing due; `advance` {arn, seconds, timeout?}
+//! → the document once a manual clock moved on by `seconds` (each timer fired at its
+//! instant) and the execution is idle again; `wait_for_callback` {arn, name?, timeout} →
+//! callback id; `send_callback_success` {callback_id, result?}; `send_callback_failure`
+//! {callback_id, error?: ErrorObject}; `send_callback_heartbeat` {callback_id};
+//! `register_function` {name, handler} (a component or a source, built).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +30,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use durabox::build::Builder;
+use durabox::model::mocks::MockAnswer;
+use durabox::runner::test_runner::TEST_FUNCTION;
 use durabox::runner::RuntimeError;
 use durabox::{ErrorObject, FunctionConfig, TestRunner};
 use serde::Deserialize;
@@ -63,7 +71,12 @@ pub fn session(args: SessionArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot load {}", component.display()))?
         .skip_time(!args.no_skip_time)
         .fire_callback_timeouts(args.fire_callback_timeouts);
-    let session = Arc::new(Session { runner, config });
+    let session = Arc::new(Session {
+        runner,
+        config,
+        skip_time: !args.no_skip_time,
+        fire_callback_timeouts: args.fire_callback_timeouts,
+    });
     let out = Arc::new(Mutex::new(std::io::stdout()));
     write_line(&out, &json!({ "ready": { "component": component } }));
 
@@ -110,6 +123,56 @@ fn component_of(handler: &Path) -> anyhow::Result<PathBuf> {
 struct Session {
     runner: TestRunner,
     config: FunctionConfig,
+    skip_time: bool,
+    fire_callback_timeouts: bool,
+}
+
+/// `start`'s `mocks` parameter.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MocksParam {
+    #[serde(default)]
+    steps: Vec<MockParam>,
+    #[serde(default)]
+    invokes: Vec<MockParam>,
+}
+
+/// One mock: the step (or function) `name` answered with `result` or `error`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MockParam {
+    #[serde(alias = "function")]
+    name: String,
+    #[serde(default)]
+    result: Option<String>,
+    #[serde(default)]
+    error: Option<ErrorObject>,
+}
+
+impl MockParam {
+    fn answer(self) -> Result<(String, MockAnswer), SessionError> {
+        let answer = match (self.result, self.error) {
+            (Some(_), Some(_)) => {
+                return Err(SessionError::Invalid(format!(
+                    "the mock of '{}' has both a result and an error",
+                    self.name
+                )))
+            }
+            (_, Some(error)) => MockAnswer::Error(error),
+            (result, None) => {
+                if let Some(text) = &result {
+                    serde_json::from_str::<Value>(text).map_err(|e| {
+                        SessionError::Invalid(format!(
+                            "the result of the mock of '{}' is not JSON text: {e}",
+                            self.name
+                        ))
+                    })?;
+                }
+                MockAnswer::Result(result)
+            }
+        };
+        Ok((self.name, answer))
+    }
 }
 
 enum SessionError {
@@ -144,21 +207,73 @@ fn param<'a>(params: &'a Value, name: &str) -> Result<&'a str, SessionError> {
         .ok_or_else(|| SessionError::Invalid(format!("missing string parameter '{name}'")))
 }
 
+fn seconds_param(params: &Value) -> Result<Duration, SessionError> {
+    let invalid = || {
+        SessionError::Invalid("parameter 'seconds' must be a number of seconds, 0 or more".into())
+    };
+    let seconds = params["seconds"].as_f64().ok_or_else(invalid)?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
+}
+
 fn timeout(params: &Value) -> Duration {
     Duration::from_secs_f64(params["timeout"].as_f64().unwrap_or(60.0).max(0.0))
 }
 
 impl Session {
+    /// A runner starting executions with `start`'s options: the session's time
+    /// settings, plus `manual_clock` and `mocks`.
+    fn starter(&self, params: &Value) -> Result<TestRunner, SessionError> {
+        let manual_clock = match &params["manual_clock"] {
+            Value::Null => false,
+            Value::Bool(manual) => *manual,
+            _ => {
+                let message = "parameter 'manual_clock' must be true or false";
+                return Err(SessionError::Invalid(message.into()));
+            }
+        };
+        let mocks: MocksParam = match &params["mocks"] {
+            Value::Null => MocksParam::default(),
+            raw => serde_json::from_value(raw.clone())
+                .map_err(|e| SessionError::Invalid(format!("invalid 'mocks': {e}")))?,
+        };
+        let mut starter = TestRunner::on_runtime(self.runner.runtime().clone(), TEST_FUNCTION)
+            .skip_time(self.skip_time)
+            .fire_callback_timeouts(self.fire_callback_timeouts)
+            .manual_clock(manual_clock);
+        for mock in mocks.steps {
+            let (name, answer) = mock.answer()?;
+            starter = starter.mock_step(&name, answer);
+        }
+        for mock in mocks.invokes {
+            let (name, answer) = mock.answer()?;
+            starter = starter.mock_invoke(&name, answer);
+        }
+        Ok(starter)
+    }
+
     fn handle(&self, method: &str, params: &Value) -> Result<Value, SessionError> {
         let runner = &self.runner;
         let name = params["name"].as_str();
         Ok(match method {
             "start" => {
                 let input = params["input"].as_str().unwrap_or("{}");
-                json!(runner.start_json(input, name.map(str::to_owned))?)
+                json!(self
+                    .starter(params)?
+                    .start_json(input, name.map(str::to_owned))?)
             }
             "wait" => json!(runner.wait(param(params, "arn")?, timeout(params))?),
             "snapshot" => runner.snapshot(param(params, "arn")?)?.document(),
+            "run_until_idle" => {
+                let arn = param(params, "arn")?;
+                runner.runtime().wait_until_idle(arn, timeout(params))?;
+                runner.snapshot(arn)?.document()
+            }
+            "advance" => {
+                let arn = param(params, "arn")?;
+                let by = seconds_param(params)?;
+                runner.runtime().advance_clock(arn, by, timeout(params))?;
+                runner.snapshot(arn)?.document()
+            }
             "wait_for_callback" => {
                 json!(runner.wait_for_callback(param(params, "arn")?, name, timeout(params))?)
             }

@@ -50,6 +50,18 @@ pub enum OperationAction {
     Cancel,
 }
 
+impl OperationAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Start => "START",
+            Self::Succeed => "SUCCEED",
+            Self::Fail => "FAIL",
+            Self::Retry => "RETRY",
+            Self::Cancel => "CANCEL",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OperationStatus {

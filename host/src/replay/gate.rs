@@ -56,7 +56,7 @@ impl ReplayEngine {
         let Some(gate) = execution.replay_gate.as_mut() else {
             return Ok(());
         };
-        let what = format!("{:?} of {}", update.action, update.op_type.as_str());
+        let what = format!("{} {}", update.action.as_str(), update.op_type.as_str());
         gate.note_beyond(&update.id, what.clone());
         Err(ReplayFault::BeyondHistory {
             id: update.id.clone(),

@@ -76,6 +76,8 @@ pub enum ReplayFault {
     Corrupt(String),
     #[error("replay-only: the code went beyond the recorded history at id={id} ({what})")]
     BeyondHistory { id: String, what: String },
+    #[error("crash injected after checkpoint {index} ({after})")]
+    InjectedCrash { index: u32, after: String },
 }
 
 impl ReplayFault {
@@ -90,6 +92,7 @@ impl ReplayFault {
             Self::Corrupt(_) => "DurableStateError",
             Self::TooManyOperations(_) => "Runtime.TooManyOperations",
             Self::BeyondHistory { .. } => "ReplayDivergence",
+            Self::InjectedCrash { .. } => "Sandbox.InjectedCrash",
         };
         ErrorObject::new(kind, self.to_string())
     }
@@ -467,7 +470,7 @@ impl ReplayEngine {
     fn checkpoint(execution: &mut Execution, update: OperationUpdate) -> Result<(), ReplayFault> {
         Self::refuse_in_gate(execution, &update)?;
         execution.apply_checkpoint(std::slice::from_ref(&update))?;
-        Ok(())
+        crash_if_planned(execution, &update)
     }
 
     // ---- wait -------------------------------------------------------------------
@@ -509,6 +512,36 @@ impl ReplayEngine {
             Some(_) => self.suspend(ctx),
         }
     }
+}
+
+/// Chaos testing: ends the invocation right after the planned checkpoint, as a Lambda
+/// crashing there would.
+fn crash_if_planned(
+    execution: &mut Execution,
+    update: &OperationUpdate,
+) -> Result<(), ReplayFault> {
+    let Some(plan) = execution.crash_plan.as_mut() else {
+        return Ok(());
+    };
+    plan.seen += 1;
+    let after = format!(
+        "{} {}{}",
+        update.action.as_str(),
+        update.op_type.as_str(),
+        update
+            .name
+            .as_deref()
+            .map(|n| format!(" '{n}'"))
+            .unwrap_or_default()
+    );
+    plan.history.push(after.clone());
+    if plan.seen != plan.crash_at {
+        return Ok(());
+    }
+    Err(ReplayFault::InjectedCrash {
+        index: plan.seen,
+        after,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Front door for Rust callers: the runtime that drives executions, the test runner and
 //! the result views.
 
+pub mod chaos;
 mod log_capture;
 mod manual_clock;
 pub mod replay_check;
@@ -9,6 +10,7 @@ pub mod runtime;
 pub mod test_runner;
 pub mod tree;
 
+pub use chaos::{ChaosReport, CrashPoint};
 pub use replay_check::{replay_history, Divergence, ReplayReport};
 pub use result::{ExecutionResult, OperationView, ResultError};
 pub use runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};

@@ -10,7 +10,9 @@ use crate::model::mocks::Mocks;
 use crate::sandbox::{Limits, LoadedFunction, Sandbox, SandboxError};
 use crate::service::execution::InvocationRecord;
 use crate::service::execution::{InvokeTargets, ParentLink, PendingInvoke};
-use crate::service::{Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind};
+use crate::service::{
+    CrashPlan, Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind,
+};
 use crate::store::{ExecutionStore, StoreError, StoreSpec};
 
 /// Settings of one registered function.
@@ -82,6 +84,9 @@ pub struct StartOptions {
     pub manual_clock: bool,
     /// Steps and chained invokes answered without running them.
     pub mocks: Mocks,
+    /// Chaos testing: crash the invocation right after this checkpoint (1-based); 0
+    /// only counts them (see [`crate::runner::chaos`]).
+    pub crash_after_checkpoint: Option<u32>,
     pub region: String,
     pub account_id: String,
 }
@@ -94,6 +99,7 @@ impl Default for StartOptions {
             fire_callback_timeouts: false,
             manual_clock: false,
             mocks: Mocks::default(),
+            crash_after_checkpoint: None,
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
         }
@@ -247,6 +253,10 @@ impl Runtime {
             mocks: options.mocks,
         };
         let mut execution = Execution::new(spec);
+        execution.crash_plan = options.crash_after_checkpoint.map(|crash_at| CrashPlan {
+            crash_at,
+            ..CrashPlan::default()
+        });
         execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
         execution.parent = parent;
         let arn = execution.arn.clone();
@@ -340,6 +350,7 @@ impl Runtime {
             fire_callback_timeouts,
             manual_clock,
             mocks,
+            crash_after_checkpoint: None,
             region,
             account_id,
         };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::chaos::ChaosReport;
 use super::result::ExecutionResult;
 use super::runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};
 use crate::model::mocks::MockAnswer;
@@ -97,6 +98,30 @@ impl TestRunner {
     pub fn advance(&self, arn: &str, by: Duration) -> Result<ExecutionResult, RuntimeError> {
         self.runtime.advance_clock(arn, by, self.timeout)?;
         self.snapshot(arn)
+    }
+
+    /// Crash at every checkpoint: runs `input` uninterrupted, then once per checkpoint
+    /// with the invocation crashing right after it, and reports each crash point whose
+    /// final status, result, error or operations differ from the uninterrupted run.
+    pub fn chaos(&self, input: &impl Serialize) -> Result<ChaosReport, RuntimeError> {
+        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        super::chaos::crash_at_every_checkpoint(|crash_at| {
+            let options = StartOptions {
+                crash_after_checkpoint: Some(crash_at),
+                ..self.options.clone()
+            };
+            let arn = self
+                .runtime
+                .start_execution(&self.function, &input, options)?;
+            let cell = self.runtime.wait_for_completion(&arn, self.timeout)?;
+            let execution = cell.lock();
+            let checkpoints = execution
+                .crash_plan
+                .as_ref()
+                .map(|plan| plan.history.clone())
+                .unwrap_or_default();
+            Ok((ExecutionResult::snapshot(&execution), checkpoints))
+        })
     }
 
     /// Registers another component that chained invokes can call by `name` (the analogue

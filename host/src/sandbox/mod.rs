@@ -248,6 +248,9 @@ fn classify_failure(
         .as_ref()
         .or_else(|| error.downcast_ref::<ReplayFault>())
     {
+        if matches!(fault, ReplayFault::InjectedCrash { .. }) {
+            return InvocationOutcome::Crashed(fault.to_error_object());
+        }
         return InvocationOutcome::Fatal(fault.to_error_object());
     }
     if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {

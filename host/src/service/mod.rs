@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-pub use execution::{Execution, ExecutionSpec, InvocationOutcome, PendingCallback, TimerKind};
+pub use execution::{
+    CrashPlan, Execution, ExecutionSpec, InvocationOutcome, PendingCallback, TimerKind,
+};
 
 use crate::model::ErrorObject;
 use crate::store::ExecutionStore;

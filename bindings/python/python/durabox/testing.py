@@ -13,6 +13,18 @@ folder (built as `durabox build` does, through the same cache), or a component (
 Time is skipped; a pending callback's timeout is never skipped to (the test can answer it
 whenever it likes) unless `fire_callback_timeouts=True`.
 
+durabox's own powers (not in AWS's runner), for executions started afterwards:
+
+    runner.mock_step("price", result=12.5)              # the step's body does not run
+    runner.mock_step("price", error=("PriceDown", "no quote"))   # through its retries
+    runner.mock_invoke("payments", result={"paid": True})        # no target needed
+
+and a manual clock (`manual_clock=True`): time stands still until the test moves it.
+
+    arn = runner.run_async(input='{"item": "book"}')
+    runner.run_until_idle(arn)             # the result once nothing more happens by itself
+    runner.advance(arn, seconds=9)         # fires every timer due on the way, in order
+
 The status, operation type and status enums and `ErrorObject` are those of the AWS SDK
 installed beside the test (`aws_durable_execution_sdk_python.lambda_service`), so
 `result.status is InvocationStatus.SUCCEEDED` holds with the test's own imports.
@@ -89,6 +101,68 @@ class DurableFunctionsTestError(Exception):
 
 
 HandlerSource = Union[Callable[..., Any], str, os.PathLike]
+
+# An error a test hands to durabox: AWS's ErrorObject, `(type, message)`, or an exception.
+ErrorSource = Union[ErrorObject, tuple[str, str], BaseException]
+
+_UNSET: Any = object()
+
+
+def _error_json(error: ErrorSource) -> str:
+    """`error` as ErrorObject JSON (`{"ErrorType", "ErrorMessage", ...}`)."""
+    if isinstance(error, tuple):
+        error_type, message = error
+        fields = {"ErrorType": error_type, "ErrorMessage": message}
+    elif isinstance(error, BaseException):
+        fields = {"ErrorType": type(error).__name__, "ErrorMessage": str(error)}
+    else:
+        fields = {"ErrorMessage": error.message, "ErrorType": error.type,
+                  "ErrorData": error.data, "StackTrace": error.stack_trace}
+    return json.dumps({k: v for k, v in fields.items() if v is not None})
+
+
+def _serdes_context() -> Any:
+    try:
+        from aws_durable_execution_sdk_python.serdes import SerDesContext  # type: ignore
+        return SerDesContext()
+    except (ImportError, TypeError):
+        return None
+
+
+def _python_step_serdes() -> Any:
+    """The AWS SDK's default step serdes (its typed-JSON envelope for dicts, tuples, ...),
+    when the SDK is installed beside the test."""
+    try:
+        from aws_durable_execution_sdk_python.serdes import ExtendedTypeSerDes  # type: ignore
+        return ExtendedTypeSerDes()
+    except ImportError:
+        return None
+
+
+def _is_python(handler: HandlerSource) -> bool:
+    """Whether `handler` is Python sources (a function, a .py file, a folder of them)."""
+    if callable(handler):
+        return True
+    path = Path(handler)
+    if path.is_dir():
+        return not ((path / "package.json").exists() or (path / "Cargo.toml").exists())
+    return path.suffix == ".py"
+
+
+def _mock(name: str, result: Any, error: ErrorSource | None, serdes: Any) -> tuple:
+    """A mock as `_native.Runner.start` takes it: (name, result JSON, error JSON)."""
+    if error is not None:
+        if result is not _UNSET:
+            raise ValueError(f"the mock of {name!r} has both a result and an error")
+        return (name, None, _error_json(error))
+    if result is _UNSET:
+        return (name, None, None)
+    payload = json.dumps(result) if serdes is None else serdes.serialize(result, _serdes_context())
+    return (name, payload, None)
+
+
+def _seconds(by: float | datetime.timedelta) -> float:
+    return by.total_seconds() if isinstance(by, datetime.timedelta) else float(by)
 
 
 # ---- operations, shaped as AWS's runner shapes them ------------------------------------
@@ -326,9 +400,13 @@ class DurableFunctionTestRunner:
                  execution_timeout: int = 300, invocation_timeout: int = 900,
                  skip_time: bool = True, fire_callback_timeouts: bool = False,
                  env: dict[str, str] | None = None, fuel: int | None = None,
-                 memory_mb: int | None = None, **_ignored: Any):
+                 memory_mb: int | None = None, manual_clock: bool = False, **_ignored: Any):
         self.poll_interval = poll_interval
         self._execution_timeout = execution_timeout
+        self._manual_clock = manual_clock
+        self._step_serdes = _python_step_serdes() if _is_python(handler) else None
+        self._step_mocks: dict[str, tuple] = {}
+        self._invoke_mocks: dict[str, tuple] = {}
         self._config = dict(env=list((env or {}).items()), fuel=fuel, memory_mb=memory_mb,
                             invocation_timeout=float(invocation_timeout))
         self._runner = _native.Runner(component_of(handler), skip_time=skip_time,
@@ -352,6 +430,33 @@ class DurableFunctionTestRunner:
 
     register_function = register_durable_function
 
+    def mock_step(self, name: str, result: Any = _UNSET, *, error: ErrorSource | None = None,
+                  serdes: Any = None) -> "DurableFunctionTestRunner":
+        """Answers the step `name` (anywhere, or only at the path `"context/inner/step"` of
+        its enclosing named child contexts) without running its body: with `result` (neither
+        given: no payload) or `error` (an ErrorObject, `(type, message)` or an exception; it
+        goes through the step's retry strategy). `result` is serialized by `serdes` (an AWS
+        SDK SerDes): by default the SDK's step default (ExtendedTypeSerDes) for a Python
+        handler, `json.dumps` for a component or another language. For executions started
+        afterwards; a later mock of the same name replaces the earlier."""
+        self._step_mocks[name] = _mock(name, result, error, serdes or self._step_serdes)
+        return self
+
+    def mock_invoke(self, function_name: str, result: Any = _UNSET, *,
+                    error: ErrorSource | None = None,
+                    serdes: Any = None) -> "DurableFunctionTestRunner":
+        """Answers chained invokes of `function_name` at once with `result` (by default
+        `json.dumps`, as the SDK reads invoke results) or `error` (as `mock_step`, but
+        without retries); the function need not be registered."""
+        self._invoke_mocks[function_name] = _mock(function_name, result, error, serdes)
+        return self
+
+    def clear_mocks(self) -> "DurableFunctionTestRunner":
+        """Forgets every mock (for executions started afterwards)."""
+        self._step_mocks.clear()
+        self._invoke_mocks.clear()
+        return self
+
     def run(self, input: str | None = None, execution_timeout: int | None = None,  # noqa: A002
             timeout: int | None = None, execution_name: str | None = None,
             **_ignored: Any) -> DurableFunctionTestResult:
@@ -363,7 +468,24 @@ class DurableFunctionTestRunner:
     def run_async(self, input: str | None = None, execution_name: str | None = None,  # noqa: A002
                   **_ignored: Any) -> str:
         """Starts an execution; returns its ARN."""
-        return self._runner.start("{}" if input is None else input, execution_name)
+        return self._runner.start("{}" if input is None else input, execution_name,
+                                  manual_clock=self._manual_clock,
+                                  step_mocks=list(self._step_mocks.values()),
+                                  invoke_mocks=list(self._invoke_mocks.values()))
+
+    def run_until_idle(self, execution_arn: str, timeout: float = 60) -> DurableFunctionTestResult:
+        """Blocks until nothing more happens by itself (the execution ended, or it waits
+        for time to move or a callback) and returns the execution then."""
+        return DurableFunctionTestResult.from_snapshot(
+            json.loads(self._runner.run_until_idle(execution_arn, float(timeout))))
+
+    def advance(self, execution_arn: str, seconds: float | datetime.timedelta,
+                timeout: float = 60) -> DurableFunctionTestResult:
+        """With `manual_clock=True`: moves the execution's clock on by `seconds` (a number or
+        a timedelta), firing each timer due on the way at its own instant with the handler
+        run in between; returns the execution once it is idle again."""
+        return DurableFunctionTestResult.from_snapshot(json.loads(
+            self._runner.advance(execution_arn, _seconds(seconds), float(timeout))))
 
     def wait_for_result(self, execution_arn: str, timeout: float = 60) -> DurableFunctionTestResult:
         if not self._runner.wait(execution_arn, float(timeout)):
@@ -390,11 +512,7 @@ class DurableFunctionTestRunner:
         self._runner.send_callback_success(callback_id, result)
 
     def send_callback_failure(self, callback_id: str, error: ErrorObject | None = None) -> None:
-        payload = None
-        if error is not None:
-            payload = json.dumps({k: v for k, v in {
-                "ErrorMessage": error.message, "ErrorType": error.type,
-                "ErrorData": error.data, "StackTrace": error.stack_trace}.items() if v is not None})
+        payload = None if error is None else _error_json(error)
         self._runner.send_callback_failure(callback_id, payload)
 
     def send_callback_heartbeat(self, callback_id: str) -> None:

@@ -204,6 +204,20 @@ pub struct Execution {
     /// Set for the replay gate: the engine runs nothing the recorded history lacks.
     #[serde(skip)]
     pub replay_gate: Option<crate::replay::GateLog>,
+    /// Set for chaos testing: where to crash an invocation, and the checkpoints so far.
+    #[serde(skip)]
+    pub crash_plan: Option<CrashPlan>,
+}
+
+/// Chaos testing: crash the invocation right after the `crash_at`-th checkpoint (1-based;
+/// 0 never crashes) of the execution, counting from its start.
+#[derive(Clone, Debug, Default)]
+pub struct CrashPlan {
+    pub crash_at: u32,
+    /// Checkpoints made so far.
+    pub seen: u32,
+    /// Each checkpoint so far, described (`SUCCEED STEP 'one'`).
+    pub history: Vec<String>,
 }
 
 impl Execution {
@@ -246,6 +260,7 @@ impl Execution {
             parent: None,
             invoke_targets: None,
             replay_gate: None,
+            crash_plan: None,
             spec,
         };
         let mut op = Operation::new(

@@ -17,6 +17,7 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
     let scenario = input["scenario"].as_str().unwrap_or_default();
     match scenario {
         "steps" => steps(ctx),
+        "outside_counter" => outside_counter(ctx),
         "retry_then_succeed" => retry_then_succeed(ctx),
         "retry_exhausted" => retry_exhausted(ctx),
         "retry_filtered" => retry_filtered(ctx),
@@ -97,6 +98,23 @@ fn steps(ctx: &DurableContext) -> DurableResult<Value> {
     let b: i64 = ctx.step("second", |_| Ok(a + 10))?;
     let c: String = ctx.step("third", |_| Ok(format!("result={}", b * 2)))?;
     Ok(json!(c))
+}
+
+/// Counts step runs in a plain static instead of durable state, a handler bug: a replay
+/// after a crash starts the count from 0, so the result depends on where the crash was.
+/// Uninterrupted it returns 2.
+fn outside_counter(ctx: &DurableContext) -> DurableResult<Value> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let () = ctx.step("a", |_| {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    })?;
+    let () = ctx.step("b", |_| {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    })?;
+    Ok(json!(RUNS.load(Ordering::SeqCst)))
 }
 
 /// Fails attempts 1 and 2 (ErrorType `Transient`), succeeds on 3. Returns `{"attempt": 3}`.
