@@ -263,6 +263,103 @@ def test_replay_gate_checks_code_against_an_aws_history(user):
     assert unreadable.returncode == 2 and 'no "Events" list' in unreadable.stderr
 
 
+QUICKSTART_SCENARIOS = """\
+# The seed quickstart from its Python source (built through durabox build's cache).
+Handler: ../app.py
+Input: "input str"
+Scenarios:
+  - Name: succeeds with every step's result
+    ExpectedResult:
+      ExecutionStatus: SUCCEEDED
+      Result: ["1 2", "3 4 4 3", "5 6"]
+    ExpectedExecutionHistory:
+      - {EventType: StepSucceeded, Name: one, StepSucceededDetails: {Result: {Payload: "1 2"}}}
+      - {EventType: WaitSucceeded}
+      - {EventType: ContextSucceeded, Name: two}
+  - Name: a mocked step changes the result
+    Mocks:
+      Steps:
+        two/two_1: {Result: "mocked"}
+    ExpectedResult: {Result: ["1 2", "mocked 4 3", "5 6"]}
+  - Name: the wait holds until the clock passes it
+    Clock:
+      - Expect: {ExecutionStatus: RUNNING}
+      - Advance: 0.999
+      - Expect: {ExecutionStatus: RUNNING}
+      - Advance: 1ms
+    ExpectedResult: {ExecutionStatus: SUCCEEDED}
+"""
+
+APPROVAL_SCENARIOS = """\
+Handler: ../approval.py
+Input: {order: 7}
+Scenarios:
+  - Name: approved
+    CallbackActions:
+      - {CallbackName: approval, Action: SUCCEED, Payload: {ok: true}}
+    # AWS's SDK hands the callback's result over as the raw JSON text.
+    ExpectedResult: {ExecutionStatus: SUCCEEDED, Result: {order: 7, approval: '{"ok":true}'}}
+  - Name: rejected
+    CallbackActions:
+      - {CallbackName: approval, Action: FAIL, Payload: {ErrorType: Rejected, ErrorMessage: no}}
+    ExpectedResult: {ExecutionStatus: FAILED, Error: {ErrorMessage: no}}
+  - Name: times out after an hour on the manual clock
+    Clock:
+      - Advance: 59m 59s
+      - Expect: {ExecutionStatus: RUNNING}
+      - Advance: 1s
+    ExpectedResult: {ExecutionStatus: FAILED}
+    ExpectedExecutionHistory:
+      - {EventType: CallbackTimedOut, Name: approval}
+"""
+
+WRONG_SCENARIO = """\
+Handler: ../app.py
+Input: "input str"
+ExpectedResult: {Result: ["1 2"]}
+ExpectedExecutionHistory:
+  - {EventType: StepSucceeded, Name: three}
+  - {EventType: StepSucceeded, Name: one}
+"""
+
+
+def test_scenario_folder_runs_with_junit_and_coverage(user):
+    """`durabox test DIR`: YAML scenarios with mocks, scripted callbacks and manual
+    clock steps run against the user's handler sources; the JUnit report reads with
+    junitparser (what CI report publishers use); a wrong expectation fails by name."""
+    from junitparser import Failure, JUnitXml
+
+    durabox, work, _ = user
+    shutil.copy2(ROOT / "tests/bindings_python/approval.py", work / "approval.py")
+    folder = work / "scenarios"
+    folder.mkdir(exist_ok=True)
+    (folder / "quickstart.yaml").write_text(QUICKSTART_SCENARIOS)
+    (folder / "approval.yaml").write_text(APPROVAL_SCENARIOS)
+    passed = durabox("test", "scenarios", "--junit", "report.xml", "--coverage",
+                     "--coverage-json", "coverage.json")
+    assert "6 passed, 0 failed" in passed.stdout, passed.stdout
+    report = JUnitXml.fromfile(str(work / "report.xml"))
+    cases = {case.name: case for suite in report for case in suite}
+    assert len(cases) == 6 and all(case.is_passed for case in cases.values()), cases
+    assert "times out after an hour on the manual clock" in cases
+
+    coverage = json.loads((work / "coverage.json").read_text())
+    approval = next(v for k, v in coverage["handlers"].items() if k.endswith("approval.py"))
+    assert approval["callbacks"] == {"CALLBACK approval": ["FAILED", "SUCCEEDED", "TIMED_OUT"]}
+    assert "callback: CALLBACK approval: FAILED, SUCCEEDED, TIMED_OUT" in passed.stdout
+
+    (folder / "wrong.yaml").write_text(WRONG_SCENARIO)
+    failed = durabox("test", "scenarios", "--junit", "report.xml", check=False)
+    assert failed.returncode == 1, failed.stdout
+    assert "wrong.yaml :: wrong ... FAILED" in failed.stdout, failed.stdout
+    assert 'result: expected ["1 2"], got ["1 2","3 4 4 3","5 6"]' in failed.stdout
+    assert "expected history event 2 not found after history event" in failed.stdout
+    report = JUnitXml.fromfile(str(work / "report.xml"))
+    wrong = next(case for suite in report for case in suite if case.name == "wrong")
+    assert isinstance(wrong.result[0], Failure)
+    assert wrong.result[0].message.startswith("result: expected")
+
+
 def test_bad_input_is_named(user):
     durabox, work, _ = user
     (work / "broken").mkdir(exist_ok=True)

@@ -9,6 +9,7 @@ mod replay;
 mod run;
 mod serve;
 mod session;
+mod test;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,11 @@ enum Command {
     ///
     /// Exit codes: 0 every history reproduced; 1 one diverged; 2 usage, load or read error.
     Replay(replay::ReplayArgs),
+    /// Run declarative test scenarios (YAML): mocks, scripted callbacks, manual clock
+    /// steps, expected result and history; JUnit XML and a coverage report.
+    ///
+    /// Exit codes: 0 every scenario passed; 1 one failed or a file was invalid; 2 usage error.
+    Test(test::TestArgs),
     /// Serve the Lambda durable-execution HTTP API (boto3, the AWS CLI, SAM).
     Serve(serve::ServeArgs),
     /// Start an execution on a running server.
@@ -63,6 +69,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::build(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => replay::replay(args),
+        Command::Test(args) => test::test(args),
         Command::Serve(args) => serve::serve(args).map(|()| ExitCode::SUCCESS),
         Command::Invoke(args) => client::invoke(args),
         Command::Execution(args) => client::execution(args),

@@ -2,14 +2,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
+use durabox::runner::callback_script::{run_to_end, CallbackAction, CallbackScript};
 use durabox::runner::{render_tree, FunctionConfig, Runtime, RuntimeOptions, StartOptions};
-use durabox::service::{ExecutionCell, PendingCallback};
 use durabox::{ExecutionStatus, Limits};
-use std::sync::Arc;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -121,7 +120,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .register_file(name, std::path::Path::new(path), config.clone())
             .with_context(|| format!("cannot load function {name} from {path}"))?;
     }
-    let answers = CallbackAnswers::parse(&args.callbacks, &args.callback_failures)?;
+    let answers = callback_script(&args.callbacks, &args.callback_failures)?;
     let options = StartOptions {
         execution_name: args.name,
         skip_time: !args.no_skip_time,
@@ -135,14 +134,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let timeout = Duration::from_secs(args.timeout);
     if args.chaos {
         let run = |options| {
-            run_to_end(
+            let script = answers.clone();
+            Ok(run_to_end(
                 &runtime,
                 &function,
                 &args.input,
                 options,
-                answers.clone(),
+                script,
                 timeout,
-            )
+            )?)
         };
         return super::chaos::report(run, options, args.json);
     }
@@ -217,92 +217,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit as u8))
 }
 
-/// Starts an execution and drives it to its end (or to a callback nobody answers, or
-/// `timeout`), answering callbacks from `answers`; returns it and whether it settled.
-pub(super) fn run_to_end(
-    runtime: &Runtime,
-    function: &str,
-    input: &str,
-    options: StartOptions,
-    mut answers: CallbackAnswers,
-    timeout: Duration,
-) -> anyhow::Result<(Arc<ExecutionCell>, bool)> {
-    let arn = runtime.start_execution(function, input, options)?;
-    let cell = runtime.service().get(&arn)?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        let mut answerable = None;
-        let settled = runtime.wait_until(
-            &cell,
-            deadline.saturating_duration_since(Instant::now()),
-            |e| {
-                answerable = (!e.invocation_running)
-                    .then(|| answers.next_for(&e.pending_callbacks()))
-                    .flatten();
-                answerable.is_some()
-                    || (e.status.is_terminal() && !e.invocation_running)
-                    || e.waits_only_for_callbacks()
-            },
-        );
-        match answerable {
-            Some((callback_id, answer)) if settled => answer.send(runtime, &callback_id)?,
-            _ => return Ok((cell, settled)),
-        }
+/// The `--callback` / `--callback-fail` flags as a script answering callbacks by name.
+fn callback_script(successes: &[String], failures: &[String]) -> anyhow::Result<CallbackScript> {
+    let mut script = CallbackScript::default();
+    for entry in successes {
+        let (name, json) = super::split_pair("callback", "NAME=JSON", entry)?;
+        serde_json::from_str::<serde_json::Value>(json)
+            .with_context(|| format!("--callback {name}: the result is not valid JSON: {json}"))?;
+        script.push(name, CallbackAction::Succeed(Some(json.to_owned())));
     }
-}
-
-/// The `--callback` / `--callback-fail` answers not given yet, per callback name.
-#[derive(Clone)]
-pub(super) struct CallbackAnswers(Vec<(String, CallbackAnswer)>);
-
-#[derive(Clone)]
-enum CallbackAnswer {
-    Success(String),
-    Failure(String),
-}
-
-impl CallbackAnswers {
-    fn parse(successes: &[String], failures: &[String]) -> anyhow::Result<Self> {
-        let mut answers = Vec::new();
-        for entry in successes {
-            let (name, json) = super::split_pair("callback", "NAME=JSON", entry)?;
-            serde_json::from_str::<serde_json::Value>(json).with_context(|| {
-                format!("--callback {name}: the result is not valid JSON: {json}")
-            })?;
-            answers.push((name.to_owned(), CallbackAnswer::Success(json.to_owned())));
-        }
-        for entry in failures {
-            let (name, message) = super::split_pair("callback-fail", "NAME=MSG", entry)?;
-            answers.push((name.to_owned(), CallbackAnswer::Failure(message.to_owned())));
-        }
-        Ok(Self(answers))
+    for entry in failures {
+        let (name, message) = super::split_pair("callback-fail", "NAME=MSG", entry)?;
+        let error = durabox::ErrorObject {
+            error_message: Some(message.to_owned()),
+            ..Default::default()
+        };
+        script.push(name, CallbackAction::Fail(error));
     }
-
-    /// Takes the answer for the oldest pending callback that has one left.
-    fn next_for(&mut self, pending: &[PendingCallback]) -> Option<(String, CallbackAnswer)> {
-        pending.iter().find_map(|callback| {
-            let name = callback.name.as_deref()?;
-            let at = self.0.iter().position(|(n, _)| n == name)?;
-            Some((callback.callback_id.clone(), self.0.remove(at).1))
-        })
-    }
-}
-
-impl CallbackAnswer {
-    fn send(self, runtime: &Runtime, callback_id: &str) -> anyhow::Result<()> {
-        let service = runtime.service();
-        match self {
-            Self::Success(json) => service.send_callback_success(callback_id, Some(json))?,
-            Self::Failure(message) => {
-                let error = durabox::ErrorObject {
-                    error_message: Some(message),
-                    ..Default::default()
-                };
-                service.send_callback_failure(callback_id, error)?
-            }
-        }
-        Ok(())
-    }
+    Ok(script)
 }
 
 /// `durabox run`'s exit codes (2 is a usage or load error, from `main`).

@@ -1,12 +1,14 @@
 //! Front door for Rust callers: the runtime that drives executions, the test runner and
 //! the result views.
 
+pub mod callback_script;
 pub mod chaos;
 mod log_capture;
 mod manual_clock;
 pub mod replay_check;
 pub mod result;
 pub mod runtime;
+pub mod scenario;
 pub mod test_runner;
 pub mod tree;
 
