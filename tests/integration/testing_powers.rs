@@ -205,3 +205,31 @@ fn chaos_catches_state_kept_outside_durable_operations() {
         .unwrap();
     assert_eq!(first.differences, ["result: expected 2, got 1"]);
 }
+
+#[test]
+fn the_runner_replays_a_history_and_names_the_first_divergence() {
+    let recorded = runner(QUICKSTART).run(&json!("input")).unwrap();
+    let history = recorded.history_json().to_string();
+    let clean = runner(QUICKSTART).replay(&history, None).unwrap();
+    assert!(clean.reproduced(), "{:?}", clean.divergence);
+    assert_eq!(
+        (clean.recorded_operations, clean.reproduced_operations),
+        (6, 6)
+    );
+
+    let other = runner(SCENARIOS)
+        .replay(&history, Some(r#"{"scenario": "steps"}"#))
+        .unwrap();
+    let divergence = other
+        .divergence
+        .expect("the steps scenario is another handler");
+    assert_eq!(divergence.position, Some(1));
+    assert_eq!(divergence.name.as_deref(), Some("one"));
+    assert!(divergence.got.contains("name 'first'"), "{divergence:?}");
+
+    let unreadable = runner(QUICKSTART).replay("{}", None).unwrap_err();
+    assert!(
+        unreadable.to_string().contains("\"Events\""),
+        "{unreadable}"
+    );
+}

@@ -7,8 +7,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::chaos::ChaosReport;
+use super::replay_check::ReplayReport;
 use super::result::ExecutionResult;
 use super::runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};
+use crate::model::history::RecordedHistory;
 use crate::model::mocks::MockAnswer;
 use crate::model::ErrorObject;
 
@@ -98,6 +100,17 @@ impl TestRunner {
     pub fn advance(&self, arn: &str, by: Duration) -> Result<ExecutionResult, RuntimeError> {
         self.runtime.advance_clock(arn, by, self.timeout)?;
         self.snapshot(arn)
+    }
+
+    /// The replay gate: re-runs the handler against a recorded history
+    /// (`GetDurableExecutionHistory` JSON from AWS, boto3, the AWS CLI or durabox) without
+    /// running recorded step bodies; the report names the first divergent operation.
+    /// `input` overrides the recorded input (for histories without execution data).
+    pub fn replay(&self, history: &str, input: Option<&str>) -> Result<ReplayReport, RuntimeError> {
+        let history = RecordedHistory::parse(history)
+            .map_err(|e| RuntimeError::InvalidInput(e.to_string()))?;
+        let function = self.runtime.function(&self.function)?;
+        super::replay_check::replay_history(&self.runtime, &function, &history, input)
     }
 
     /// Crash at every checkpoint: runs `input` uninterrupted, then once per checkpoint
