@@ -233,3 +233,26 @@ fn the_runner_replays_a_history_and_names_the_first_divergence() {
         "{unreadable}"
     );
 }
+
+#[test]
+fn shuffled_branches_expose_an_order_dependent_map() {
+    let buggy = runner(SCENARIOS)
+        .shuffle_branches(&scenario("order_dependent", json!({})), 1, 8)
+        .unwrap();
+    assert!(!buggy.all_same(), "{:#?}", buggy.runs);
+    let changed = buggy
+        .runs
+        .iter()
+        .find(|r| !r.differences.is_empty())
+        .unwrap();
+    assert!(
+        changed.differences[0].starts_with("result: expected [1,2,3,4], got ["),
+        "{:?}",
+        changed.differences
+    );
+
+    // A map whose result is collected by index does not depend on the order.
+    let input = scenario("map", json!({"items": [1, 2, 3, 4]}));
+    let sound = runner(SCENARIOS).shuffle_branches(&input, 1, 8).unwrap();
+    assert!(sound.all_same(), "{:#?}", sound.runs);
+}

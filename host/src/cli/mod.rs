@@ -35,7 +35,7 @@ enum Command {
     /// Exit codes: 0 succeeded; 1 failed, timed out or stopped; 2 usage or load error;
     /// 3 waiting for a callback (answer it through `durabox serve`); 4 --timeout passed.
     /// With --json the document is printed in every case.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Replay recorded histories against a component without running recorded step
     /// bodies; name the first operation where the code no longer matches (a CI gate).
     ///
@@ -67,7 +67,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
     }
     match cli.command {
         Command::Build(args) => build::build(args),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Replay(args) => replay::replay(args),
         Command::Test(args) => test::test(args),
         Command::Serve(args) => serve::serve(args).map(|()| ExitCode::SUCCESS),

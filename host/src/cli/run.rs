@@ -78,8 +78,15 @@ pub struct RunArgs {
     /// Crash at every checkpoint: run once uninterrupted, then once per checkpoint with
     /// the invocation crashing right after it; exit 1 if any crash point changes the
     /// final status, result or operations.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shuffle_branches")]
     chaos: bool,
+    /// Run RUNS more times with the admitted branches of every map/parallel in a seeded
+    /// random order (seeds --seed, --seed + 1, …); exit 1 if any order changes the outcome.
+    #[arg(long, value_name = "RUNS")]
+    shuffle_branches: Option<u32>,
+    /// First seed of --shuffle-branches.
+    #[arg(long, default_value_t = 1, requires = "shuffle_branches")]
+    seed: u64,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -132,7 +139,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ..StartOptions::default()
     };
     let timeout = Duration::from_secs(args.timeout);
-    if args.chaos {
+    if args.chaos || args.shuffle_branches.is_some() {
         let run = |options| {
             let script = answers.clone();
             Ok(run_to_end(
@@ -144,7 +151,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 timeout,
             )?)
         };
-        return super::chaos::report(run, options, args.json);
+        return match args.shuffle_branches {
+            Some(runs) => super::chaos::shuffled(&run, options, args.seed, runs, args.json),
+            None => super::chaos::crash_points(&run, options, args.json),
+        };
     }
     let (cell, settled) = run_to_end(&runtime, &function, &args.input, options, answers, timeout)?;
     let result = durabox::ExecutionResult::snapshot(&cell.lock());

@@ -520,7 +520,7 @@ fn crash_if_planned(
     execution: &mut Execution,
     update: &OperationUpdate,
 ) -> Result<(), ReplayFault> {
-    let Some(plan) = execution.crash_plan.as_mut() else {
+    let Some(plan) = execution.chaos.as_mut() else {
         return Ok(());
     };
     plan.seen += 1;

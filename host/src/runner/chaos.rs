@@ -1,13 +1,16 @@
-//! Crash at every checkpoint: run an execution once uninterrupted, then once per
-//! checkpoint with the invocation crashing right after it (a Lambda dying there; an
-//! at-least-once step's START checkpoint is its body interrupted mid-way), and report
-//! every crash point whose final outcome differs from the uninterrupted run.
+//! Chaos testing. Crash at every checkpoint: run an execution once uninterrupted, then
+//! once per checkpoint with the invocation crashing right after it (a Lambda dying there;
+//! an at-least-once step's START checkpoint is its body interrupted mid-way), and report
+//! every crash point whose final outcome differs from the uninterrupted run. Shuffled
+//! branches: run it again with the admitted branches of each map/parallel in a seeded
+//! random order (any order AWS's concurrent branches could finish in), seed by seed.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::result::ExecutionResult;
 use crate::model::{ErrorObject, OperationType};
+use crate::service::ChaosPlan;
 
 /// One crash point and what it changed.
 #[derive(Clone, Debug, Serialize)]
@@ -35,16 +38,44 @@ impl ChaosReport {
     }
 }
 
-/// Runs the chaos trials. `run(k)` runs the execution to its end crashing right after
-/// checkpoint `k` (0: never) and returns its result and the checkpoints it made.
+/// One run with shuffled branches and what it changed.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShuffledRun {
+    pub seed: u64,
+    /// How the outcome differs from the run in index order; empty when it does not.
+    pub differences: Vec<String>,
+}
+
+/// Runs with shuffled branch order, seed by seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShuffleReport {
+    pub runs: Vec<ShuffledRun>,
+}
+
+impl ShuffleReport {
+    /// Whether every order kept the outcome.
+    pub fn all_same(&self) -> bool {
+        self.runs.iter().all(|r| r.differences.is_empty())
+    }
+}
+
+/// What a trial returns: the finished execution and the checkpoints it made.
+pub type Trial = (ExecutionResult, Vec<String>);
+
+/// Runs the crash trials. `run(plan)` runs the execution to its end under `plan` and
+/// returns its result and the checkpoints it made.
 pub fn crash_at_every_checkpoint<E>(
-    mut run: impl FnMut(u32) -> Result<(ExecutionResult, Vec<String>), E>,
+    mut run: impl FnMut(ChaosPlan) -> Result<Trial, E>,
 ) -> Result<ChaosReport, E> {
-    let (baseline, checkpoints) = run(0)?;
+    let (baseline, checkpoints) = run(ChaosPlan::default())?;
     let expected = Outcome::of(&baseline);
     let mut points = Vec::with_capacity(checkpoints.len());
     for (index, after) in (1..).zip(&checkpoints) {
-        let (result, _) = run(index)?;
+        let plan = ChaosPlan {
+            crash_at: index,
+            ..ChaosPlan::default()
+        };
+        let (result, _) = run(plan)?;
         points.push(CrashPoint {
             index,
             after: after.clone(),
@@ -55,6 +86,30 @@ pub fn crash_at_every_checkpoint<E>(
         checkpoints,
         points,
     })
+}
+
+/// Runs the execution in index order, then `runs` times with branch order seeds
+/// `first_seed`, `first_seed + 1`, …, comparing each outcome with the first.
+pub fn shuffle_branch_order<E>(
+    mut run: impl FnMut(ChaosPlan) -> Result<Trial, E>,
+    first_seed: u64,
+    runs: u32,
+) -> Result<ShuffleReport, E> {
+    let (baseline, _) = run(ChaosPlan::default())?;
+    let expected = Outcome::of(&baseline);
+    let mut shuffled = Vec::with_capacity(runs as usize);
+    for seed in (first_seed..).take(runs as usize) {
+        let plan = ChaosPlan {
+            branch_order_seed: Some(seed),
+            ..ChaosPlan::default()
+        };
+        let (result, _) = run(plan)?;
+        shuffled.push(ShuffledRun {
+            seed,
+            differences: expected.differences(&Outcome::of(&result)),
+        });
+    }
+    Ok(ShuffleReport { runs: shuffled })
 }
 
 /// What must not change when an invocation crashes: the execution's end and the final

@@ -12,7 +12,7 @@ pub mod scenario;
 pub mod test_runner;
 pub mod tree;
 
-pub use chaos::{ChaosReport, CrashPoint};
+pub use chaos::{ChaosReport, CrashPoint, ShuffleReport};
 pub use replay_check::{replay_history, Divergence, ReplayReport};
 pub use result::{ExecutionResult, OperationView, ResultError};
 pub use runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};

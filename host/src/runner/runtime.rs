@@ -11,7 +11,7 @@ use crate::sandbox::{Limits, LoadedFunction, Sandbox, SandboxError};
 use crate::service::execution::InvocationRecord;
 use crate::service::execution::{InvokeTargets, ParentLink, PendingInvoke};
 use crate::service::{
-    CrashPlan, Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind,
+    ChaosPlan, Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind,
 };
 use crate::store::{ExecutionStore, StoreError, StoreSpec};
 
@@ -84,9 +84,8 @@ pub struct StartOptions {
     pub manual_clock: bool,
     /// Steps and chained invokes answered without running them.
     pub mocks: Mocks,
-    /// Chaos testing: crash the invocation right after this checkpoint (1-based); 0
-    /// only counts them (see [`crate::runner::chaos`]).
-    pub crash_after_checkpoint: Option<u32>,
+    /// Chaos testing (crash points, branch order); see [`crate::runner::chaos`].
+    pub chaos: Option<ChaosPlan>,
     pub region: String,
     pub account_id: String,
 }
@@ -99,7 +98,7 @@ impl Default for StartOptions {
             fire_callback_timeouts: false,
             manual_clock: false,
             mocks: Mocks::default(),
-            crash_after_checkpoint: None,
+            chaos: None,
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
         }
@@ -253,10 +252,7 @@ impl Runtime {
             mocks: options.mocks,
         };
         let mut execution = Execution::new(spec);
-        execution.crash_plan = options.crash_after_checkpoint.map(|crash_at| CrashPlan {
-            crash_at,
-            ..CrashPlan::default()
-        });
+        execution.chaos = options.chaos;
         execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
         execution.parent = parent;
         let arn = execution.arn.clone();
@@ -350,7 +346,7 @@ impl Runtime {
             fire_callback_timeouts,
             manual_clock,
             mocks,
-            crash_after_checkpoint: None,
+            chaos: None,
             region,
             account_id,
         };

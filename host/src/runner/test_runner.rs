@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::chaos::ChaosReport;
+use super::chaos::{ChaosReport, ShuffleReport, Trial};
 use super::replay_check::ReplayReport;
 use super::result::ExecutionResult;
 use super::runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};
 use crate::model::history::RecordedHistory;
 use crate::model::mocks::MockAnswer;
 use crate::model::ErrorObject;
+use crate::service::ChaosPlan;
 
 /// Name the runner registers its component under.
 pub const TEST_FUNCTION: &str = "test-function";
@@ -118,23 +119,39 @@ impl TestRunner {
     /// final status, result, error or operations differ from the uninterrupted run.
     pub fn chaos(&self, input: &impl Serialize) -> Result<ChaosReport, RuntimeError> {
         let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
-        super::chaos::crash_at_every_checkpoint(|crash_at| {
-            let options = StartOptions {
-                crash_after_checkpoint: Some(crash_at),
-                ..self.options.clone()
-            };
-            let arn = self
-                .runtime
-                .start_execution(&self.function, &input, options)?;
-            let cell = self.runtime.wait_for_completion(&arn, self.timeout)?;
-            let execution = cell.lock();
-            let checkpoints = execution
-                .crash_plan
-                .as_ref()
-                .map(|plan| plan.history.clone())
-                .unwrap_or_default();
-            Ok((ExecutionResult::snapshot(&execution), checkpoints))
-        })
+        super::chaos::crash_at_every_checkpoint(|plan| self.trial(&input, plan))
+    }
+
+    /// Runs `input` in index order, then `runs` times with the admitted branches of each
+    /// map/parallel in a seeded random order (seeds `first_seed`, `first_seed + 1`, …), and
+    /// reports the seeds whose outcome differs.
+    pub fn shuffle_branches(
+        &self,
+        input: &impl Serialize,
+        first_seed: u64,
+        runs: u32,
+    ) -> Result<ShuffleReport, RuntimeError> {
+        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        super::chaos::shuffle_branch_order(|plan| self.trial(&input, plan), first_seed, runs)
+    }
+
+    /// One chaos trial: the finished execution and the checkpoints it made.
+    fn trial(&self, input: &str, plan: ChaosPlan) -> Result<Trial, RuntimeError> {
+        let options = StartOptions {
+            chaos: Some(plan),
+            ..self.options.clone()
+        };
+        let arn = self
+            .runtime
+            .start_execution(&self.function, input, options)?;
+        let cell = self.runtime.wait_for_completion(&arn, self.timeout)?;
+        let execution = cell.lock();
+        let checkpoints = execution
+            .chaos
+            .as_ref()
+            .map(|p| p.history.clone())
+            .unwrap_or_default();
+        Ok((ExecutionResult::snapshot(&execution), checkpoints))
     }
 
     /// Registers another component that chained invokes can call by `name` (the analogue

@@ -13,7 +13,7 @@ use std::time::Duration;
 use base64::Engine as _;
 
 pub use execution::{
-    CrashPlan, Execution, ExecutionSpec, InvocationOutcome, PendingCallback, TimerKind,
+    ChaosPlan, Execution, ExecutionSpec, InvocationOutcome, PendingCallback, TimerKind,
 };
 
 use crate::model::ErrorObject;

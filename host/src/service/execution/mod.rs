@@ -204,20 +204,26 @@ pub struct Execution {
     /// Set for the replay gate: the engine runs nothing the recorded history lacks.
     #[serde(skip)]
     pub replay_gate: Option<crate::replay::GateLog>,
-    /// Set for chaos testing: where to crash an invocation, and the checkpoints so far.
+    /// Set for chaos testing (`runner::chaos`).
     #[serde(skip)]
-    pub crash_plan: Option<CrashPlan>,
+    pub chaos: Option<ChaosPlan>,
 }
 
-/// Chaos testing: crash the invocation right after the `crash_at`-th checkpoint (1-based;
-/// 0 never crashes) of the execution, counting from its start.
+/// Chaos testing on one execution: crash an invocation right after a checkpoint, and/or
+/// run the admitted branches of batches in a seeded random order.
 #[derive(Clone, Debug, Default)]
-pub struct CrashPlan {
+pub struct ChaosPlan {
+    /// Crash right after the `crash_at`-th checkpoint of the execution (1-based, counted
+    /// from its start); 0 never crashes.
     pub crash_at: u32,
+    /// Seed of the branch order; None runs admitted branches in index order.
+    pub branch_order_seed: Option<u64>,
     /// Checkpoints made so far.
     pub seen: u32,
     /// Each checkpoint so far, described (`SUCCEED STEP 'one'`).
     pub history: Vec<String>,
+    /// Seeded branch choices made so far (each draws anew).
+    pub picks: u64,
 }
 
 impl Execution {
@@ -260,7 +266,7 @@ impl Execution {
             parent: None,
             invoke_targets: None,
             replay_gate: None,
-            crash_plan: None,
+            chaos: None,
             spec,
         };
         let mut op = Operation::new(

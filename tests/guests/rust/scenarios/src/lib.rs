@@ -18,6 +18,7 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
     match scenario {
         "steps" => steps(ctx),
         "outside_counter" => outside_counter(ctx),
+        "order_dependent" => order_dependent(ctx),
         "retry_then_succeed" => retry_then_succeed(ctx),
         "retry_exhausted" => retry_exhausted(ctx),
         "retry_filtered" => retry_filtered(ctx),
@@ -115,6 +116,27 @@ fn outside_counter(ctx: &DurableContext) -> DurableResult<Value> {
         Ok(())
     })?;
     Ok(json!(RUNS.load(Ordering::SeqCst)))
+}
+
+/// A map whose items record the order they ran in outside durable state, a handler bug:
+/// AWS runs items concurrently, so the result depends on which finishes first.
+fn order_dependent(ctx: &DurableContext) -> DurableResult<Value> {
+    use std::sync::Mutex;
+    static ORDER: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+    let items: Vec<u64> = vec![1, 2, 3, 4];
+    ctx.map(
+        "items",
+        &items,
+        |branch, item, _index| {
+            branch.step("record", |_| {
+                ORDER.lock().unwrap().push(*item);
+                Ok(())
+            })
+        },
+        MapConfig::default(),
+    )?;
+    let order = ORDER.lock().unwrap().clone();
+    Ok(json!(order))
 }
 
 /// Fails attempts 1 and 2 (ErrorType `Transient`), succeeds on 3. Returns `{"attempt": 3}`.
