@@ -4,10 +4,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use durabox::runner::chaos::{crash_at_every_checkpoint, shuffle_branch_order, Trial};
+use durabox::runner::chaos::{crash_at_every_checkpoint, shuffle_branch_order, trial_of, Trial};
 use durabox::runner::StartOptions;
 use durabox::service::{ChaosPlan, ExecutionCell};
-use durabox::ExecutionResult;
 
 /// How `durabox run` runs one execution to its end: the execution, and whether it settled.
 pub type Run<'a> = dyn Fn(StartOptions) -> anyhow::Result<(Arc<ExecutionCell>, bool)> + 'a;
@@ -26,12 +25,7 @@ fn trial(run: &Run<'_>, options: &StartOptions, plan: ChaosPlan) -> anyhow::Resu
         "chaos testing needs executions that finish: a trial did not (answer its callbacks \
          with --callback, or raise --timeout)"
     );
-    let checkpoints = execution
-        .chaos
-        .as_ref()
-        .map(|plan| plan.history.clone())
-        .unwrap_or_default();
-    Ok((ExecutionResult::snapshot(&execution), checkpoints))
+    Ok(trial_of(&execution))
 }
 
 /// Crash at every checkpoint; exit 1 if any crash point changes the outcome.
@@ -41,27 +35,17 @@ pub fn crash_points(run: &Run<'_>, options: StartOptions, json: bool) -> anyhow:
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(exit(report.all_same()));
     }
-    println!(
+    let header = format!(
         "chaos: {} checkpoints in the uninterrupted run; crashing right after each:",
         report.checkpoints.len()
     );
-    for point in &report.points {
-        println!(
-            "  {:>3}. after {}: {}",
-            point.index,
-            point.after,
-            verdict(&point.differences)
-        );
-    }
-    let kept = report
-        .points
-        .iter()
-        .filter(|p| p.differences.is_empty())
-        .count();
-    println!(
-        "{kept} of {} crash points keep the outcome",
-        report.points.len()
-    );
+    let rows = report.points.iter().map(|p| {
+        (
+            format!("{:>3}. after {}", p.index, p.after),
+            &p.differences[..],
+        )
+    });
+    print_verdicts(&header, rows, "crash points");
     Ok(exit(report.all_same()))
 }
 
@@ -78,29 +62,34 @@ pub fn shuffled(
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(exit(report.all_same()));
     }
-    println!("shuffled branches: {runs} runs, map/parallel branches in a seeded random order:");
-    for shuffled in &report.runs {
-        println!(
-            "  seed {}: {}",
-            shuffled.seed,
-            verdict(&shuffled.differences)
-        );
-    }
-    let kept = report
+    let header =
+        format!("shuffled branches: {runs} runs, map/parallel branches in a seeded random order:");
+    let rows = report
         .runs
         .iter()
-        .filter(|r| r.differences.is_empty())
-        .count();
-    println!("{kept} of {} orders keep the outcome", report.runs.len());
+        .map(|r| (format!("seed {}", r.seed), &r.differences[..]));
+    print_verdicts(&header, rows, "orders");
     Ok(exit(report.all_same()))
 }
 
-fn verdict(differences: &[String]) -> String {
-    if differences.is_empty() {
-        "same outcome".to_owned()
-    } else {
-        format!("CHANGED: {}", differences.join("; "))
+/// One line per trial (`label: same outcome` or `label: CHANGED: …`), then a count.
+fn print_verdicts<'a>(
+    header: &str,
+    rows: impl Iterator<Item = (String, &'a [String])>,
+    noun: &str,
+) {
+    println!("{header}");
+    let (mut kept, mut total) = (0, 0);
+    for (label, differences) in rows {
+        total += 1;
+        if differences.is_empty() {
+            kept += 1;
+            println!("  {label}: same outcome");
+        } else {
+            println!("  {label}: CHANGED: {}", differences.join("; "));
+        }
     }
+    println!("{kept} of {total} {noun} keep the outcome");
 }
 
 fn exit(all_same: bool) -> ExitCode {

@@ -62,6 +62,16 @@ impl ShuffleReport {
 /// What a trial returns: the finished execution and the checkpoints it made.
 pub type Trial = (ExecutionResult, Vec<String>);
 
+/// The trial an execution run under a chaos plan amounts to.
+pub fn trial_of(execution: &crate::service::Execution) -> Trial {
+    let checkpoints = execution
+        .chaos
+        .as_ref()
+        .map(|plan| plan.history.clone())
+        .unwrap_or_default();
+    (ExecutionResult::snapshot(execution), checkpoints)
+}
+
 /// Runs the crash trials. `run(plan)` runs the execution to its end under `plan` and
 /// returns its result and the checkpoints it made.
 pub fn crash_at_every_checkpoint<E>(

@@ -145,13 +145,8 @@ impl TestRunner {
             .runtime
             .start_execution(&self.function, input, options)?;
         let cell = self.runtime.wait_for_completion(&arn, self.timeout)?;
-        let execution = cell.lock();
-        let checkpoints = execution
-            .chaos
-            .as_ref()
-            .map(|p| p.history.clone())
-            .unwrap_or_default();
-        Ok((ExecutionResult::snapshot(&execution), checkpoints))
+        let trial = super::chaos::trial_of(&cell.lock());
+        Ok(trial)
     }
 
     /// Registers another component that chained invokes can call by `name` (the analogue
