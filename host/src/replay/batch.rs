@@ -499,7 +499,7 @@ impl ReplayEngine {
         let admitted: Vec<usize> = (0..batch.branches.len())
             .filter(|&i| matches!(batch.branches[i], Branch::Admitted))
             .collect();
-        if let Some(index) = pick_branch(execution, &admitted) {
+        if let Some(index) = super::chaos::pick_branch(execution, &admitted) {
             return self.run_branch(execution, handle, index as u32).map(Ok);
         }
         if batch.decided.is_some() {
@@ -807,22 +807,6 @@ impl ReplayEngine {
         }
         Ok(Ok(outcome))
     }
-}
-
-/// The admitted branch to run next: the first one, or under chaos testing with a branch
-/// order seed a seeded random one (AWS runs admitted branches concurrently, so any of
-/// them may finish first).
-fn pick_branch(execution: &mut Execution, admitted: &[usize]) -> Option<usize> {
-    let first = *admitted.first()?;
-    let Some(plan) = execution.chaos.as_mut() else {
-        return Some(first);
-    };
-    let Some(seed) = plan.branch_order_seed else {
-        return Some(first);
-    };
-    let draw = seed ^ plan.picks.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    plan.picks += 1;
-    Some(admitted[fastrand::Rng::with_seed(draw).usize(..admitted.len())])
 }
 
 #[cfg(test)]

@@ -99,3 +99,13 @@ pub fn same_json(a: Option<&str>, b: Option<&str>) -> bool {
         _ => false,
     }
 }
+
+/// A recorded operation's identity, as non-determinism errors name it.
+pub fn describe_operation(op: &Operation) -> String {
+    describe(
+        op.op_type,
+        op.sub_type.as_deref(),
+        op.name.as_deref(),
+        op.parent_id.as_deref(),
+    )
+}

@@ -8,6 +8,7 @@
 
 mod batch;
 mod callback;
+mod chaos;
 mod child;
 mod condition;
 mod gate;
@@ -21,7 +22,7 @@ pub use batch::{
     BatchStart, CompletionConfig, CompletionReason, CustomOutcome, ItemStatus, Nesting, NextBranch,
 };
 pub use condition::{ConditionDecision, ConditionStart};
-pub use gate::{same_json, GateLog};
+pub use gate::{describe_operation, same_json, GateLog};
 
 use std::collections::HashMap;
 
@@ -250,16 +251,6 @@ impl Request<'_> {
     }
 }
 
-/// A recorded operation's identity, as non-determinism errors name it.
-pub fn describe_operation(op: &Operation) -> String {
-    describe(
-        op.op_type,
-        op.sub_type.as_deref(),
-        op.name.as_deref(),
-        op.parent_id.as_deref(),
-    )
-}
-
 fn describe(
     op_type: Type,
     sub_type: Option<&str>,
@@ -470,7 +461,7 @@ impl ReplayEngine {
     fn checkpoint(execution: &mut Execution, update: OperationUpdate) -> Result<(), ReplayFault> {
         Self::refuse_in_gate(execution, &update)?;
         execution.apply_checkpoint(std::slice::from_ref(&update))?;
-        crash_if_planned(execution, &update)
+        chaos::crash_if_planned(execution, &update)
     }
 
     // ---- wait -------------------------------------------------------------------
@@ -512,36 +503,6 @@ impl ReplayEngine {
             Some(_) => self.suspend(ctx),
         }
     }
-}
-
-/// Chaos testing: ends the invocation right after the planned checkpoint, as a Lambda
-/// crashing there would.
-fn crash_if_planned(
-    execution: &mut Execution,
-    update: &OperationUpdate,
-) -> Result<(), ReplayFault> {
-    let Some(plan) = execution.chaos.as_mut() else {
-        return Ok(());
-    };
-    plan.seen += 1;
-    let after = format!(
-        "{} {}{}",
-        update.action.as_str(),
-        update.op_type.as_str(),
-        update
-            .name
-            .as_deref()
-            .map(|n| format!(" '{n}'"))
-            .unwrap_or_default()
-    );
-    plan.history.push(after.clone());
-    if plan.seen != plan.crash_at {
-        return Ok(());
-    }
-    Err(ReplayFault::InjectedCrash {
-        index: plan.seen,
-        after,
-    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,53 @@
+//! Chaos testing hooks (`runner::chaos`): a crash right after a planned checkpoint, and
+//! a seeded order for the admitted branches of a batch.
+
+use crate::model::OperationUpdate;
+use crate::service::Execution;
+
+use super::ReplayFault;
+
+/// Chaos testing: ends the invocation right after the planned checkpoint, as a Lambda
+/// crashing there would.
+pub(super) fn crash_if_planned(
+    execution: &mut Execution,
+    update: &OperationUpdate,
+) -> Result<(), ReplayFault> {
+    let Some(plan) = execution.chaos.as_mut() else {
+        return Ok(());
+    };
+    plan.seen += 1;
+    let after = format!(
+        "{} {}{}",
+        update.action.as_str(),
+        update.op_type.as_str(),
+        update
+            .name
+            .as_deref()
+            .map(|n| format!(" '{n}'"))
+            .unwrap_or_default()
+    );
+    plan.history.push(after.clone());
+    if plan.seen != plan.crash_at {
+        return Ok(());
+    }
+    Err(ReplayFault::InjectedCrash {
+        index: plan.seen,
+        after,
+    })
+}
+
+/// The admitted branch to run next: the first one, or under chaos testing with a branch
+/// order seed a seeded random one (AWS runs admitted branches concurrently, so any of
+/// them may finish first).
+pub(super) fn pick_branch(execution: &mut Execution, admitted: &[usize]) -> Option<usize> {
+    let first = *admitted.first()?;
+    let Some(plan) = execution.chaos.as_mut() else {
+        return Some(first);
+    };
+    let Some(seed) = plan.branch_order_seed else {
+        return Some(first);
+    };
+    let draw = seed ^ plan.picks.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    plan.picks += 1;
+    Some(admitted[fastrand::Rng::with_seed(draw).usize(..admitted.len())])
+}
