@@ -3,6 +3,7 @@
 
 mod batches;
 mod callbacks;
+mod capacity;
 mod cli;
 mod common;
 mod js;

@@ -316,3 +316,47 @@ fn malformed_requests_get_4xx_never_5xx() {
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn concurrent_invokes_with_one_name_start_one_execution() {
+    let dir = std::env::temp_dir().join(format!("durabox-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = ServerProcess::start(&dir.join("db"));
+    let invoke = |name: &str| {
+        let url = format!("{}/2015-03-31/functions/scenarios/invocations", server.base);
+        let response = ServerProcess::agent()
+            .post(url)
+            .header("x-amz-invocation-type", "Event")
+            .header("x-amz-durable-execution-name", name)
+            .send(r#"{"scenario": "wait", "seconds": 60}"#.as_bytes())
+            .unwrap();
+        let arn = response
+            .headers()
+            .get("x-amz-durable-execution-arn")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let error = response
+            .headers()
+            .get("x-amzn-errortype")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (response.status().as_u16(), arn, error)
+    };
+    for trial in 0..5 {
+        let name = format!("order-{trial}");
+        let arns: Vec<_> = std::thread::scope(|scope| {
+            let calls: Vec<_> = (0..24).map(|_| scope.spawn(|| invoke(&name))).collect();
+            calls.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        let first = arns[0].1.clone().expect("an ARN");
+        for (status, arn, _) in &arns {
+            assert_eq!((*status, arn.as_deref()), (202, Some(first.as_str())));
+        }
+    }
+    // A name that is not ASCII is refused, not ignored (its idempotency would be lost).
+    let (status, arn, error) = invoke("bestellung-ü");
+    assert_eq!(
+        (status, arn, error.as_deref()),
+        (400, None, Some("InvalidParameterValueException"))
+    );
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}

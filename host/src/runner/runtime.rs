@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::model::mocks::Mocks;
-use crate::sandbox::{Limits, LoadedFunction, Sandbox, SandboxError};
+use crate::sandbox::{Limits, LoadedFunction, PoolConfig, Sandbox, SandboxError};
 use crate::service::execution::InvocationRecord;
 use crate::service::execution::{InvokeTargets, ParentLink, PendingInvoke};
 use crate::service::{
@@ -113,6 +113,8 @@ pub struct RuntimeOptions {
     /// With skipped time firing callback timeouts (`StartOptions::fire_callback_timeouts`),
     /// they fire only after the execution has been idle this long in real time.
     pub timeout_grace: Duration,
+    /// Sizes of the instance pool; invocations beyond its instances wait for one.
+    pub pool: PoolConfig,
 }
 
 impl Default for RuntimeOptions {
@@ -121,6 +123,7 @@ impl Default for RuntimeOptions {
             cache_dir: crate::cache::default_cache_root(),
             logs_dir: None,
             timeout_grace: Duration::from_millis(500),
+            pool: PoolConfig::default(),
         }
     }
 }
@@ -159,7 +162,7 @@ impl Runtime {
             inner: Arc::new(Inner {
                 logs_dir: options.logs_dir,
                 store: RwLock::new(None),
-                sandbox: Sandbox::new(options.cache_dir)?,
+                sandbox: Sandbox::with_pool(options.cache_dir, &options.pool)?,
                 service: Service::default(),
                 functions: Arc::default(),
                 timeout_grace: options.timeout_grace,

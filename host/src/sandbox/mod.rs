@@ -8,6 +8,7 @@ mod host;
 mod limits;
 mod lint;
 mod output;
+mod slots;
 mod wasi;
 
 use std::path::{Path, PathBuf};
@@ -69,14 +70,21 @@ pub struct Sandbox {
     engine: Engine,
     linker: Linker<GuestState>,
     cache: cache::ArtifactCache,
+    /// Invocations beyond the pool's instances wait here instead of failing.
+    slots: slots::InstanceSlots,
     _ticker: engine::EpochTicker,
 }
 
 impl Sandbox {
     /// A sandbox with the default pool sizes and `cache_dir` for compiled artifacts.
     pub fn new(cache_dir: Option<PathBuf>) -> Result<Self, SandboxError> {
-        let engine = engine::build_engine(&PoolConfig::default())
-            .map_err(|e| SandboxError::Engine(e.to_string()))?;
+        Self::with_pool(cache_dir, &PoolConfig::default())
+    }
+
+    /// A sandbox whose pooling allocator has `pool`'s sizes: at most
+    /// `pool.component_instances` invocations run at once; the others wait for a slot.
+    pub fn with_pool(cache_dir: Option<PathBuf>, pool: &PoolConfig) -> Result<Self, SandboxError> {
+        let engine = engine::build_engine(pool).map_err(|e| SandboxError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| SandboxError::Engine(e.to_string()))?;
@@ -87,6 +95,7 @@ impl Sandbox {
             engine,
             linker,
             cache: cache::ArtifactCache::new(cache_dir),
+            slots: slots::InstanceSlots::new(pool.component_instances),
         })
     }
 
@@ -141,6 +150,8 @@ impl Sandbox {
         };
         let seed = u64::from_str_radix(&crate::model::ids::hash_step_id(&execution_id)[..16], 16)
             .unwrap_or(0);
+        // Held until the store (and its instance) is dropped at the end of this call.
+        let _slot = self.slots.acquire();
         let lint = Arc::new(lint::DeterminismLint::default());
         let (wasi, output) = wasi::guest_wasi(seed, now, env, &lint);
         let mut state = GuestState::new(

@@ -54,6 +54,7 @@ pub async fn serve(
         fire_callback_timeouts: config.fire_callback_timeouts,
         region: config.region.clone(),
         account_id: config.account_id.clone(),
+        starting: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);

@@ -34,6 +34,9 @@ pub struct Server {
     pub fire_callback_timeouts: bool,
     pub region: String,
     pub account_id: String,
+    /// Held while an invoke looks its execution name up and starts it, so concurrent
+    /// invokes with one name start one execution.
+    pub starting: std::sync::Mutex<()>,
 }
 
 type ApiResult = Result<Response, ApiError>;
@@ -364,17 +367,9 @@ impl Server {
                 )
             })?;
         }
-        let execution_name = r.header("x-amz-durable-execution-name").map(str::to_owned);
-        if let Some(n) = &execution_name {
-            let valid = (1..=64).contains(&n.len())
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !valid {
-                return Err(ApiError::invalid(format!(
-                    "DurableExecutionName must be 1 to 64 characters of [a-zA-Z0-9-_], got '{n}'"
-                )));
-            }
-        }
+        let execution_name = execution_name_header(&r.headers)?;
+        // Looking the name up and starting the execution is one step.
+        let starting = self.starting.lock().unwrap_or_else(|p| p.into_inner());
         let arn = match execution_name
             .as_deref()
             .and_then(|n| self.existing_execution(&registered.name, n))
@@ -408,6 +403,7 @@ impl Server {
                     .start_execution(&registered.name, &input, options)?
             }
         };
+        drop(starting);
         let mut response = if asynchronous {
             StatusCode::ACCEPTED.into_response()
         } else {
@@ -462,6 +458,25 @@ impl Server {
             e.spec.function_name == function && e.spec.execution_name == name
         })
     }
+}
+
+/// The `X-Amz-Durable-Execution-Name` header, checked as AWS does (a name that is not
+/// ASCII is refused, not ignored: ignoring it would lose the name's idempotency).
+fn execution_name_header(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(raw) = headers.get("x-amz-durable-execution-name") else {
+        return Ok(None);
+    };
+    let name = String::from_utf8_lossy(raw.as_bytes());
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(ApiError::invalid(format!(
+            "DurableExecutionName must be 1 to 64 characters of [a-zA-Z0-9-_], got '{name}'"
+        )));
+    }
+    Ok(Some(name.into_owned()))
 }
 
 /// The bare function name from a name, `name:qualifier`, partial or full ARN.
