@@ -221,6 +221,14 @@ def test_invoke_malformed_payload(client, payload):
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def test_invoke_too_large_payload_is_the_modeled_exception(client):
+    payload = json.dumps({"blob": "x" * (8 << 20)}).encode()
+    with pytest.raises(client.exceptions.RequestTooLargeException) as caught:
+        invoke(client, "quickstart", payload)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert "smaller than" in caught.value.response["Error"]["Message"]
+
+
 def test_invoke_invalid_execution_name(client):
     with pytest.raises(client.exceptions.InvalidParameterValueException):
         invoke(client, "quickstart", {}, DurableExecutionName="not valid!")

@@ -84,6 +84,7 @@ impl IntoResponse for ApiError {
         let key = match self.error_type {
             "InvalidParameterValueException"
             | "TooManyRequestsException"
+            | "RequestTooLargeException"
             | "ResourceConflictException" => "message",
             _ => "Message",
         };

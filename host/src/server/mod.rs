@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
@@ -26,12 +27,33 @@ async fn dispatch(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_error(&rejection).into_response(),
+    };
     match routes::Request::parse(method, &uri, headers, body) {
         Ok(request) => server.handle(request).await,
         Err(error) => error.into_response(),
     }
+}
+
+/// A body that could not be read, as AWS answers it: too large is Lambda's
+/// `RequestTooLargeException` (413), so SDKs raise their modeled exception.
+fn body_error(rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestTooLargeException",
+            format!("Request must be smaller than {MAX_BODY_BYTES} bytes for the Invoke operation"),
+        );
+    }
+    ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "InvalidRequestContentException",
+        format!("Could not read the request body: {rejection}"),
+    )
 }
 
 pub fn router(server: Arc<Server>) -> axum::Router {
