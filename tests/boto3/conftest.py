@@ -120,8 +120,10 @@ def holding_server():
 
 
 @pytest.fixture(scope="session")
-def realtime_server():
-    s = Server()
+def realtime_server(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("guest-logs")
+    s = Server("--logs-dir", str(logs))
+    s.logs_dir = logs
     yield s
     s.stop()
 

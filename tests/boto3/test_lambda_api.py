@@ -6,7 +6,6 @@ only works when the server sends the `X-Amzn-ErrorType` header and the modeled s
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import re
@@ -87,19 +86,23 @@ def wait_for_status(client, arn: str, wanted: set[str], timeout: float = 30.0) -
     return wait_until(check, timeout=timeout, what=f"status in {wanted} for {arn}")
 
 
-def current_checkpoint_token(client, arn: str) -> str:
+def logged_checkpoint_token(server, arn: str) -> str:
     """The token a caller must present next. AWS hands it only to the handler (in the
-    invocation envelope); a test outside the sandbox rebuilds it from durabox's token
-    format (base64 of {"arn", "seq"}) and asks GetDurableExecutionState which one is live."""
-    for seq in range(200):
-        raw = json.dumps({"arn": arn, "seq": seq}, separators=(",", ":")).encode()
-        token = base64.b64encode(raw).decode()
-        try:
-            client.get_durable_execution_state(DurableExecutionArn=arn, CheckpointToken=token)
-        except client.exceptions.InvalidParameterValueException:
-            continue
-        return token
-    raise AssertionError(f"no live checkpoint token found for {arn}")
+    invocation envelope), and durabox's tokens cannot be rebuilt from the ARN; the
+    `token_then_callback` scenario logs it, and the server's --logs-dir holds the log."""
+    def token():
+        path = server.logs_dir / "scenarios.jsonl"
+        for line in path.read_text().splitlines() if path.exists() else []:
+            try:
+                record = json.loads(json.loads(line)["message"])
+            except (ValueError, TypeError):
+                continue  # a raw stdout line
+            message = record.get("message", "")
+            if record.get("durableExecutionArn") == arn and message.startswith("checkpoint token: "):
+                return message.split("checkpoint token: ", 1)[1]
+        return None
+    wait_until(lambda: token() is not None, what="the logged checkpoint token")
+    return token()
 
 
 # --- service model ------------------------------------------------------------------
@@ -468,15 +471,16 @@ def test_unknown_callback_id(client, callback_id):
 # --- GetDurableExecutionState / CheckpointDurableExecution ------------------------------
 
 
-def test_state_and_checkpoint_tokens(rt_client):
-    arn = start_async(rt_client, {"scenario": "callback"})
+def test_state_and_checkpoint_tokens(rt_client, realtime_server):
+    arn = start_async(rt_client, {"scenario": "token_then_callback"})
     callback_id = wait_for_callback_id(rt_client, arn)
-    token = current_checkpoint_token(rt_client, arn)
+    token = logged_checkpoint_token(realtime_server, arn)
 
     state = rt_client.get_durable_execution_state(DurableExecutionArn=arn, CheckpointToken=token)
     by_type = {op["Type"]: op for op in state["Operations"]}
     assert by_type["EXECUTION"]["Id"] == arn.split("/")[-1]
-    assert json.loads(by_type["EXECUTION"]["ExecutionDetails"]["InputPayload"]) == {"scenario": "callback"}
+    assert json.loads(by_type["EXECUTION"]["ExecutionDetails"]["InputPayload"]) == {
+        "scenario": "token_then_callback"}
     assert by_type["CALLBACK"]["Status"] == "STARTED"
     assert by_type["CALLBACK"]["Name"] == "approval"
     assert by_type["CALLBACK"]["CallbackDetails"]["CallbackId"] == callback_id

@@ -32,7 +32,7 @@ struct Seen {
 impl Execution {
     /// The checkpoint token a caller must present next.
     pub fn checkpoint_token(&self) -> String {
-        let token = json!({ "arn": self.arn, "seq": self.token_seq });
+        let token = json!({ "arn": self.arn, "seq": self.token_seq, "key": self.secret });
         base64::engine::general_purpose::STANDARD.encode(token.to_string())
     }
 

@@ -5,6 +5,7 @@ pub mod api;
 mod checkpoint;
 pub mod clock;
 pub mod execution;
+mod secrets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};

@@ -577,6 +577,31 @@ fn huge_callback_timeouts_never_fire_and_oversized_failures_are_refused() {
 }
 
 /// The callback id the service gave operation `op`.
+#[test]
+fn tokens_and_callback_ids_cannot_be_forged_from_the_arn() {
+    use base64::Engine as _;
+    let encode =
+        |v: serde_json::Value| base64::engine::general_purpose::STANDARD.encode(v.to_string());
+    let mut e = execution();
+    let forged = encode(serde_json::json!({ "arn": e.arn, "seq": 0 }));
+    assert!(e.checkpoint_request(&forged, None, &[]).is_err());
+    let token = e.checkpoint_token();
+    assert!(e.checkpoint_request(&token, None, &[]).is_ok());
+
+    e.apply_checkpoint(&[update("cb", Type::Callback, Action::Start)])
+        .unwrap();
+    let arn = e.arn.clone();
+    let real = callback_id_of(&e, "cb");
+    let service = Service::default();
+    service.insert(ExecutionCell::new(e));
+    let forged = encode(serde_json::json!({ "arn": arn, "op": "cb" }));
+    assert!(matches!(
+        service.send_callback_success(&forged, None),
+        Err(ServiceError::ResourceNotFound(_))
+    ));
+    service.send_callback_success(&real, None).unwrap();
+}
+
 fn callback_id_of(e: &Execution, op: &str) -> String {
     let details = e.operation(op).unwrap().callback_details.as_ref();
     details.unwrap().callback_id.clone()

@@ -4,7 +4,9 @@ use super::*;
 
 impl Execution {
     pub(in crate::service) fn mint_callback_id(&self, op_id: &str) -> String {
-        let token = json!({ "arn": self.arn, "op": op_id }).to_string();
+        // Fresh randomness per callback: one callback id does not give away another.
+        let key = super::super::secrets::new_secret();
+        let token = json!({ "arn": self.arn, "op": op_id, "key": key }).to_string();
         base64::engine::general_purpose::STANDARD.encode(token)
     }
 

@@ -185,6 +185,9 @@ pub struct Execution {
     pub invocations: Vec<InvocationRecord>,
     /// Sequence of the current checkpoint token; each accepted checkpoint consumes it.
     pub(super) token_seq: u64,
+    /// Part of every checkpoint token and callback id: without it neither can be forged.
+    #[serde(default = "super::secrets::new_secret")]
+    pub(super) secret: String,
     /// The last accepted checkpoint (client token, inbound token, response) for
     /// ClientToken idempotency.
     pub(super) last_checkpoint: Option<(String, String, serde_json::Value)>,
@@ -259,6 +262,7 @@ impl Execution {
             version: 0,
             invocations: Vec::new(),
             token_seq: 0,
+            secret: super::secrets::new_secret(),
             last_checkpoint: None,
             paused: false,
             pause_request: None,

@@ -28,6 +28,7 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         "child_failure" => child_failure(ctx),
         "large_child" => large_child(ctx),
         "callback" => callback(ctx, &input),
+        "token_then_callback" => token_then_callback(ctx, &input),
         "callback_caught" => callback_caught(ctx, &input),
         "wait_for_callback" => wait_for_callback(ctx, &input),
         "at_most_once_crash" => at_most_once_crash(ctx, &input),
@@ -246,6 +247,16 @@ fn callback(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
     ctx.logger().info(format!("callback id: {}", callback.id()));
     let value: Value = callback.result()?;
     Ok(json!({ "callback": value }))
+}
+
+/// Logs the invocation's checkpoint token (handed only to the handler, and unforgeable),
+/// then runs `callback`: a test can then checkpoint as the handler's own SDK would.
+fn token_then_callback(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    use durabox_sdk::bindings::durabox::durable::types::invocation_envelope;
+    let envelope: Value = serde_json::from_str(&invocation_envelope())?;
+    let token = envelope["CheckpointToken"].as_str().unwrap_or_default();
+    ctx.logger().info(format!("checkpoint token: {token}"));
+    callback(ctx, input)
 }
 
 /// Like `callback`, but a failure returns `{"error": "<ErrorType>"}` (e.g. `Callback.Timeout`).
