@@ -360,3 +360,26 @@ fn concurrent_invokes_with_one_name_start_one_execution() {
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_second_server_on_one_sqlite_file_refuses_to_start() {
+    let dir = std::env::temp_dir().join(format!("durabox-two-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("db");
+    let first = ServerProcess::start(&db);
+    let second = Command::new(env!("CARGO_BIN_EXE_durabox"))
+        .args(["serve", "--port", "0", "--store"])
+        .arg(format!("sqlite:{}", db.display()))
+        .arg("--function")
+        .arg(format!("scenarios={}", guest("rust", "scenarios").display()))
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("in use by another durabox process"),
+        "{stderr}"
+    );
+    drop(first);
+    std::fs::remove_dir_all(&dir).ok();
+}

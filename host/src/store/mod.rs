@@ -21,6 +21,14 @@ pub enum StoreError {
         arn: String,
         source: serde_json::Error,
     },
+    #[error("sqlite store {path} is in use by another durabox process (one writer per file; {lock} is locked)")]
+    InUse { path: PathBuf, lock: PathBuf },
+    #[error("sqlite store {path}: cannot take the writer lock {lock}: {source}")]
+    Lock {
+        path: PathBuf,
+        lock: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Persistence of execution documents.

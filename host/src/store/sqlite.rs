@@ -12,6 +12,8 @@ use crate::service::Execution;
 pub struct SqliteStore {
     path: PathBuf,
     connection: Mutex<Connection>,
+    /// Held open for the store's life: its exclusive lock makes this the file's only writer.
+    _writer_lock: std::fs::File,
 }
 
 impl SqliteStore {
@@ -23,6 +25,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
+        let writer_lock = take_writer_lock(path)?;
         let connection = Connection::open(path).map_err(wrap)?;
         connection
             .execute_batch(
@@ -44,6 +47,7 @@ impl SqliteStore {
         Ok(Self {
             path: path.to_owned(),
             connection: Mutex::new(connection),
+            _writer_lock: writer_lock,
         })
     }
 
@@ -52,6 +56,33 @@ impl SqliteStore {
             path: self.path.clone(),
             source,
         }
+    }
+}
+
+/// Locks `<db>.lock` for this process (released when it exits, even by SIGKILL): two
+/// servers on one file would resume each other's executions and overwrite each other.
+fn take_writer_lock(path: &Path) -> Result<std::fs::File, StoreError> {
+    let mut lock = path.as_os_str().to_owned();
+    lock.push(".lock");
+    let lock = PathBuf::from(lock);
+    let failed = |source| StoreError::Lock {
+        path: path.to_owned(),
+        lock: lock.clone(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(failed)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse {
+            path: path.to_owned(),
+            lock,
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(failed(source)),
     }
 }
 
@@ -107,5 +138,25 @@ impl ExecutionStore for SqliteStore {
             executions.push(execution.restore());
         }
         Ok(executions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_writer_is_refused_until_the_first_closes() {
+        let dir = std::env::temp_dir().join(format!("durabox-lock-{}", std::process::id()));
+        let path = dir.join("executions.db");
+        let first = SqliteStore::open(&path).unwrap();
+        let refused = SqliteStore::open(&path).err().expect("the file is in use");
+        assert!(matches!(refused, StoreError::InUse { .. }), "{refused}");
+        assert!(refused
+            .to_string()
+            .contains("in use by another durabox process"));
+        drop(first);
+        SqliteStore::open(&path).expect("free again");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
