@@ -23,6 +23,15 @@
 //   const execution = runner.run({ payload });
 //   await runner.runUntilIdle();                 // a TestResult once nothing happens by itself
 //   await runner.advance({ seconds: 9 });        // fires each timer due on the way, in order
+//
+// and the replay gate and crash testing:
+//
+//   const replayed = await runner.replay(history);   // a history recorded anywhere, this code
+//   replayed.reproduced;                              // or replayed.divergence: where it differs
+//   const chaos = await runner.chaos({ payload });    // a crash after every checkpoint
+//   chaos.allSame;                                    // or chaos.changed: the crash points
+
+import { readFileSync } from 'node:fs';
 
 import { DuraboxError, Session } from './session.mjs';
 
@@ -102,6 +111,54 @@ function millis(duration) {
     throw new TypeError('a duration is {days?, hours?, minutes?, seconds?, milliseconds?} or seconds, 0 or more');
   }
   return ms;
+}
+
+/** A history as GetDurableExecutionHistory JSON text (`{"Events": [...]}`): from an object
+ * (`{Events}`, Dates allowed), an array of events, a TestResult, JSON text or a file's path. */
+function historyText(history) {
+  let text;
+  if (typeof history === 'string' && /^\s*[[{]/.test(history)) {
+    text = history;
+  } else if (typeof history === 'string' || history instanceof URL) {
+    try {
+      text = readFileSync(history, 'utf8');
+    } catch (e) {
+      throw new DuraboxError('InvalidInput', `not a history (JSON text) nor a history file: ${String(history).slice(0, 80)} (${e.code ?? e.message})`);
+    }
+  } else if (history instanceof TestResult) {
+    text = JSON.stringify({ Events: history._document.Events });
+  } else if (typeof history === 'object' && history !== null) {
+    text = JSON.stringify(history);
+  } else {
+    throw new TypeError('a history is {Events: [...]}, an array of events, a TestResult, JSON text or a path');
+  }
+  return /^\s*\[/.test(text) ? `{"Events": ${text}}` : text;
+}
+
+/** The session's replay report in Node's style. */
+function replayResult(report) {
+  const d = report.divergence;
+  return {
+    reproduced: report.reproduced,
+    divergence: d
+      ? { position: d.position ?? undefined, id: d.id ?? undefined, name: d.name ?? undefined, expected: d.expected, got: d.got }
+      : undefined,
+    recordedOperations: report.recorded_operations,
+    reproducedOperations: report.reproduced_operations,
+    finished: report.finished,
+    continuedAt: report.continued_at ?? undefined,
+  };
+}
+
+/** The session's chaos report in Node's style. */
+function chaosResult(report) {
+  const points = report.points.map(({ index, after, differences }) => ({ index, after, differences }));
+  return {
+    allSame: report.all_same,
+    checkpoints: report.checkpoints,
+    points,
+    changed: points.filter((p) => p.differences.length > 0),
+  };
 }
 
 /** A history event with its timestamp as a Date (as @aws-sdk/client-lambda gives it). */
@@ -463,13 +520,49 @@ export class LocalDurableTestRunner {
     return new TestResult(this, this._document);
   }
 
+  /**
+   * The replay gate: re-runs the handler against `history`, an execution recorded anywhere
+   * (AWS, its testing runners, the AWS SDK or CLI, durabox), without running the step bodies
+   * it recorded. `history`: `{Events: [...]}` (GetDurableExecutionHistory; Dates allowed), an
+   * array of events (`result.getHistoryEvents()`), a TestResult, JSON text, or a file's path.
+   * `payload` overrides the recorded input (for a history fetched without execution data).
+   * Resolves with `{reproduced, divergence, recordedOperations, reproducedOperations,
+   * finished, continuedAt}`; `divergence` (undefined when reproduced) is `{position, id,
+   * name, expected, got}`: the first operation (1-based, in start order; none when the
+   * execution's end differs) where the code did not do what the history recorded.
+   */
+  async replay(history, params = {}) {
+    const text = historyText(history);
+    const session = await this._open();
+    const input = params.payload === undefined ? undefined : JSON.stringify(params.payload);
+    return replayResult(await session.call('replay', { history: text, input }));
+  }
+
+  /**
+   * Crash testing: runs the handler with `payload` uninterrupted, then once per checkpoint
+   * with the invocation crashing right after it, and compares each outcome (status, result,
+   * error, every operation's end) with the uninterrupted one. The mocks apply; time is
+   * skipped (never a manual clock); `timeout`: seconds each run may take. Resolves with
+   * `{allSame, checkpoints, points: [{index, after, differences}], changed}` (`changed`: the
+   * points whose outcome differs).
+   */
+  async chaos(params = {}) {
+    const session = await this._open();
+    const input = params.payload === undefined ? '{}' : JSON.stringify(params.payload);
+    const timeout = params.timeout ?? this._options.timeout ?? 900;
+    return chaosResult(await session.call('chaos', { input, mocks: this._mocks(), timeout }));
+  }
+
   async _start(params) {
     const session = await this._open();
     const input = params.payload === undefined ? '{}' : JSON.stringify(params.payload);
-    const mocks = { steps: [...this._stepMocks.values()], invokes: [...this._invokeMocks.values()] };
     const manual_clock = Boolean(this._options.manualClock);
-    this._arn = await session.call('start', { input, manual_clock, mocks });
+    this._arn = await session.call('start', { input, manual_clock, mocks: this._mocks() });
     return this._arn;
+  }
+
+  _mocks() {
+    return { steps: [...this._stepMocks.values()], invokes: [...this._invokeMocks.values()] };
   }
 
   async _current() {

@@ -3,7 +3,9 @@
 # fresh virtualenv in a temporary folder outside the checkout, then pytest there on the
 # unchanged quickstart handler (guest-examples/python/quickstart/app.py) and approval.py,
 # with the same tests run by AWS's runner and by durabox.testing (test_with_runners.py),
-# and durabox's own powers (mocks, the manual clock) on orders.py (test_durabox_powers.py).
+# and durabox's own powers (mocks, the manual clock) on orders.py, the replay gate (a
+# history recorded by AWS's runner) and crash testing on shipping.py and tally.py
+# (test_durabox_powers.py).
 # durabox's cache starts empty (a fresh DURABOX_CACHE_DIR in the temporary folder).
 #
 #   tests/bindings_python/run.sh
@@ -35,6 +37,7 @@ t1=$(now)
 
 mkdir -p "$WORK/project"
 cp "$ROOT/guest-examples/python/quickstart/app.py" "$HERE/approval.py" "$HERE/orders.py" \
+    "$HERE/shipping.py" "$HERE/tally.py" \
     "$HERE/test_with_runners.py" "$HERE/test_durabox_powers.py" "$WORK/project/"
 cd "$WORK/project"
 export DURABOX_CACHE_DIR="$WORK/cache"
@@ -52,7 +55,7 @@ fi
 t3=$(now)
 {
     echo "pip install ./bindings/python (+ deps): $(elapsed "$t0" "$t1") s"
-    echo "pytest, first run (both runners; durabox builds three components): $(elapsed "$t1" "$t2") s"
+    echo "pytest, first run (both runners; durabox builds six components): $(elapsed "$t1" "$t2") s"
     echo "pytest, second run (durabox only, cached components): $(elapsed "$t2" "$t3") s"
 } | tee "$OUT/python.txt"
 exit "$status"

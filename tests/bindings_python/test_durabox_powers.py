@@ -1,18 +1,25 @@
 """durabox's own testing powers, which AWS's runner does not have (so these run with
-durabox.testing only): mocked steps and chained invokes, and a manual clock. Run from a
-copy of this folder outside the checkout (tests/bindings_python/run.sh), beside orders.py.
+durabox.testing only): mocked steps and chained invokes, a manual clock, the replay gate
+(a history recorded by AWS's testing runner replayed against the code) and crash testing
+(`chaos`). Run from a copy of this folder outside the checkout
+(tests/bindings_python/run.sh), beside orders.py, shipping.py and tally.py.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 
 import pytest
 from aws_durable_execution_sdk_python.execution import InvocationStatus
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject, OperationStatus
+from aws_durable_execution_sdk_python_testing.runner import (
+    DurableFunctionTestRunner as AwsRunner)
 
 import orders
+import shipping
+import tally
 from durabox.testing import DurableFunctionTestRunner, ExecutionStatus
 
 ORDER = json.dumps({"item": "book"})
@@ -119,3 +126,116 @@ def test_advancing_a_clock_that_is_not_manual_is_refused(runner):
     runner.wait_for_result(arn, timeout=30)
     with pytest.raises(ValueError, match="not manual"):
         runner.advance(arn, seconds=1)
+
+
+# ---- the replay gate --------------------------------------------------------------------
+
+SHIPMENT = json.dumps({"item": "book"})
+
+
+@pytest.fixture(scope="module")
+def aws_history() -> dict:
+    """shipping.py's execution recorded by AWS's testing runner (the handler run in this
+    interpreter): GetDurableExecutionHistory as its `to_dict()` gives it, datetimes and all."""
+    with AwsRunner(handler=shipping.handler, skip_time=True) as runner:
+        arn = runner.run_async(input=SHIPMENT)
+        result = runner.wait_for_result(arn, timeout=60)
+        history = runner.get_execution_history(arn, include_execution_data=True).to_dict()
+    assert result.status is InvocationStatus.SUCCEEDED, result.error
+    assert isinstance(history["Events"][0]["EventTimestamp"], datetime.datetime)
+    return history
+
+
+def swapped_shipping(folder: Path) -> Path:
+    """shipping.py with its steps `reserve` and `charge` swapped, written into `folder`."""
+    lines = Path(shipping.__file__).read_text().splitlines(keepends=True)
+    reserve = next(i for i, line in enumerate(lines) if 'name="reserve"' in line)
+    assert 'name="charge"' in lines[reserve + 1]
+    lines[reserve], lines[reserve + 1] = lines[reserve + 1], lines[reserve]
+    variant = folder / "shipping.py"
+    variant.write_text("".join(lines))
+    return variant
+
+
+def test_a_history_recorded_by_aws_runner_replays_on_the_same_code(aws_history):
+    with DurableFunctionTestRunner(handler=shipping.handler) as runner:
+        replayed = runner.replay(aws_history)
+    assert replayed.reproduced, replayed.divergence
+    assert replayed.divergence is None
+    # reserve, charge, settle, ship; the recorded end (the result) compared too.
+    assert (replayed.recorded_operations, replayed.reproduced_operations) == (4, 4)
+    assert replayed.finished
+
+
+def test_swapped_steps_diverge_where_the_first_of_them_was_recorded(aws_history, tmp_path):
+    history_file = tmp_path / "history.json"  # as `json.dumps(..., default=str)` writes it
+    history_file.write_text(json.dumps(aws_history, default=str))
+    with DurableFunctionTestRunner(handler=swapped_shipping(tmp_path)) as runner:
+        replayed = runner.replay(history_file)
+    assert not replayed.reproduced
+    divergence = replayed.divergence
+    assert (divergence.position, divergence.name) == (1, "reserve"), divergence
+    assert "reserve" in divergence.expected and "charge" in divergence.got, divergence
+    assert "operation 1 (reserve)" in str(divergence)
+
+
+def test_durabox_replays_its_own_history_and_json_text(runner):
+    with DurableFunctionTestRunner(handler=shipping.handler) as shipping_runner:
+        recorded = shipping_runner.run(input=SHIPMENT, timeout=30)
+        assert recorded.status is InvocationStatus.SUCCEEDED, recorded.error
+        arn = recorded.execution_arn
+        for history in (recorded, shipping_runner.get_execution_history(arn),
+                        json.dumps({"Events": recorded.events}), recorded.events):
+            replayed = shipping_runner.replay(history)
+            assert replayed.reproduced, replayed.divergence
+            assert replayed.reproduced_operations == 4
+    # The orders handler asks for other operations than shipping.py recorded.
+    different = runner.replay(recorded)
+    assert different.divergence.name == "reserve", different.divergence
+
+
+def test_an_unreadable_history_is_refused(runner):
+    with pytest.raises(ValueError, match="Events"):
+        runner.replay({"events": []})
+    with pytest.raises(ValueError, match="not a history"):
+        runner.replay("no-such-history.json")
+    with pytest.raises(TypeError):
+        runner.replay(42)
+
+
+# ---- crash testing ----------------------------------------------------------------------
+
+def test_chaos_finds_state_kept_outside_durable_operations():
+    with DurableFunctionTestRunner(handler=tally.handler) as runner:
+        assert json.loads(runner.run(timeout=30).result) == 2
+        chaos = runner.chaos()
+    assert not chaos.all_same
+    assert chaos.checkpoints == [
+        "START STEP 'a'", "SUCCEED STEP 'a'", "START STEP 'b'", "SUCCEED STEP 'b'"]
+    # A crash after a's START re-runs a: the count is right again. After a's end the replay
+    # skips a's body: b counts 1 and the handler returns 1; after b's end it returns 0.
+    assert [point.after for point in chaos.changed] == [
+        "SUCCEED STEP 'a'", "START STEP 'b'", "SUCCEED STEP 'b'"], chaos.points
+    first = chaos.changed[0].differences
+    assert first[0] == "result: expected 2, got 1", first
+    assert "expected STEP 'b' Succeeded result 2, got STEP 'b' Succeeded result 1" in first[1]
+    assert chaos.changed[-1].differences == ["result: expected 2, got 0"]
+
+
+def test_chaos_keeps_a_correct_handler_s_outcome_at_every_crash_point():
+    with DurableFunctionTestRunner(handler=shipping.handler) as runner:
+        chaos = runner.chaos(input=SHIPMENT)
+    assert chaos.all_same, chaos.changed
+    assert chaos.changed == []
+    assert [point.index for point in chaos.points] == list(range(1, len(chaos.checkpoints) + 1))
+    assert chaos.checkpoints == [
+        "START STEP 'reserve'", "SUCCEED STEP 'reserve'", "START STEP 'charge'",
+        "SUCCEED STEP 'charge'", "START WAIT 'settle'", "START STEP 'ship'",
+        "SUCCEED STEP 'ship'"]
+
+
+def test_chaos_runs_with_the_mocks(runner):
+    runner.mock_step("price", result=QUOTE).mock_invoke("payments", result={"paid": True})
+    chaos = runner.chaos(input=ORDER)
+    assert chaos.all_same, chaos.changed
+    assert "SUCCEED STEP 'price'" in chaos.checkpoints, chaos.checkpoints

@@ -371,7 +371,10 @@ fn a_second_server_on_one_sqlite_file_refuses_to_start() {
         .args(["serve", "--port", "0", "--store"])
         .arg(format!("sqlite:{}", db.display()))
         .arg("--function")
-        .arg(format!("scenarios={}", guest("rust", "scenarios").display()))
+        .arg(format!(
+            "scenarios={}",
+            guest("rust", "scenarios").display()
+        ))
         .output()
         .unwrap();
     assert_eq!(second.status.code(), Some(2));

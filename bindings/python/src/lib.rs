@@ -70,6 +70,31 @@ struct Runner {
     fire_callback_timeouts: bool,
 }
 
+impl Runner {
+    /// A runner on the same runtime starting executions with the runner's time settings,
+    /// `manual_clock` and the mocks given.
+    fn starter(
+        &self,
+        manual_clock: bool,
+        step_mocks: Vec<Mock>,
+        invoke_mocks: Vec<Mock>,
+    ) -> PyResult<TestRunner> {
+        let mut starter = TestRunner::on_runtime(self.runner.runtime().clone(), TEST_FUNCTION)
+            .skip_time(self.skip_time)
+            .fire_callback_timeouts(self.fire_callback_timeouts)
+            .manual_clock(manual_clock);
+        for mock in step_mocks {
+            let (name, answer) = answer(mock)?;
+            starter = starter.mock_step(&name, answer);
+        }
+        for mock in invoke_mocks {
+            let (name, answer) = answer(mock)?;
+            starter = starter.mock_invoke(&name, answer);
+        }
+        Ok(starter)
+    }
+}
+
 #[pymethods]
 impl Runner {
     #[new]
@@ -141,20 +166,46 @@ impl Runner {
         step_mocks: Vec<Mock>,
         invoke_mocks: Vec<Mock>,
     ) -> PyResult<String> {
-        let mut starter = TestRunner::on_runtime(self.runner.runtime().clone(), TEST_FUNCTION)
-            .skip_time(self.skip_time)
-            .fire_callback_timeouts(self.fire_callback_timeouts)
-            .manual_clock(manual_clock);
-        for mock in step_mocks {
-            let (name, answer) = answer(mock)?;
-            starter = starter.mock_step(&name, answer);
-        }
-        for mock in invoke_mocks {
-            let (name, answer) = answer(mock)?;
-            starter = starter.mock_invoke(&name, answer);
-        }
+        let starter = self.starter(manual_clock, step_mocks, invoke_mocks)?;
         py.detach(|| starter.start_json(input, execution_name))
             .map_err(to_py)
+    }
+
+    /// The replay gate: re-runs the handler against `history` (GetDurableExecutionHistory
+    /// JSON text, `{"Events": [...]}`, ISO or epoch timestamps) without running recorded
+    /// step bodies. `input` (JSON text) overrides the recorded input. Returns the report
+    /// (`ReplayReport`) as JSON; an unreadable history raises ValueError.
+    #[pyo3(signature = (history, input=None))]
+    fn replay(&self, py: Python<'_>, history: &str, input: Option<&str>) -> PyResult<String> {
+        if let Some(input) = input {
+            serde_json::from_str::<serde_json::Value>(input)
+                .map_err(|e| PyValueError::new_err(format!("the input is not valid JSON: {e}")))?;
+        }
+        let report = py
+            .detach(|| self.runner.replay(history, input))
+            .map_err(to_py)?;
+        serde_json::to_string(&report).map_err(|e| DuraboxError::new_err(e.to_string()))
+    }
+
+    /// Crash at every checkpoint: runs the handler with `input` (JSON text) uninterrupted,
+    /// then once per checkpoint with the invocation crashing right after it, each run
+    /// waited for up to `timeout` seconds, with the mocks given (time as the runner
+    /// takes it, never a manual clock). Returns the report (`ChaosReport`) as JSON.
+    #[pyo3(signature = (input, timeout=60.0, *, step_mocks=Vec::new(), invoke_mocks=Vec::new()))]
+    fn chaos(
+        &self,
+        py: Python<'_>,
+        input: &str,
+        timeout: f64,
+        step_mocks: Vec<Mock>,
+        invoke_mocks: Vec<Mock>,
+    ) -> PyResult<String> {
+        let input: serde_json::Value = serde_json::from_str(input)
+            .map_err(|e| PyValueError::new_err(format!("the input is not valid JSON: {e}")))?;
+        let mut runner = self.starter(false, step_mocks, invoke_mocks)?;
+        runner.timeout = seconds(timeout);
+        let report = py.detach(|| runner.chaos(&input)).map_err(to_py)?;
+        serde_json::to_string(&report).map_err(|e| DuraboxError::new_err(e.to_string()))
     }
 
     /// Blocks until the execution is idle (ended, or suspended with nothing due); returns

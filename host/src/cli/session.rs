@@ -19,7 +19,17 @@
 //! instant) and the execution is idle again; `wait_for_callback` {arn, name?, timeout} →
 //! callback id; `send_callback_success` {callback_id, result?}; `send_callback_failure`
 //! {callback_id, error?: ErrorObject}; `send_callback_heartbeat` {callback_id};
-//! `register_function` {name, handler} (a component or a source, built).
+//! `register_function` {name, handler} (a component or a source, built); `replay`
+//! {history: GetDurableExecutionHistory JSON (`{"Events": [...]}`, ISO or epoch
+//! timestamps) as text or as an object, input?: JSON text (overrides the recorded input)}
+//! → the replay gate's report (`ReplayReport`: recorded_operations,
+//! reproduced_operations, finished, continued_at, divergence: null or {position, id, name,
+//! expected, got}) plus `reproduced` (bool), the handler re-run against the history
+//! without running recorded step bodies; `chaos` {input?: JSON text, mocks?, timeout?: s
+//! per run} → `ChaosReport` (checkpoints, points: [{index, after, differences}]) plus
+//! `all_same` (bool): the execution run uninterrupted, then once per checkpoint with the
+//! invocation crashing right after it (with `start`'s mocks; time skipped as the session
+//! skips it, never a manual clock).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -34,7 +44,7 @@ use durabox::model::mocks::MockAnswer;
 use durabox::runner::test_runner::TEST_FUNCTION;
 use durabox::runner::RuntimeError;
 use durabox::{ErrorObject, FunctionConfig, TestRunner};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 #[derive(Args)]
@@ -219,6 +229,15 @@ fn timeout(params: &Value) -> Duration {
     Duration::from_secs_f64(params["timeout"].as_f64().unwrap_or(60.0).max(0.0))
 }
 
+/// `report` as a JSON object with `name: value` added.
+fn with_field(report: &impl Serialize, name: &str, value: bool) -> Value {
+    let mut report = serde_json::to_value(report).unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut report {
+        fields.insert(name.to_owned(), Value::Bool(value));
+    }
+    report
+}
+
 impl Session {
     /// A runner starting executions with `start`'s options: the session's time
     /// settings, plus `manual_clock` and `mocks`.
@@ -294,6 +313,35 @@ impl Session {
             "send_callback_heartbeat" => {
                 runner.send_callback_heartbeat(param(params, "callback_id")?)?;
                 Value::Null
+            }
+            "replay" => {
+                let history = match &params["history"] {
+                    Value::String(text) => text.clone(),
+                    Value::Object(_) => params["history"].to_string(),
+                    _ => {
+                        let message = "parameter 'history' must be the history's JSON text \
+                                       or object ({\"Events\": [...]})";
+                        return Err(SessionError::Invalid(message.into()));
+                    }
+                };
+                let input = params["input"].as_str();
+                if let Some(input) = input {
+                    serde_json::from_str::<Value>(input).map_err(|e| {
+                        SessionError::Invalid(format!("the input is not valid JSON: {e}"))
+                    })?;
+                }
+                let report = runner.replay(&history, input)?;
+                with_field(&report, "reproduced", report.reproduced())
+            }
+            "chaos" => {
+                let input = params["input"].as_str().unwrap_or("{}");
+                let input: Value = serde_json::from_str(input).map_err(|e| {
+                    SessionError::Invalid(format!("the input is not valid JSON: {e}"))
+                })?;
+                let mut chaos = self.starter(params)?.manual_clock(false);
+                chaos.timeout = timeout(params);
+                let report = chaos.chaos(&input)?;
+                with_field(&report, "all_same", report.all_same())
             }
             "register_function" => {
                 let handler = PathBuf::from(param(params, "handler")?);

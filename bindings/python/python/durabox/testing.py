@@ -25,6 +25,13 @@ and a manual clock (`manual_clock=True`): time stands still until the test moves
     runner.run_until_idle(arn)             # the result once nothing more happens by itself
     runner.advance(arn, seconds=9)         # fires every timer due on the way, in order
 
+The replay gate and crash testing:
+
+    replayed = runner.replay(history)      # a history recorded anywhere, against this code
+    assert replayed.reproduced, replayed.divergence
+    chaos = runner.chaos(input='{"item": "book"}')   # a crash after every checkpoint
+    assert chaos.all_same, chaos.changed
+
 The status, operation type and status enums and `ErrorObject` are those of the AWS SDK
 installed beside the test (`aws_durable_execution_sdk_python.lambda_service`), so
 `result.status is InvocationStatus.SUCCEEDED` holds with the test's own imports.
@@ -163,6 +170,119 @@ def _mock(name: str, result: Any, error: ErrorSource | None, serdes: Any) -> tup
 
 def _seconds(by: float | datetime.timedelta) -> float:
     return by.total_seconds() if isinstance(by, datetime.timedelta) else float(by)
+
+
+# ---- the replay gate and crash testing (durabox only) ---------------------------------
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where the code stopped matching the history: the operation (its 1-based position in
+    start order, id and recorded name, where they apply; all None when the execution's end
+    differs), what the history recorded and what the code did."""
+
+    position: int | None
+    id: str | None
+    name: str | None
+    expected: str
+    got: str
+
+    def __str__(self) -> str:
+        where = "the execution" if self.position is None and self.id is None else \
+            f"operation {self.position or '?'} ({self.name or self.id})"
+        return f"{where}: expected {self.expected}, got {self.got}"
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What `DurableFunctionTestRunner.replay` found: `reproduced` unless `divergence`."""
+
+    reproduced: bool
+    divergence: Divergence | None
+    recorded_operations: int
+    reproduced_operations: int
+    finished: bool
+    """Whether the history recorded the execution's end (then the result was compared)."""
+    continued_at: str | None = None
+    """What the code asked for past an unfinished history, if it went on."""
+
+    @classmethod
+    def from_report(cls, report: dict) -> "ReplayResult":
+        divergence = report.get("divergence")
+        return cls(reproduced=divergence is None,
+                   divergence=Divergence(**divergence) if divergence else None,
+                   recorded_operations=report["recorded_operations"],
+                   reproduced_operations=report["reproduced_operations"],
+                   finished=report["finished"], continued_at=report.get("continued_at"))
+
+
+@dataclass(frozen=True)
+class CrashPoint:
+    """One crash point: the invocation crashed right after checkpoint `index` (1-based),
+    `after` (e.g. `"SUCCEED STEP 'a'"`); `differences` from the uninterrupted run."""
+
+    index: int
+    after: str
+    differences: list[str]
+
+
+@dataclass(frozen=True)
+class ChaosResult:
+    """What `DurableFunctionTestRunner.chaos` found: the uninterrupted run's checkpoints and
+    every crash point."""
+
+    checkpoints: list[str]
+    points: list[CrashPoint]
+
+    @property
+    def all_same(self) -> bool:
+        """Whether every crash point kept the uninterrupted run's outcome."""
+        return all(not point.differences for point in self.points)
+
+    @property
+    def changed(self) -> list[CrashPoint]:
+        """The crash points whose outcome differs."""
+        return [point for point in self.points if point.differences]
+
+    @classmethod
+    def from_report(cls, report: dict) -> "ChaosResult":
+        return cls(checkpoints=report["checkpoints"],
+                   points=[CrashPoint(**point) for point in report["points"]])
+
+
+def _json_default(value: Any) -> Any:
+    """What `json.dumps` cannot write in a history: datetimes (ISO), enums, bytes."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return str(value)
+
+
+def _history_json(history: Any) -> str:
+    """A history as GetDurableExecutionHistory JSON text (`{"Events": [...]}`)."""
+    if isinstance(history, bytes):
+        history = history.decode("utf-8")
+    if isinstance(history, str) and history.lstrip().startswith(("{", "[")):
+        text = history
+    elif isinstance(history, (str, os.PathLike)):
+        path = Path(history)
+        if not path.is_file():
+            raise ValueError(f"not a history (JSON text) nor a history file: {str(history)[:80]!r}")
+        text = path.read_text(encoding="utf-8")
+    else:
+        if isinstance(history, DurableFunctionTestResult):
+            history = {"Events": history.events}
+        elif not isinstance(history, (dict, list)) and hasattr(history, "to_dict"):
+            history = history.to_dict()  # AWS's runner's GetDurableExecutionHistoryResponse
+        if not isinstance(history, (dict, list)):
+            raise TypeError(f"a history is a dict, a list of events, JSON text or a path, "
+                            f"not {type(history).__name__}")
+        text = json.dumps(history, default=_json_default)
+    if text.lstrip().startswith("["):  # the events alone
+        text = '{"Events": ' + text + "}"
+    return text
 
 
 # ---- operations, shaped as AWS's runner shapes them ------------------------------------
@@ -487,6 +607,32 @@ class DurableFunctionTestRunner:
         return DurableFunctionTestResult.from_snapshot(json.loads(
             self._runner.advance(execution_arn, _seconds(seconds), float(timeout))))
 
+    def replay(self, history: Any, input: str | None = None) -> ReplayResult:  # noqa: A002
+        """The replay gate: re-runs the handler against `history`, an execution recorded
+        anywhere (AWS, its testing runner, boto3, the AWS CLI, durabox), without running the
+        step bodies it recorded, and says whether this code reproduces it or where it first
+        diverges. `history`: GetDurableExecutionHistory as a dict (`{"Events": [...]}`;
+        datetimes allowed), a list of events, an AWS runner's history response or a durabox
+        result, JSON text, or the path of a JSON file. `input` (JSON text) overrides the
+        recorded input (needed when the history was fetched without execution data).
+        An unreadable history raises ValueError."""
+        report = self._runner.replay(_history_json(history), input)
+        return ReplayResult.from_report(json.loads(report))
+
+    def chaos(self, input: str | None = None,  # noqa: A002
+              timeout: float | None = None) -> ChaosResult:
+        """Crash testing: runs the handler with `input` (JSON text; None: `{}`) uninterrupted,
+        then once per checkpoint with the invocation crashing right after it, and compares
+        each outcome (status, result, error, every operation's end) with the uninterrupted
+        one: `all_same` holds when the handler keeps no state outside durable operations.
+        The mocks apply; time is skipped (unless `skip_time=False`), never a manual clock.
+        `timeout`: seconds each run may take (default: the runner's execution timeout)."""
+        wait = float(timeout or self._execution_timeout)
+        report = self._runner.chaos("{}" if input is None else input, wait,
+                                    step_mocks=list(self._step_mocks.values()),
+                                    invoke_mocks=list(self._invoke_mocks.values()))
+        return ChaosResult.from_report(json.loads(report))
+
     def wait_for_result(self, execution_arn: str, timeout: float = 60) -> DurableFunctionTestResult:
         if not self._runner.wait(execution_arn, float(timeout)):
             raise TimeoutError("Execution did not complete within timeout")
@@ -520,8 +666,9 @@ class DurableFunctionTestRunner:
 
 
 __all__ = [
-    "CallbackOperation", "ContextOperation", "DuraboxError", "DurableFunctionTestResult",
-    "DurableFunctionTestRunner", "DurableFunctionsTestError", "ErrorObject", "ExecutionOperation",
-    "ExecutionStatus", "Invocation", "InvocationStatus", "InvokeOperation", "Operation",
-    "OperationStatus", "OperationType", "StepOperation", "WaitOperation", "component_of",
+    "CallbackOperation", "ChaosResult", "ContextOperation", "CrashPoint", "Divergence",
+    "DuraboxError", "DurableFunctionTestResult", "DurableFunctionTestRunner",
+    "DurableFunctionsTestError", "ErrorObject", "ExecutionOperation", "ExecutionStatus",
+    "Invocation", "InvocationStatus", "InvokeOperation", "Operation", "OperationStatus",
+    "OperationType", "ReplayResult", "StepOperation", "WaitOperation", "component_of",
 ]
