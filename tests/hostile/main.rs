@@ -276,3 +276,37 @@ fn operation_and_invocation_counts_are_bounded() {
     assert_eq!(error_type(&result), "Execution.TooManyInvocations");
     assert_eq!(result.invocations.len(), 1);
 }
+
+#[test]
+fn random_calls_across_the_wit_boundary_never_break_the_host() {
+    // Each seed makes up to 300 random calls with random arguments and handles; the host
+    // may refuse them or end the execution, but every execution must end (a host panic
+    // would kill its driver and leave it running) and the host must stay up.
+    let runner = TestRunner::on_runtime(runtime().clone(), HOSTILE);
+    let arns: Vec<String> = (0..200u64)
+        .map(|seed| {
+            runner
+                .run_async(&json!({"attack": "fuzz", "seed": seed, "calls": 300}))
+                .unwrap()
+        })
+        .collect();
+    let mut endings = std::collections::BTreeMap::<String, u32>::new();
+    for (seed, arn) in arns.iter().enumerate() {
+        let result = runner
+            .wait_for_result(arn, Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("seed {seed}: the execution did not end: {e}"));
+        let ending = match result.status {
+            durabox::ExecutionStatus::Succeeded => "SUCCEEDED".to_owned(),
+            _ => error_type(&result),
+        };
+        *endings.entry(ending).or_default() += 1;
+    }
+    eprintln!("fuzz endings over 200 seeds: {endings:?}");
+    assert!(
+        endings.len() > 1,
+        "the fuzzer should reach several outcomes: {endings:?}"
+    );
+    // The host still runs a normal handler afterwards.
+    let after = attack(QUICKSTART, json!("after the fuzz"));
+    assert_eq!(after.status, durabox::ExecutionStatus::Succeeded);
+}

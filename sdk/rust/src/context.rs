@@ -20,6 +20,15 @@ pub struct DurableContext<'a> {
     pub(crate) raw: &'a wit::Context,
 }
 
+impl<'a> DurableContext<'a> {
+    /// The WIT context resource behind this context, for tools that drive the host
+    /// directly (durabox's own fuzz test); handlers never need it.
+    #[doc(hidden)]
+    pub fn raw_context(&self) -> &'a wit::Context {
+        self.raw
+    }
+}
+
 /// An optional operation name: `"name"`, a `String`, or `None`.
 pub trait OperationName {
     fn into_name(self) -> Option<String>;

@@ -2,6 +2,8 @@
 //! The hostile suite (tests/hostile) checks the sandbox contains each attack with a
 //! named error and that nothing outside the sandbox is touched.
 
+mod fuzz;
+
 use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -34,6 +36,11 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
             Ok(json!(value))
         }
         "abort" => std::process::abort(),
+        "fuzz" => {
+            let seed = input["seed"].as_u64().unwrap_or(1);
+            let calls = input["calls"].as_u64().unwrap_or(200) as u32;
+            Ok(json!(fuzz::fuzz(ctx.raw_context(), seed, calls)))
+        }
         other => Err(Error::new("UnknownAttack", format!("unknown attack {other:?}")).into()),
     }
 }
