@@ -202,7 +202,8 @@ impl Outcome {
     }
 }
 
-fn json_or_text(payload: &str) -> Value {
+/// A payload as its JSON value, or as a string when it is not JSON.
+pub(crate) fn json_or_text(payload: &str) -> Value {
     serde_json::from_str(payload).unwrap_or_else(|_| Value::String(payload.to_owned()))
 }
 

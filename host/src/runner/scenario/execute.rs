@@ -136,7 +136,7 @@ fn check(expected: &Expected, result: &ExecutionResult, at: &str, failures: &mut
         let got = result
             .result
             .as_deref()
-            .map(|r| serde_json::from_str(r).unwrap_or_else(|_| Value::String(r.to_owned())));
+            .map(crate::runner::chaos::json_or_text);
         if got.as_ref() != Some(want) {
             let shown = got.map_or("(none)".into(), |g| g.to_string());
             failures.push(format!("{at}result: expected {want}, got {shown}"));
