@@ -9,6 +9,8 @@ Three servers are started once per session (the last on first use), all with the
   timeout, so the callback stays answerable.
 * `realtime_server` runs in real time. Tests that must act on an execution while it waits
   for outside input (callbacks, checkpoints, stop, pause, delete) use it.
+* `tiny_server` (function scope) has one instance and no queue (`DURABOX_POOL_INSTANCES=1
+  --max-queue 0`): one busy invocation and new executions are throttled.
 
 Both listen on a free port (`--port 0`); the bound address is read from the
 `durabox listening on http://HOST:PORT` line. Set DURABOX_BIN to use another binary.
@@ -37,7 +39,7 @@ STARTUP_TIMEOUT = 60.0
 class Server:
     """One `durabox serve` child process; its output is kept for failure messages."""
 
-    def __init__(self, *extra_args: str) -> None:
+    def __init__(self, *extra_args: str, env: dict[str, str] | None = None) -> None:
         for path in (DURABOX, GUESTS / "quickstart.wasm", GUESTS / "scenarios.wasm"):
             if not path.exists():
                 pytest.fail(
@@ -65,6 +67,7 @@ class Server:
             stdin=subprocess.DEVNULL,
             text=True,
             cwd=ROOT,
+            env={**os.environ, **(env or {})},
         )
         threading.Thread(target=self._drain, daemon=True).start()
         if not self._ready.wait(STARTUP_TIMEOUT) or self.url is None:
@@ -124,6 +127,13 @@ def realtime_server(tmp_path_factory):
     logs = tmp_path_factory.mktemp("guest-logs")
     s = Server("--logs-dir", str(logs))
     s.logs_dir = logs
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def tiny_server():
+    s = Server("--max-queue", "0", env={"DURABOX_POOL_INSTANCES": "1"})
     yield s
     s.stop()
 

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 import time
+import urllib.request
 import uuid
 
 import botocore
@@ -230,6 +231,29 @@ def test_invoke_too_large_payload_is_the_modeled_exception(client):
         invoke(client, "quickstart", payload)
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
     assert "smaller than" in caught.value.response["Error"]["Message"]
+
+
+def test_invoke_beyond_the_queue_is_throttled(tiny_server):
+    client = lambda_client(tiny_server.url)
+    busy = {"scenario": "busy", "ms": 3000}
+    arn = start_async(client, busy, DurableExecutionName=unique("busy"))
+
+    def usage():
+        with urllib.request.urlopen(tiny_server.url + "/health") as response:
+            return json.load(response)["invocations"]
+
+    wait_until(lambda: usage()["running"] == 1, what="the busy invocation to hold the instance")
+    with pytest.raises(client.exceptions.TooManyRequestsException) as caught:
+        invoke(client, "scenarios", busy)
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert error["Error"]["Message"] == "Rate Exceeded."
+    assert error["Reason"] == "ConcurrentInvocationLimitExceeded"
+    assert error["retryAfterSeconds"] == "1"
+    # The accepted execution is not harmed by the refusal.
+    done = wait_for_status(client, arn, {"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
+    assert done["Status"] == "SUCCEEDED"
+    assert json.loads(done["Result"]) == {"busy_ms": 3000}
 
 
 def test_invoke_invalid_execution_name(client):

@@ -14,4 +14,5 @@ mod replay;
 mod sandbox;
 mod server;
 mod steps;
+mod store;
 mod testing_powers;

@@ -18,12 +18,19 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn start(store: &Path) -> Self {
+        Self::start_with(store, &[], &[])
+    }
+
+    /// With extra `serve` flags and environment variables.
+    fn start_with(store: &Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
         let scenarios = guest("rust", "scenarios");
         let mut child = Command::new(env!("CARGO_BIN_EXE_durabox"))
             .args(["serve", "--port", "0", "--store"])
             .arg(format!("sqlite:{}", store.display()))
             .arg("--function")
             .arg(format!("scenarios={}", scenarios.display()))
+            .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .expect("durabox serve starts");
@@ -384,5 +391,243 @@ fn a_second_server_on_one_sqlite_file_refuses_to_start() {
         "{stderr}"
     );
     drop(first);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// One raw HTTP/1.1 exchange: `request` as bytes, the answer's status, headers (names
+/// lower-cased) and body, read until the server closes the connection.
+fn raw_exchange(base: &str, request: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let address = base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers = lines
+        .map(|line| {
+            let (name, value) = line.split_once(':').unwrap();
+            (name.to_ascii_lowercase(), value.trim().to_owned())
+        })
+        .collect();
+    (status, headers, body.to_owned())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn requests_rejected_before_routing_get_aws_shaped_errors() {
+    let dir = std::env::temp_dir().join(format!("durabox-hostile-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = ServerProcess::start(&dir.join("db"));
+    let invoke = |headers: &[u8]| {
+        let mut request = b"POST /2015-03-31/functions/scenarios/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n".to_vec();
+        request.extend_from_slice(headers);
+        request.extend_from_slice(b"\r\n{}");
+        request
+    };
+    let long_uri = format!(
+        "GET /2025-12-01/durable-executions/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let huge_header = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
+        "b".repeat(500_000)
+    );
+    let cases: [(&str, Vec<u8>, u16, &str, &str); 7] = [
+        (
+            "control byte in a header value",
+            invoke(b"X-Amz-Invocation-Type: Ev\x01ent\r\n"),
+            400,
+            "InvalidRequestContentException",
+            "malformed",
+        ),
+        (
+            "NUL in a header name",
+            invoke(b"X-Bad\x00Name: 1\r\n"),
+            400,
+            "InvalidRequestContentException",
+            "malformed",
+        ),
+        (
+            "non-UTF-8 invocation type",
+            invoke(b"X-Amz-Invocation-Type: Ev\xe9nt\r\n"),
+            400,
+            "InvalidRequestContentException",
+            "x-amz-invocation-type header is not valid",
+        ),
+        (
+            "invalid Content-Length",
+            b"POST /2015-03-31/functions/scenarios/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: two\r\n\r\n{}".to_vec(),
+            400,
+            "InvalidRequestContentException",
+            "malformed",
+        ),
+        (
+            "garbage request line",
+            b"\x16\x03\x01 not http\r\n\r\n".to_vec(),
+            400,
+            "InvalidRequestContentException",
+            "malformed",
+        ),
+        (
+            "URI over 65,534 bytes",
+            long_uri.into_bytes(),
+            414,
+            "InvalidParameterValueException",
+            "URI is too long",
+        ),
+        (
+            "500 KB header",
+            huge_header.into_bytes(),
+            431,
+            "InvalidRequestContentException",
+            "too large",
+        ),
+    ];
+    for (what, request, status, error_type, message) in cases {
+        let (got, headers, body) = raw_exchange(&server.base, &request);
+        assert_eq!(got, status, "{what}: {headers:?} {body}");
+        assert_eq!(
+            header(&headers, "x-amzn-errortype"),
+            Some(error_type),
+            "{what}"
+        );
+        assert_eq!(
+            header(&headers, "content-type"),
+            Some("application/json"),
+            "{what}"
+        );
+        let body: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(body["Type"], "User", "{what}");
+        let text = body["message"].as_str().unwrap();
+        assert!(text.contains(message), "{what}: {text}");
+    }
+    // A good request after a bad one on the same connection: the first is answered as
+    // usual, the second in AWS's shape.
+    let pipelined = [
+        b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n".as_slice(),
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n",
+    ]
+    .concat();
+    let (status, _, rest) = raw_exchange(&server.base, &pipelined);
+    assert_eq!(status, 200);
+    assert!(
+        rest.contains("x-amzn-errortype: InvalidRequestContentException"),
+        "{rest}"
+    );
+    let (status, _) = server.get("/health");
+    assert_eq!(status, 200);
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn new_executions_beyond_the_queue_get_too_many_requests_and_accepted_ones_succeed() {
+    let dir = std::env::temp_dir().join(format!("durabox-queue-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Two instances, two invocations may wait: the fifth new execution is refused.
+    let server = ServerProcess::start_with(
+        &dir.join("db"),
+        &["--max-queue", "2"],
+        &[("DURABOX_POOL_INSTANCES", "2")],
+    );
+    let busy = r#"{"scenario":"busy","ms":3000}"#;
+    let invoke = |name: &str, invocation_type: &str| {
+        let url = format!("{}/2015-03-31/functions/scenarios/invocations", server.base);
+        let mut response = ServerProcess::agent()
+            .post(url)
+            .header("x-amz-invocation-type", invocation_type)
+            .header("x-amz-durable-execution-name", name)
+            .send(busy.as_bytes())
+            .unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let (arn, error, retry_after) = (
+            header("x-amz-durable-execution-arn"),
+            header("x-amzn-errortype"),
+            header("retry-after"),
+        );
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_string().unwrap();
+        (status, arn, error, retry_after, body)
+    };
+    let usage = || {
+        let (_, health) = server.get("/health");
+        let invocations = &health["invocations"];
+        (
+            invocations["running"].as_u64().unwrap(),
+            invocations["queued"].as_u64().unwrap(),
+        )
+    };
+    let expect_usage = |running: u64, queued: u64| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while usage() != (running, queued) {
+            assert!(Instant::now() < deadline, "usage {:?}", usage());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let mut accepted = Vec::new();
+    for (i, expected) in [(1, 0), (2, 0), (2, 1), (2, 2)].into_iter().enumerate() {
+        let (status, arn, ..) = invoke(&format!("busy-{i}"), "Event");
+        assert_eq!(status, 202);
+        accepted.push(arn.unwrap());
+        expect_usage(expected.0, expected.1);
+    }
+    // Full: new work is refused with Lambda's throttle, asynchronous or not...
+    for invocation_type in ["Event", "RequestResponse"] {
+        let (status, arn, error, retry_after, body) = invoke("one-too-many", invocation_type);
+        assert_eq!(
+            (status, arn, error.as_deref(), retry_after.as_deref()),
+            (429, None, Some("TooManyRequestsException"), Some("1"))
+        );
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "Type": "User",
+                "message": "Rate Exceeded.",
+                "Reason": "ConcurrentInvocationLimitExceeded",
+            })
+        );
+    }
+    // ...but invoking an accepted execution again is not new work.
+    let (status, arn, ..) = invoke("busy-0", "Event");
+    assert_eq!((status, arn.as_deref()), (202, Some(accepted[0].as_str())));
+    // Every accepted execution succeeds; queued ones ran once a slot was free.
+    for arn in &accepted {
+        let path = format!("/2025-12-01/durable-executions/{}", encode(arn));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let execution = loop {
+            let (_, execution) = server.get(&path);
+            if execution["Status"] != "RUNNING" {
+                break execution;
+            }
+            assert!(Instant::now() < deadline, "{execution}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(execution["Status"], "SUCCEEDED", "{execution}");
+        assert_eq!(execution["Result"], r#"{"busy_ms":3000}"#);
+    }
+    // With room again, new work is accepted.
+    expect_usage(0, 0);
+    let (status, _, _, _, body) = invoke("after-the-rush", "RequestResponse");
+    assert_eq!((status, body.as_str()), (200, r#"{"busy_ms":3000}"#));
+    drop(server);
     std::fs::remove_dir_all(&dir).ok();
 }

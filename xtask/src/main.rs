@@ -22,6 +22,7 @@ fn main() -> Result<()> {
         Some("test") => test(&root),
         Some("build-guests") => build_guests(&root).map(|_| ()),
         Some("bench") => bench(&root, args.iter().any(|a| a == "--quick")),
+        Some("reliability") => reliability(&root, &args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
@@ -29,7 +30,8 @@ fn main() -> Result<()> {
                  demo          build the CLI and the Rust quickstart guest, run it\n  \
                  test          install what is needed, build every guest, run all tests\n  \
                  build-guests  build every guest to target/guests/<lang>/<name>.wasm\n  \
-                 bench         durabox against AWS's Python testing runner (--quick: fewer runs)"
+                 bench         durabox against AWS's Python testing runner (--quick: fewer runs)\n  \
+                 reliability   durabox serve under load, SIGKILL, a locked db, a full disk (--quick)"
             );
             bail!("unknown or missing task")
         }
@@ -290,4 +292,28 @@ fn bench_venv(root: &Path) -> Result<PathBuf> {
     }
     std::fs::write(&stamp, wanted)?;
     Ok(python)
+}
+
+/// `cargo xtask reliability [--quick] [--only PREFIX]`: host/examples/reliability
+/// against the CLI binary; figures to target/reliability/results.json.
+fn reliability(root: &Path, args: &[String]) -> Result<()> {
+    build_guests(root)?;
+    let mut build = cargo();
+    build.args(["build", "--quiet", "-p", "durabox", "--bin", "durabox"]);
+    run(build)?;
+    let mut trials = cargo();
+    trials.args([
+        "run",
+        "--quiet",
+        "-p",
+        "durabox",
+        "--example",
+        "reliability",
+        "--",
+    ]);
+    trials
+        .arg("--durabox")
+        .arg(root.join("target/debug/durabox"))
+        .args(args);
+    run(trials)
 }

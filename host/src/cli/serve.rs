@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 use durabox::runner::{Runtime, RuntimeOptions};
+use durabox::sandbox::{PoolConfig, DEFAULT_MAX_QUEUED_INVOCATIONS};
 use durabox::server::{FunctionSpec, ServeConfig};
 
 #[derive(Args)]
@@ -41,6 +42,12 @@ pub struct ServeArgs {
     /// execution has been idle 0.5 s (as AWS's testing runners do).
     #[arg(long, env = "DURABOX_FIRE_CALLBACK_TIMEOUTS")]
     fire_callback_timeouts: bool,
+    /// Invocations that may wait for a free instance (DURABOX_POOL_INSTANCES run at once)
+    /// before a new execution is refused with TooManyRequestsException (HTTP 429);
+    /// default 1000 (or `max_queued_invocations` in the config). Executions already
+    /// accepted never fail for capacity: their invocations always wait.
+    #[arg(long, env = "DURABOX_MAX_QUEUE", value_name = "N")]
+    max_queue: Option<usize>,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -62,6 +69,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if config.functions.is_empty() {
         bail!("no functions to serve: pass --function NAME=PATH.wasm or --config FILE");
     }
+    let max_queue = args
+        .max_queue
+        .or(config.max_queued_invocations)
+        .unwrap_or(DEFAULT_MAX_QUEUED_INVOCATIONS);
     let store = durabox::store::StoreSpec::parse(&args.store).map_err(anyhow::Error::msg)?;
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
         .parse()
@@ -69,6 +80,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let runtime = Runtime::new(RuntimeOptions {
         logs_dir: args.logs_dir.clone(),
+        pool: PoolConfig {
+            max_queued_invocations: max_queue,
+            ..PoolConfig::default()
+        },
         ..RuntimeOptions::default()
     })?;
     for (name, spec) in &config.functions {

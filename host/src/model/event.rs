@@ -192,17 +192,27 @@ impl<'de> serde::Deserialize<'de> for Event {
     }
 }
 
+/// Streams the event's API JSON (with data) without building a `Value` first: the store
+/// serializes every event once.
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.to_json(true) {
-            Value::Object(map) => {
-                let mut out = serializer.serialize_map(Some(map.len()))?;
-                for (k, v) in &map {
-                    out.serialize_entry(k, v)?;
-                }
-                out.end()
-            }
-            other => other.serialize(serializer),
+        let mut out = serializer.serialize_map(None)?;
+        out.serialize_entry("EventType", self.event_type.as_str())?;
+        if let Some(sub_type) = &self.sub_type {
+            out.serialize_entry("SubType", sub_type)?;
         }
+        out.serialize_entry("EventId", &self.event_id)?;
+        if let Some(id) = &self.id {
+            out.serialize_entry("Id", id)?;
+        }
+        if let Some(name) = &self.name {
+            out.serialize_entry("Name", name)?;
+        }
+        out.serialize_entry("EventTimestamp", &(self.timestamp as f64 / 1000.0))?;
+        if let Some(parent_id) = &self.parent_id {
+            out.serialize_entry("ParentId", parent_id)?;
+        }
+        out.serialize_entry(&self.details_key(), &self.details)?;
+        out.end()
     }
 }

@@ -73,8 +73,10 @@ pub enum ReplayFault {
     TooManyOperations(u32),
     #[error("durable protocol misuse: {0}")]
     Protocol(String),
-    #[error("recorded state is unreadable: {0}")]
-    Corrupt(String),
+    /// The store could not make a checkpoint durable: the invocation ends as a crash and
+    /// is retried from the last durable state, as Lambda retries a failed checkpoint.
+    #[error("the checkpoint could not be stored, so it was not made: {0}")]
+    NotStored(String),
     #[error("replay-only: the code went beyond the recorded history at id={id} ({what})")]
     BeyondHistory { id: String, what: String },
     #[error("crash injected after checkpoint {index} ({after})")]
@@ -90,7 +92,7 @@ impl ReplayFault {
             | Self::UnknownHandle { .. }
             | Self::Protocol(_)
             | Self::InsideStep { .. } => "DurableProtocolError",
-            Self::Corrupt(_) => "DurableStateError",
+            Self::NotStored(_) => "ServiceException",
             Self::TooManyOperations(_) => "Runtime.TooManyOperations",
             Self::BeyondHistory { .. } => "ReplayDivergence",
             Self::InjectedCrash { .. } => "Sandbox.InjectedCrash",

@@ -35,7 +35,7 @@ impl ReplayEngine {
         }
         let attempt = match recorded {
             None => {
-                Self::checkpoint(execution, request.update(&id, Action::Start))?;
+                Self::start_attempt(execution, request.update(&id, Action::Start), &config)?;
                 1
             }
             Some((Status::Succeeded, _, result, _)) => {
@@ -43,7 +43,7 @@ impl ReplayEngine {
             }
             Some((Status::Pending, ..)) => return self.suspend(ctx),
             Some((Status::Ready, attempt, ..)) => {
-                Self::checkpoint(execution, request.update(&id, Action::Start))?;
+                Self::start_attempt(execution, request.update(&id, Action::Start), &config)?;
                 attempt + 1
             }
             Some((Status::Started, attempt, ..)) => {
@@ -212,5 +212,21 @@ impl ReplayEngine {
                 decision,
             ),
         }
+    }
+}
+
+impl ReplayEngine {
+    /// Checkpoints a step attempt's START. At most once per retry, the body may run only
+    /// once that START is durable, so the store must commit it before the body runs.
+    fn start_attempt(
+        execution: &mut Execution,
+        start: OperationUpdate,
+        config: &StepConfig,
+    ) -> Result<(), ReplayFault> {
+        Self::checkpoint(execution, start)?;
+        if config.semantics == StepSemantics::AtMostOncePerRetry {
+            execution.require_durable();
+        }
+        Ok(())
     }
 }

@@ -51,7 +51,7 @@ impl Runtime {
             cell.lock().clock.now().saturating_add(by)
         };
         loop {
-            let reached = cell.update(|execution| step_towards(execution, target));
+            let reached = cell.update(|execution| step_towards(execution, target))?;
             cell.notify();
             let left = deadline.saturating_duration_since(Instant::now());
             self.idle_or_timeout(&cell, left)?;

@@ -265,7 +265,7 @@ impl Runtime {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let cell = ExecutionCell::with_store(execution, store);
+        let cell = ExecutionCell::with_store(execution, store)?;
         self.inner.service.insert(cell.clone());
         self.spawn_driver(cell, function)?;
         Ok(arn)
@@ -291,14 +291,20 @@ impl Runtime {
     /// (their timers re-arm from the stored state). New executions are stored there too.
     /// Returns how many executions were resumed. Register functions first.
     pub fn attach_store(&self, spec: StoreSpec) -> Result<usize, RuntimeError> {
-        let Some(store) = spec.open()? else {
-            return Ok(0);
-        };
+        match spec.open()? {
+            Some(store) => self.attach(store),
+            None => Ok(0),
+        }
+    }
+
+    /// [`Runtime::attach_store`] with a store the host built (its own [`ExecutionStore`]).
+    pub fn attach(&self, store: Arc<dyn ExecutionStore>) -> Result<usize, RuntimeError> {
         let mut resumed = 0;
-        for execution in store.load_all()? {
+        for stored in store.load_all()? {
+            let execution = Execution::from_stored(stored)?.restore();
             let running = !execution.status.is_terminal();
             let function = execution.spec.function_name.clone();
-            let cell = ExecutionCell::with_store(execution, Some(store.clone()));
+            let cell = ExecutionCell::with_store(execution, Some(store.clone()))?;
             self.inner.service.insert(cell.clone());
             if running {
                 match self.function(&function) {
@@ -382,7 +388,13 @@ impl Runtime {
         ),
     ) {
         if let Ok(parent) = self.inner.service.get(&link.arn) {
-            parent.update(|p| p.complete_chained_invoke(&link.op_id, status, result, error));
+            // The parent waits for this report: retry until the store takes it.
+            while let Err(e) = parent.update(|p| {
+                p.complete_chained_invoke(&link.op_id, status, result.clone(), error.clone())
+            }) {
+                tracing::warn!("chained invoke {} not yet reported: {e}", link.op_id);
+                std::thread::sleep(STORE_RETRY);
+            }
         }
     }
 
@@ -435,73 +447,17 @@ impl Runtime {
     }
 }
 
+/// How long a driver waits before retrying a change the store refused.
+const STORE_RETRY: Duration = Duration::from_millis(500);
+
 /// Invokes the handler whenever the execution needs it, fires its timers, and returns
 /// once it is terminal.
 fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunction) {
     let inner = &runtime.inner;
     let mut idle_since = (0u64, Instant::now());
     loop {
-        let request_id = {
-            let mut execution = cell.lock();
-            loop {
-                if execution.status.is_terminal() {
-                    let parent = execution.parent.clone();
-                    let outcome = (
-                        execution.status,
-                        execution.result.clone(),
-                        execution.error.clone(),
-                    );
-                    drop(execution);
-                    cell.notify();
-                    if let Some(parent) = parent {
-                        runtime.complete_parent(&parent, outcome);
-                    }
-                    return;
-                }
-                if execution.needs_invocation && !execution.paused {
-                    break;
-                }
-                if execution.complete_due_timers() {
-                    cell.persist(&execution);
-                    continue;
-                }
-                if execution.version != idle_since.0 {
-                    idle_since = (execution.version, Instant::now());
-                }
-                let skip = execution
-                    .clock
-                    .skips_time()
-                    .then(|| execution.skip_target())
-                    .flatten();
-                let wait = match skip.or_else(|| execution.next_timer()) {
-                    Some((at, kind)) if skip.is_some() => {
-                        let idle = idle_since.1.elapsed();
-                        if kind == TimerKind::Progress || idle >= inner.timeout_grace {
-                            execution.clock.advance_to(at);
-                            cell.persist(&execution);
-                            continue;
-                        }
-                        inner.timeout_grace - idle
-                    }
-                    Some((at, _)) => {
-                        Duration::from_millis(execution.clock.real_delay_until(at) as u64)
-                    }
-                    None => Duration::from_secs(1),
-                };
-                execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
-            }
-            if execution.invocation_count() >= function.config.max_invocations {
-                let limit = function.config.max_invocations;
-                execution.fail(crate::model::ErrorObject::new(
-                    "Execution.TooManyInvocations",
-                    format!("The execution needed more than {limit} invocations (max_invocations)"),
-                ));
-                cell.persist(&execution);
-                continue;
-            }
-            let request_id = execution.begin_invocation();
-            cell.persist(&execution);
-            request_id
+        let Some(request_id) = next_invocation(runtime, cell, function, &mut idle_since) else {
+            return;
         };
         cell.notify();
         let report = inner.sandbox.invoke(
@@ -523,7 +479,7 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
                 tracing::warn!("cannot write guest logs to {}: {e}", dir.display());
             }
         }
-        cell.update(|execution| {
+        let finished = cell.update(|execution| {
             let error = match &report.outcome {
                 crate::service::InvocationOutcome::Crashed(e)
                 | crate::service::InvocationOutcome::Fatal(e) => Some(e.clone()),
@@ -539,11 +495,103 @@ fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunc
                 error,
             });
             execution.finish_invocation(&request_id, report.outcome);
+            execution.take_pending_invokes()
         });
-        let invokes = cell.update(|execution| execution.take_pending_invokes());
-        for invoke in invokes {
-            runtime.start_chained(cell, invoke);
+        match finished {
+            Ok(invokes) => {
+                for invoke in invokes {
+                    runtime.start_chained(cell, invoke);
+                }
+            }
+            Err(_) => {
+                // Its end could not be stored: the invocation counts as lost and runs again.
+                cell.lock().abandon_invocation();
+                std::thread::sleep(STORE_RETRY);
+            }
         }
+    }
+}
+
+/// Waits until the execution needs an invocation, firing its timers meanwhile, and
+/// begins one; None once the execution is terminal.
+fn next_invocation(
+    runtime: &Runtime,
+    cell: &Arc<ExecutionCell>,
+    function: &RegisteredFunction,
+    idle_since: &mut (u64, Instant),
+) -> Option<String> {
+    let inner = &runtime.inner;
+    let mut execution = cell.lock();
+    loop {
+        if execution.status.is_terminal() {
+            let parent = execution.parent.clone();
+            let outcome = (
+                execution.status,
+                execution.result.clone(),
+                execution.error.clone(),
+            );
+            drop(execution);
+            cell.notify();
+            if let Some(parent) = parent {
+                runtime.complete_parent(&parent, outcome);
+            }
+            return None;
+        }
+        if execution.needs_invocation && !execution.paused {
+            if execution.invocation_count() >= function.config.max_invocations {
+                let limit = function.config.max_invocations;
+                execution.fail(crate::model::ErrorObject::new(
+                    "Execution.TooManyInvocations",
+                    format!("The execution needed more than {limit} invocations (max_invocations)"),
+                ));
+                execution = commit_or_pause(cell, execution);
+                continue;
+            }
+            let request_id = execution.begin_invocation();
+            if cell.commit(&mut execution).is_ok() {
+                return Some(request_id);
+            }
+            execution = cell.wait(execution, STORE_RETRY);
+            continue;
+        }
+        if execution.complete_due_timers() {
+            execution = commit_or_pause(cell, execution);
+            continue;
+        }
+        if execution.version != idle_since.0 {
+            *idle_since = (execution.version, Instant::now());
+        }
+        let skip = execution
+            .clock
+            .skips_time()
+            .then(|| execution.skip_target())
+            .flatten();
+        let wait = match skip.or_else(|| execution.next_timer()) {
+            Some((at, kind)) if skip.is_some() => {
+                let idle = idle_since.1.elapsed();
+                if kind == TimerKind::Progress || idle >= inner.timeout_grace {
+                    execution.clock.advance_to(at);
+                    execution = commit_or_pause(cell, execution);
+                    continue;
+                }
+                inner.timeout_grace - idle
+            }
+            Some((at, _)) => Duration::from_millis(execution.clock.real_delay_until(at) as u64),
+            None => Duration::from_secs(1),
+        };
+        execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
+    }
+}
+
+/// Commits the driver's own change; when the store refuses it (and the change is
+/// undone), waits a moment before the driver tries again.
+fn commit_or_pause<'a>(
+    cell: &'a ExecutionCell,
+    mut execution: std::sync::MutexGuard<'a, Execution>,
+) -> std::sync::MutexGuard<'a, Execution> {
+    match cell.commit(&mut execution) {
+        Ok(()) => execution,
+        Err(_) => cell.wait(execution, STORE_RETRY),
     }
 }
 

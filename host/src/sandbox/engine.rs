@@ -10,8 +10,14 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// How often the epoch ticks; invocation timeouts are measured in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Sizes of the pooling allocator. Environment overrides: `DURABOX_POOL_INSTANCES`,
-/// `DURABOX_POOL_MEMORIES`.
+/// Default of [`PoolConfig::max_queued_invocations`]: generous enough that ordinary
+/// bursts queue rather than bounce, small enough that a runaway client is told to back
+/// off long before the host runs out of threads (each waiting invocation is a parked
+/// execution thread).
+pub const DEFAULT_MAX_QUEUED_INVOCATIONS: usize = 1000;
+
+/// Sizes of the pooling allocator and of the queue in front of it. Environment
+/// overrides: `DURABOX_POOL_INSTANCES`, `DURABOX_POOL_MEMORIES`.
 #[derive(Clone, Debug)]
 pub struct PoolConfig {
     /// Component instances alive at once = invocations running at once.
@@ -25,6 +31,10 @@ pub struct PoolConfig {
     /// Pages kept resident between instances: cheap re-instantiation without
     /// keeping large heaps around (1 MiB measured best; 64 MiB got slower).
     pub keep_resident_bytes: usize,
+    /// Invocations that may wait for a free instance before the server refuses *new*
+    /// executions with `TooManyRequestsException` (429). Work already accepted never
+    /// fails for capacity: its invocations always wait, even beyond this number.
+    pub max_queued_invocations: usize,
 }
 
 impl Default for PoolConfig {
@@ -43,6 +53,7 @@ impl Default for PoolConfig {
             tables: instances * 8,
             max_memory_bytes: 4 << 30,
             keep_resident_bytes: 1 << 20,
+            max_queued_invocations: DEFAULT_MAX_QUEUED_INVOCATIONS,
         }
     }
 }

@@ -125,7 +125,10 @@ impl GuestState {
         f: impl FnOnce(&mut ReplayEngine, &mut crate::service::Execution) -> replay::OpResult<T>,
     ) -> wasmtime::Result<Result<T, wit::OpError>> {
         let engine = &mut self.engine;
-        let result = self.cell.update(|execution| f(engine, execution));
+        let result = self
+            .cell
+            .update_deferred(|execution| f(engine, execution))
+            .unwrap_or_else(|e| Err(ReplayFault::NotStored(e.to_string())));
         let (last, issued) = self.engine.position();
         self.lint
             .set_position(last, issued, self.engine.inside_step());
@@ -725,6 +728,14 @@ impl wit::Host for GuestState {
                 &request.updates,
             )
         });
+        let response = match response {
+            Ok(response) => response,
+            Err(e) => {
+                let fault = ReplayFault::NotStored(e.to_string());
+                self.fault.get_or_insert(fault.clone());
+                return Err(wasmtime::Error::new(fault));
+            }
+        };
         Ok(response
             .map(|body| body.to_string())
             .map_err(|e| e.to_error_object().into()))

@@ -19,8 +19,9 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap};
 
 pub use cache::content_hash;
-pub use engine::{PoolConfig, EPOCH_TICK};
+pub use engine::{PoolConfig, DEFAULT_MAX_QUEUED_INVOCATIONS, EPOCH_TICK};
 pub use limits::Limits;
+pub use slots::SlotUsage;
 
 use crate::model::{limits as aws_limits, DeterminismWarning, ErrorObject};
 use crate::replay::{LogLine, ReplayFault};
@@ -72,6 +73,8 @@ pub struct Sandbox {
     cache: cache::ArtifactCache,
     /// Invocations beyond the pool's instances wait here instead of failing.
     slots: slots::InstanceSlots,
+    /// How many may wait before new work is refused (the front door's policy).
+    max_queued: usize,
     _ticker: engine::EpochTicker,
 }
 
@@ -96,7 +99,25 @@ impl Sandbox {
             linker,
             cache: cache::ArtifactCache::new(cache_dir),
             slots: slots::InstanceSlots::new(pool.component_instances),
+            max_queued: pool.max_queued_invocations,
         })
+    }
+
+    /// Instances in use and invocations waiting for one, right now.
+    pub fn slot_usage(&self) -> SlotUsage {
+        self.slots.usage()
+    }
+
+    /// [`PoolConfig::max_queued_invocations`] of this sandbox.
+    pub fn max_queued_invocations(&self) -> usize {
+        self.max_queued
+    }
+
+    /// Whether new work should be refused: every instance is busy and
+    /// `max_queued_invocations` invocations already wait. Checked by the HTTP server
+    /// before it starts a new execution; invocations of accepted executions always wait.
+    pub fn queue_full(&self) -> bool {
+        self.slots.usage().queue_full(self.max_queued)
     }
 
     pub fn load_file(&self, path: &Path) -> Result<LoadedFunction, SandboxError> {
@@ -259,7 +280,10 @@ fn classify_failure(
         .as_ref()
         .or_else(|| error.downcast_ref::<ReplayFault>())
     {
-        if matches!(fault, ReplayFault::InjectedCrash { .. }) {
+        if matches!(
+            fault,
+            ReplayFault::InjectedCrash { .. } | ReplayFault::NotStored(_)
+        ) {
             return InvocationOutcome::Crashed(fault.to_error_object());
         }
         return InvocationOutcome::Fatal(fault.to_error_object());

@@ -3,6 +3,7 @@
 //! ```toml
 //! skip_time = false
 //! fire_callback_timeouts = false   # with skip_time: skip to callback timeouts too
+//! max_queued_invocations = 1000    # then new executions get TooManyRequestsException
 //! [functions.orders]
 //! component = "target/guests/rust/orders.wasm"
 //! env = { TABLE = "orders" }
@@ -36,6 +37,10 @@ pub struct ServeConfig {
     pub account_id: String,
     #[serde(default)]
     pub functions: BTreeMap<String, FunctionSpec>,
+    /// Invocations that may wait for a free instance before new executions are refused
+    /// with `TooManyRequestsException` (`PoolConfig::max_queued_invocations`).
+    #[serde(default)]
+    pub max_queued_invocations: Option<usize>,
 }
 
 fn default_region() -> String {
@@ -54,6 +59,7 @@ impl Default for ServeConfig {
             region: default_region(),
             account_id: default_account(),
             functions: BTreeMap::new(),
+            max_queued_invocations: None,
         }
     }
 }

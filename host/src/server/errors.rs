@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// Extra body fields (e.g. DurableExecutionArn on an already-started execution).
     pub extra: Option<(&'static str, String)>,
+    /// The `Retry-After` header (seconds), where the model has one.
+    pub retry_after_seconds: Option<u32>,
 }
 
 impl ApiError {
@@ -24,6 +26,22 @@ impl ApiError {
             error_type,
             message: message.into(),
             extra: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    /// Lambda's throttle: every instance is busy and the queue in front of them is full
+    /// (`durabox serve --max-queue`). The body, header and reason are Lambda's for a
+    /// concurrency limit, so SDKs raise `TooManyRequestsException` (and may retry it).
+    pub fn too_many_requests() -> Self {
+        Self {
+            extra: Some(("Reason", "ConcurrentInvocationLimitExceeded".into())),
+            retry_after_seconds: Some(1),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+            )
         }
     }
 
@@ -57,6 +75,7 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::ResourceNotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::ResourceConflict(_) => StatusCode::CONFLICT,
+            ServiceError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::new(status, e.aws_type(), e.to_string())
     }
@@ -78,25 +97,37 @@ impl From<RuntimeError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The JSON body as the model shapes it.
+    pub fn body(&self) -> serde_json::Value {
         // The model spells the message field `message` for these shapes, `Message` otherwise.
         let key = match self.error_type {
             "InvalidParameterValueException"
+            | "InvalidRequestContentException"
             | "TooManyRequestsException"
             | "RequestTooLargeException"
             | "ResourceConflictException" => "message",
             _ => "Message",
         };
         let mut body = json!({ "Type": "User", key: self.message });
-        if let Some((field, value)) = self.extra {
-            body[field] = json!(value);
+        if let Some((field, value)) = &self.extra {
+            body[*field] = json!(value);
         }
-        let mut response = (self.status, axum::Json(body)).into_response();
-        response.headers_mut().insert(
+        body
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
             "x-amzn-errortype",
             HeaderValue::from_static(self.error_type),
         );
+        if let Some(seconds) = self.retry_after_seconds {
+            headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -3,6 +3,7 @@
 mod config;
 mod errors;
 mod routes;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 pub use config::{FunctionSpec, ServeConfig};
 pub use errors::ApiError;
 pub use routes::{function_name, Server};
+pub use wire::AwsListener;
 
 use crate::runner::Runtime;
 
@@ -80,7 +82,8 @@ pub async fn serve(
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);
-    axum::serve(listener, router(server))
+    // Requests hyper rejects before routing get AWS-shaped errors too (`wire`).
+    axum::serve(AwsListener(listener), router(server))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

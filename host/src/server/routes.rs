@@ -114,8 +114,21 @@ impl Request {
             .transpose()
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+    /// A header this API reads; one that is not visible ASCII is refused, not ignored
+    /// (ignoring it would silently change what the request asks for).
+    fn header(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        self.headers
+            .get(name)
+            .map(|v| {
+                v.to_str().map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestContentException",
+                        format!("The {name} header is not valid: it must be visible ASCII"),
+                    )
+                })
+            })
+            .transpose()
     }
 
     /// The body as JSON; an empty body is `default`.
@@ -141,11 +154,19 @@ impl Server {
     }
 
     async fn route(self: &Arc<Self>, r: Request) -> ApiResult {
+        if r.segments.first().is_some_and(|s| s == "2025-12-01")
+            && matches!(
+                r.segments.get(1).map(String::as_str),
+                Some("durable-executions" | "durable-execution-callbacks")
+            )
+        {
+            // These may wait for the store: off the async workers.
+            let server = self.clone();
+            return blocking(move || server.execution_or_callback_route(&r)).await;
+        }
         let segments: Vec<&str> = r.segments.iter().map(String::as_str).collect();
         match (r.method.clone(), segments.as_slice()) {
-            (Method::GET, ["health"]) => {
-                Ok(json_response(StatusCode::OK, json!({"status": "healthy"})))
-            }
+            (Method::GET, ["health"]) => Ok(json_response(StatusCode::OK, self.health())),
             (Method::POST, ["2015-03-31", "functions", function, "invocations"]) => {
                 let function = function.to_string();
                 self.invoke(&r, &function).await
@@ -153,12 +174,21 @@ impl Server {
             (Method::GET, ["2025-12-01", "functions", function, "durable-executions"]) => {
                 self.list(&r, function)
             }
-            (_, ["2025-12-01", "durable-executions", arn, rest @ ..]) => {
+            _ => Err(ApiError::unknown_operation(r.method.as_str(), &r.path)),
+        }
+    }
+
+    fn execution_or_callback_route(&self, r: &Request) -> ApiResult {
+        let segments: Vec<&str> = r.segments.iter().map(String::as_str).collect();
+        match segments.as_slice() {
+            ["2025-12-01", "durable-executions", arn, rest @ ..] => {
                 let cell = self.runtime.service().get(arn)?;
-                self.execution_route(&r, &cell, rest)
+                self.execution_route(r, &cell, rest)
             }
-            (Method::POST, ["2025-12-01", "durable-execution-callbacks", id, action]) => {
-                self.callback(&r, id, action)
+            ["2025-12-01", "durable-execution-callbacks", id, action]
+                if r.method == Method::POST =>
+            {
+                self.callback(r, id, action)
             }
             _ => Err(ApiError::unknown_operation(r.method.as_str(), &r.path)),
         }
@@ -219,7 +249,7 @@ impl Server {
                 };
                 let client_token = body["ClientToken"].as_str();
                 let response =
-                    cell.update(|e| e.checkpoint_request(token, client_token, &updates))?;
+                    cell.update(|e| e.checkpoint_request(token, client_token, &updates))??;
                 Ok(json_response(StatusCode::OK, response))
             }
             (Method::POST, ["stop"]) => {
@@ -232,7 +262,7 @@ impl Server {
                             .map_err(|e| ApiError::invalid(format!("invalid ErrorObject: {e}")))?,
                     )
                 };
-                let stopped = cell.update(|e| e.stop(error));
+                let stopped = cell.update(|e| e.stop(error))?;
                 Ok(json_response(
                     StatusCode::OK,
                     json!({ "StopTimestamp": crate::model::event::seconds(stopped) }),
@@ -242,13 +272,13 @@ impl Server {
                 let body = r.json_body(json!({}))?;
                 let reason = body["Reason"].as_str().map(str::to_owned);
                 let timeout_paused = body["ExecutionTimeoutPaused"].as_bool().unwrap_or(true);
-                cell.update(|e| e.pause(reason, timeout_paused))?;
+                cell.update(|e| e.pause(reason, timeout_paused))??;
                 Ok(json_response(StatusCode::ACCEPTED, json!({})))
             }
             (Method::POST, ["resume"]) => {
                 let body = r.json_body(json!({}))?;
                 let reason = body["Reason"].as_str().map(str::to_owned);
-                cell.update(|e| e.resume(reason))?;
+                cell.update(|e| e.resume(reason))??;
                 Ok(json_response(StatusCode::ACCEPTED, json!({})))
             }
             _ => Err(ApiError::unknown_operation(r.method.as_str(), &r.path)),
@@ -318,6 +348,58 @@ impl Server {
         Ok(json_response(StatusCode::OK, body))
     }
 
+    /// The execution `execution_name` names (same input), or a new one.
+    fn find_or_start(
+        &self,
+        function: &str,
+        input: String,
+        execution_name: Option<String>,
+    ) -> Result<String, ApiError> {
+        // Looking a name up and starting its execution is one step; unnamed
+        // executions get fresh names and need no lock (starts then commit together).
+        let _starting = execution_name
+            .is_some()
+            .then(|| self.starting.lock().unwrap_or_else(|p| p.into_inner()));
+        let arn = match execution_name
+            .as_deref()
+            .and_then(|n| self.existing_execution(function, n))
+        {
+            Some(cell) => {
+                let execution = cell.lock();
+                if execution.spec.input != input {
+                    let mut error = ApiError::new(
+                        StatusCode::CONFLICT,
+                        "DurableExecutionAlreadyStartedException",
+                        format!(
+                            "Durable execution {} already started with a different payload",
+                            execution.spec.execution_name
+                        ),
+                    );
+                    error.extra = Some(("DurableExecutionArn", execution.arn.clone()));
+                    return Err(error);
+                }
+                execution.arn.clone()
+            }
+            // New work is refused only here, when the queue for instances is full;
+            // invocations of executions already accepted always wait.
+            None if self.runtime.sandbox().queue_full() => {
+                return Err(ApiError::too_many_requests())
+            }
+            None => {
+                let options = StartOptions {
+                    execution_name,
+                    skip_time: self.skip_time,
+                    fire_callback_timeouts: self.fire_callback_timeouts,
+                    region: self.region.clone(),
+                    account_id: self.account_id.clone(),
+                    ..StartOptions::default()
+                };
+                self.runtime.start_execution(function, &input, options)?
+            }
+        };
+        Ok(arn)
+    }
+
     async fn invoke(self: &Arc<Self>, r: &Request, function: &str) -> ApiResult {
         let name = function_name(function);
         let registered = self.runtime.function(&name).map_err(|_| {
@@ -327,7 +409,7 @@ impl Server {
             ))
         })?;
         let invocation_type = r
-            .header("x-amz-invocation-type")
+            .header("x-amz-invocation-type")?
             .unwrap_or("RequestResponse");
         let asynchronous = match invocation_type {
             "RequestResponse" => false,
@@ -368,42 +450,9 @@ impl Server {
             })?;
         }
         let execution_name = execution_name_header(&r.headers)?;
-        // Looking the name up and starting the execution is one step.
-        let starting = self.starting.lock().unwrap_or_else(|p| p.into_inner());
-        let arn = match execution_name
-            .as_deref()
-            .and_then(|n| self.existing_execution(&registered.name, n))
-        {
-            Some(cell) => {
-                let execution = cell.lock();
-                if execution.spec.input != input {
-                    let mut error = ApiError::new(
-                        StatusCode::CONFLICT,
-                        "DurableExecutionAlreadyStartedException",
-                        format!(
-                            "Durable execution {} already started with a different payload",
-                            execution.spec.execution_name
-                        ),
-                    );
-                    error.extra = Some(("DurableExecutionArn", execution.arn.clone()));
-                    return Err(error);
-                }
-                execution.arn.clone()
-            }
-            None => {
-                let options = StartOptions {
-                    execution_name,
-                    skip_time: self.skip_time,
-                    fire_callback_timeouts: self.fire_callback_timeouts,
-                    region: self.region.clone(),
-                    account_id: self.account_id.clone(),
-                    ..StartOptions::default()
-                };
-                self.runtime
-                    .start_execution(&registered.name, &input, options)?
-            }
-        };
-        drop(starting);
+        let server = self.clone();
+        let function = registered.name.clone();
+        let arn = blocking(move || server.find_or_start(&function, input, execution_name)).await?;
         let mut response = if asynchronous {
             StatusCode::ACCEPTED.into_response()
         } else {
@@ -450,6 +499,21 @@ impl Server {
             headers.insert("x-amz-durable-execution-arn", value);
         }
         Ok(response)
+    }
+
+    /// `GET /health`: up, and how busy the instance pool is.
+    fn health(&self) -> Value {
+        let sandbox = self.runtime.sandbox();
+        let usage = sandbox.slot_usage();
+        json!({
+            "status": "healthy",
+            "invocations": {
+                "slots": usage.slots,
+                "running": usage.running,
+                "queued": usage.queued,
+                "maxQueued": sandbox.max_queued_invocations(),
+            },
+        })
     }
 
     fn existing_execution(&self, function: &str, name: &str) -> Option<Arc<ExecutionCell>> {
@@ -501,4 +565,17 @@ fn parse_time(value: &str) -> Result<i64, ApiError> {
                 .unwrap_or(0)
         })
         .map_err(|_| ApiError::invalid(format!("not a timestamp: {value}")))
+}
+
+/// Runs blocking work (store commits, waits) off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            e.to_string(),
+        )
+    })?
 }

@@ -328,6 +328,8 @@ impl Execution {
             ..CallbackDetails::default()
         });
         self.callback_ids.insert(callback_id.clone(), id.to_owned());
+        // The guest may hand the id out at once: it must survive a crash first.
+        self.require_durable();
         self.callback_timers.insert(
             id.to_owned(),
             CallbackTimer::new(

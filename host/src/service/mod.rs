@@ -31,6 +31,9 @@ pub enum ServiceError {
     CallbackTimeout(String),
     #[error("{0}")]
     ResourceConflict(String),
+    /// The change could not be made durable, so it was not made (HTTP 500).
+    #[error("{0}")]
+    Service(String),
 }
 
 impl ServiceError {
@@ -41,6 +44,7 @@ impl ServiceError {
             Self::ResourceNotFound(_) => "ResourceNotFoundException",
             Self::CallbackTimeout(_) => "CallbackTimeoutException",
             Self::ResourceConflict(_) => "ResourceConflictException",
+            Self::Service(_) => "ServiceException",
         }
     }
 
@@ -50,7 +54,8 @@ impl ServiceError {
 }
 
 /// An execution shared between its driver, the guest's host calls and API callers.
-/// With a store attached, every change is written through before waiters wake.
+/// With a store attached, every change is committed durably before anyone sees it; a
+/// change that cannot be stored is undone.
 pub struct ExecutionCell {
     state: Mutex<Execution>,
     changed: Condvar,
@@ -59,25 +64,74 @@ pub struct ExecutionCell {
 
 impl ExecutionCell {
     pub fn new(execution: Execution) -> Arc<Self> {
-        Self::with_store(execution, None)
+        Arc::new(Self {
+            state: Mutex::new(execution),
+            changed: Condvar::new(),
+            store: None,
+        })
     }
 
-    pub fn with_store(execution: Execution, store: Option<Arc<dyn ExecutionStore>>) -> Arc<Self> {
+    /// A cell whose execution is stored; fails when its first commit does.
+    pub fn with_store(
+        execution: Execution,
+        store: Option<Arc<dyn ExecutionStore>>,
+    ) -> Result<Arc<Self>, ServiceError> {
         let cell = Arc::new(Self {
             state: Mutex::new(execution),
             changed: Condvar::new(),
             store,
         });
-        cell.persist(&cell.lock());
-        cell
+        cell.commit(&mut cell.lock())?;
+        Ok(cell)
     }
 
-    /// Writes the execution to the store, if there is one.
-    pub fn persist(&self, execution: &Execution) {
-        if let Some(store) = &self.store {
-            if let Err(e) = store.save(execution) {
-                tracing::error!("could not persist execution {}: {e}", execution.arn);
+    /// Makes the execution's changes since the last commit durable. On failure the
+    /// execution goes back to its last durable state and the error says why.
+    pub fn commit(&self, execution: &mut Execution) -> Result<(), ServiceError> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let not_stored = |e: &dyn std::fmt::Display| {
+            ServiceError::Service(format!(
+                "The change to {} could not be stored, so it was not made: {e}",
+                execution.arn
+            ))
+        };
+        let delta = execution.delta().map_err(|e| not_stored(&e))?;
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let marks = crate::store::ExecutionDelta {
+            record: delta.record.clone(),
+            ..Default::default()
+        };
+        match store.commit(delta) {
+            Ok(()) => {
+                execution.committed(marks);
+                Ok(())
             }
+            Err(e) => {
+                let error = not_stored(&e);
+                tracing::error!("{error}");
+                self.revert(execution, store.as_ref());
+                Err(error)
+            }
+        }
+    }
+
+    /// Puts the execution back to what the store holds (the last durable state).
+    fn revert(&self, execution: &mut Execution, store: &dyn ExecutionStore) {
+        let stored = store
+            .load(&execution.arn)
+            .and_then(|stored| stored.map(Execution::from_stored).transpose());
+        match stored {
+            Ok(Some(stored)) => execution.revert_to(stored),
+            // Never stored: the caller drops the execution.
+            Ok(None) => {}
+            Err(e) => tracing::error!(
+                "cannot reload execution {} after a failed commit (its changes will be written with the next one): {e}",
+                execution.arn
+            ),
         }
     }
 
@@ -109,20 +163,39 @@ impl ExecutionCell {
         }
     }
 
-    /// Runs `f` on the execution, then wakes waiters.
-    /// Runs `f` on the execution, then wakes waiters — unless a handler invocation is
-    /// running: its own checkpoints concern nobody until it ends (the driver notifies
-    /// then), and waking every waiter twice per step costs more than the step.
-    pub fn update<R>(&self, f: impl FnOnce(&mut Execution) -> R) -> R {
+    /// Runs a running invocation's durable call `f`, committing only when the call needs
+    /// its change durable before the guest goes on (an at-most-once step's START, a new
+    /// callback id) or many changes are pending; the invocation's end commits the rest.
+    /// A crash before then replays from the last commit, re-running at-least-once steps
+    /// as a Lambda crash does. Fails, with every uncommitted change undone, when the
+    /// commit does.
+    pub fn update_deferred<R>(
+        &self,
+        f: impl FnOnce(&mut Execution) -> R,
+    ) -> Result<R, ServiceError> {
+        let mut execution = self.lock();
+        let result = f(&mut execution);
+        execution.version += 1;
+        if !execution.invocation_running || execution.defer_or_commit() {
+            self.commit(&mut execution)?;
+        }
+        Ok(result)
+    }
+
+    /// Runs `f` on the execution, commits its changes, then wakes waiters — unless a
+    /// handler invocation is running: its own checkpoints concern nobody until it ends
+    /// (the driver notifies then), and waking every waiter twice per step costs more
+    /// than the step. Fails, with `f`'s changes undone, when they cannot be stored.
+    pub fn update<R>(&self, f: impl FnOnce(&mut Execution) -> R) -> Result<R, ServiceError> {
         let (result, quiet) = {
             let mut execution = self.lock();
             let result = f(&mut execution);
             execution.version += 1;
-            self.persist(&execution);
-            (
-                result,
-                execution.invocation_running && !execution.status.is_terminal(),
-            )
+            let committed = self.commit(&mut execution);
+            let quiet = committed.is_ok()
+                && execution.invocation_running
+                && !execution.status.is_terminal();
+            (committed.map(|()| result), quiet)
         };
         if !quiet {
             self.notify();
@@ -203,7 +276,7 @@ impl Service {
         result: Option<String>,
     ) -> Result<(), ServiceError> {
         self.execution_of_callback(callback_id)?
-            .update(|e| e.callback_succeed(callback_id, result))
+            .update(|e| e.callback_succeed(callback_id, result))?
     }
 
     pub fn send_callback_failure(
@@ -212,12 +285,12 @@ impl Service {
         error: ErrorObject,
     ) -> Result<(), ServiceError> {
         self.execution_of_callback(callback_id)?
-            .update(|e| e.callback_fail(callback_id, error))
+            .update(|e| e.callback_fail(callback_id, error))?
     }
 
     pub fn send_callback_heartbeat(&self, callback_id: &str) -> Result<(), ServiceError> {
         self.execution_of_callback(callback_id)?
-            .update(|e| e.callback_heartbeat(callback_id))
+            .update(|e| e.callback_heartbeat(callback_id))?
     }
 }
 

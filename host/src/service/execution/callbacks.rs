@@ -62,6 +62,7 @@ impl Execution {
     pub fn callback_heartbeat(&mut self, callback_id: &str) -> Result<(), ServiceError> {
         let op_id = self.active_callback(callback_id)?;
         let now = self.clock.now();
+        self.mark_changed_id(&op_id);
         if let Some(timer) = self.callback_timers.get_mut(&op_id) {
             if timer.heartbeat_seconds > 0 {
                 timer.heartbeat_at = Some(crate::service::clock::after_seconds(

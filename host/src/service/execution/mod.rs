@@ -3,6 +3,7 @@
 
 mod callbacks;
 mod chained;
+mod persist;
 mod timers;
 pub use callbacks::PendingCallback;
 
@@ -22,7 +23,7 @@ use crate::model::{
 };
 
 /// Identity and settings of a new execution.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ExecutionSpec {
     pub function_name: String,
     pub execution_name: String,
@@ -145,11 +146,13 @@ pub enum TimerKind {
     ExecutionTimeout,
 }
 
-/// Everything here is persisted by the store except the fields marked `skip`, which
+/// Serialized, this is the execution's small stored record (`persist`): the spec,
+/// operations, events and captured output are stored apart, and the other `skip` fields
 /// only make sense inside a running process.
 #[derive(Serialize, Deserialize)]
 pub struct Execution {
     pub arn: String,
+    #[serde(skip)]
     pub spec: ExecutionSpec,
     pub status: ExecutionStatus,
     pub start: Millis,
@@ -157,6 +160,7 @@ pub struct Execution {
     pub result: Option<String>,
     pub error: Option<ErrorObject>,
     pub clock: ExecutionClock,
+    #[serde(skip)]
     operations: Vec<Operation>,
     #[serde(skip)]
     index: HashMap<String, usize>,
@@ -164,12 +168,18 @@ pub struct Execution {
     /// timer checks do not scan the whole execution.
     #[serde(skip)]
     timed: std::collections::BTreeSet<usize>,
+    #[serde(skip)]
     events: Vec<Event>,
+    #[serde(skip)]
     pub(super) start_counts: HashMap<String, u32>,
+    #[serde(skip)]
     pub(super) callback_ids: HashMap<String, String>,
+    #[serde(skip)]
     pub(super) callback_timers: HashMap<String, CallbackTimer>,
     pub(super) pending_completion: Option<PendingCompletion>,
-    /// Operations changed since the last invocation began (`UpdatedOperationIds`).
+    /// Operations changed since the last invocation began (`UpdatedOperationIds`). Not
+    /// stored: the next invocation, the first thing after a restart, starts it afresh.
+    #[serde(skip)]
     pub(super) updated_ids: Vec<String>,
     pub needs_invocation: bool,
     pub invocation_running: bool,
@@ -182,6 +192,7 @@ pub struct Execution {
     #[serde(skip)]
     pub version: u64,
     /// Captured output of every invocation, in order.
+    #[serde(skip)]
     pub invocations: Vec<InvocationRecord>,
     /// Sequence of the current checkpoint token; each accepted checkpoint consumes it.
     pub(super) token_seq: u64,
@@ -210,6 +221,9 @@ pub struct Execution {
     /// Set for chaos testing (`runner::chaos`).
     #[serde(skip)]
     pub chaos: Option<ChaosPlan>,
+    /// What the store already holds, so a commit writes only the rest.
+    #[serde(skip)]
+    persisted: persist::PersistMarks,
 }
 
 /// Chaos testing on one execution: crash an invocation right after a checkpoint, and/or
@@ -271,6 +285,7 @@ impl Execution {
             invoke_targets: None,
             replay_gate: None,
             chaos: None,
+            persisted: Default::default(),
             spec,
         };
         let mut op = Operation::new(
@@ -297,16 +312,6 @@ impl Execution {
     /// Brings an execution loaded from a store back to life after a restart: an
     /// invocation that was running when the process died is lost and runs again.
     pub fn restore(mut self) -> Self {
-        self.index = self
-            .operations
-            .iter()
-            .enumerate()
-            .map(|(i, op)| (op.id.clone(), i))
-            .collect();
-        let all: Vec<String> = self.operations.iter().map(|op| op.id.clone()).collect();
-        for id in all {
-            self.track_timer(&id);
-        }
         if self.invocation_running {
             self.invocation_running = false;
             self.needs_invocation = !self.status.is_terminal();
@@ -336,7 +341,9 @@ impl Execution {
     }
 
     pub(super) fn operation_mut(&mut self, id: &str) -> Option<&mut Operation> {
-        self.index.get(id).map(|&i| &mut self.operations[i])
+        let &i = self.index.get(id)?;
+        self.mark_changed(i);
+        Some(&mut self.operations[i])
     }
 
     /// Remembers an operation that now holds a timer.
@@ -353,6 +360,7 @@ impl Execution {
     }
 
     pub(super) fn insert_operation(&mut self, op: Operation) {
+        self.mark_changed(self.operations.len());
         self.index.insert(op.id.clone(), self.operations.len());
         self.operations.push(op);
     }
@@ -446,6 +454,14 @@ impl Execution {
     }
 
     // ---- invocations ------------------------------------------------------------
+
+    /// Forgets the running invocation after its end could not be stored: the execution
+    /// is invoked again, as after a crash of the process.
+    pub fn abandon_invocation(&mut self) {
+        self.invocation_running = false;
+        self.needs_invocation = !self.status.is_terminal();
+        self.version += 1;
+    }
 
     /// Marks an invocation as running; returns its request id.
     pub fn begin_invocation(&mut self) -> String {
@@ -581,6 +597,7 @@ impl Execution {
         self.status = status;
         self.end = Some(now);
         self.needs_invocation = false;
+        self.mark_changed(0);
         if let Some(op) = self.operations.first_mut() {
             op.status = match status {
                 ExecutionStatus::Succeeded => Status::Succeeded,

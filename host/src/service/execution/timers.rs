@@ -92,6 +92,7 @@ impl Execution {
         let mut fired = false;
         let timed: Vec<usize> = self.timed.iter().copied().collect();
         for i in timed {
+            self.mark_changed(i);
             let op = &mut self.operations[i];
             match (op.op_type, op.status) {
                 (Type::Wait, Status::Started) => {

@@ -35,6 +35,7 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         "nondeterministic" => nondeterministic(ctx),
         "trap" => panic!("guest panicked on purpose"),
         "spin" => spin(),
+        "busy" => busy(ctx, &input),
         "oom" => oom(),
         "log" => log(ctx),
         "raw_checkpoint" => raw_checkpoint(),
@@ -334,6 +335,18 @@ fn spin() -> ! {
     loop {
         n = black_box(n.wrapping_add(1));
     }
+}
+
+/// Holds its instance for `input.ms` milliseconds of real time (default 1000) in a step
+/// that sleeps, then succeeds with `{"busy_ms": ms}`: a long but healthy invocation for
+/// the capacity tests (the sleep spends no fuel; keep it under the invocation timeout).
+fn busy(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
+    let ms = input["ms"].as_u64().unwrap_or(1000);
+    let () = ctx.step("busy", |_| {
+        std::thread::sleep(Duration::from_millis(ms));
+        Ok(())
+    })?;
+    Ok(json!({ "busy_ms": ms }))
 }
 
 /// Allocates and touches 1 MiB chunks until the memory cap traps the guest.

@@ -1,0 +1,151 @@
+//! Group commit: one thread owns the write connection and commits every delta queued
+//! while the previous transaction was syncing in one transaction (one fsync), then
+//! acknowledges each. A delta that fails rolls back alone (savepoint); a failed commit
+//! fails every delta of the batch.
+
+use std::sync::mpsc;
+
+use rusqlite::{params, Connection};
+
+use crate::store::ExecutionDelta;
+
+/// Deltas committed together at most (bounds the time a batch holds the write lock).
+const MAX_BATCH: usize = 512;
+
+pub(super) enum Change {
+    Commit(Box<ExecutionDelta>),
+    Delete(String),
+}
+
+pub(super) struct Job {
+    pub change: Change,
+    pub done: mpsc::SyncSender<Result<(), String>>,
+}
+
+/// Runs until every sender is dropped.
+pub(super) fn run(connection: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = write_batch(&connection, &batch);
+        for (job, result) in batch.into_iter().zip(results) {
+            let _ = job.done.send(result);
+        }
+    }
+}
+
+fn write_batch(connection: &Connection, batch: &[Job]) -> Vec<Result<(), String>> {
+    if let Err(e) = connection.execute_batch("BEGIN IMMEDIATE") {
+        return batch.iter().map(|_| Err(e.to_string())).collect();
+    }
+    let mut results: Vec<Result<(), String>> = batch
+        .iter()
+        .map(|job| write_one(connection, &job.change).map_err(|e| e.to_string()))
+        .collect();
+    if let Err(e) = connection.execute_batch("COMMIT") {
+        let _ = connection.execute_batch("ROLLBACK");
+        let message = e.to_string();
+        for result in results.iter_mut().filter(|r| r.is_ok()) {
+            *result = Err(message.clone());
+        }
+    }
+    results
+}
+
+/// Applies one change inside a savepoint, so a failure undoes only this change.
+fn write_one(connection: &Connection, change: &Change) -> rusqlite::Result<()> {
+    connection.execute_batch("SAVEPOINT change")?;
+    let applied = match change {
+        Change::Commit(delta) => apply(connection, delta),
+        Change::Delete(arn) => delete(connection, arn),
+    };
+    match applied {
+        Ok(()) => connection.execute_batch("RELEASE change"),
+        Err(e) => {
+            let _ = connection.execute_batch("ROLLBACK TO change; RELEASE change");
+            Err(e)
+        }
+    }
+}
+
+fn apply(connection: &Connection, delta: &ExecutionDelta) -> rusqlite::Result<()> {
+    let arn = &delta.arn;
+    if let Some(new) = &delta.new {
+        connection
+            .prepare_cached(
+                "INSERT INTO execution_records
+                     (arn, function_name, execution_name, status, start_ms, end_ms, spec, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                arn,
+                new.function_name,
+                new.execution_name,
+                delta.status,
+                new.start_ms,
+                delta.end_ms,
+                new.spec,
+                delta.record.as_deref().unwrap_or("{}"),
+            ])?;
+    } else if let Some(record) = &delta.record {
+        connection
+            .prepare_cached(
+                "UPDATE execution_records SET status = ?2, end_ms = ?3, record = ?4 WHERE arn = ?1",
+            )?
+            .execute(params![arn, delta.status, delta.end_ms, record])?;
+    }
+    if delta.operations.is_empty() && delta.events.is_empty() && delta.invocations.is_empty() {
+        return Ok(());
+    }
+    let operations = join(delta.operations.iter().map(|(p, d)| format!("{p} {d}")));
+    let events = join(delta.events.iter().map(|(_, d)| d.clone()));
+    let invocations = join(delta.invocations.iter().map(|(_, d)| d.clone()));
+    let first_event = delta.events.first().map_or(0, |(seq, _)| *seq as i64);
+    if first_event > 0 {
+        // Events are appended in order, never twice: anything else is a lost delta.
+        let follows = connection
+            .prepare_cached(
+                "UPDATE execution_records SET event_count = ?2
+                 WHERE arn = ?1 AND event_count = ?3",
+            )?
+            .execute(params![
+                arn,
+                first_event - 1 + delta.events.len() as i64,
+                first_event - 1
+            ])?;
+        if follows != 1 {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                Some(format!(
+                    "execution {arn}: events from {first_event} do not follow the stored ones"
+                )),
+            ));
+        }
+    }
+    connection
+        .prepare_cached(
+            "INSERT INTO execution_deltas (arn, first_event, operations, events, invocations)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![arn, first_event, operations, events, invocations])?;
+    Ok(())
+}
+
+/// One document per line: compact JSON never holds a raw newline.
+fn join(documents: impl Iterator<Item = String>) -> String {
+    documents.collect::<Vec<_>>().join("\n")
+}
+
+fn delete(connection: &Connection, arn: &str) -> rusqlite::Result<()> {
+    for table in super::TABLES {
+        connection
+            .prepare_cached(&format!("DELETE FROM {table} WHERE arn = ?1"))?
+            .execute(params![arn])?;
+    }
+    Ok(())
+}
