@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod js;
 mod polling;
+mod postgres;
 mod python;
 mod quickstart;
 mod replay;

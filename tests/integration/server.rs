@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use crate::common::guest;
 
-struct ServerProcess {
+pub struct ServerProcess {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl ServerProcess {
@@ -23,10 +23,14 @@ impl ServerProcess {
 
     /// With extra `serve` flags and environment variables.
     fn start_with(store: &Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start_on(&format!("sqlite:{}", store.display()), args, envs)
+    }
+
+    /// On any `--store` spec.
+    pub fn start_on(store: &str, args: &[&str], envs: &[(&str, &str)]) -> Self {
         let scenarios = guest("rust", "scenarios");
         let mut child = Command::new(env!("CARGO_BIN_EXE_durabox"))
-            .args(["serve", "--port", "0", "--store"])
-            .arg(format!("sqlite:{}", store.display()))
+            .args(["serve", "--port", "0", "--store", store])
             .arg("--function")
             .arg(format!("scenarios={}", scenarios.display()))
             .args(args)
@@ -45,7 +49,7 @@ impl ServerProcess {
         Self { child, base }
     }
 
-    fn kill(mut self) {
+    pub fn kill(mut self) {
         self.child.kill().unwrap(); // SIGKILL
         self.child.wait().unwrap();
     }
@@ -82,7 +86,7 @@ impl ServerProcess {
         (response.status().as_u16(), arn)
     }
 
-    fn start_execution(&self, input: &str) -> String {
+    pub fn start_execution(&self, input: &str) -> String {
         let (status, arn) = self.post(
             "/2015-03-31/functions/scenarios/invocations",
             input,
@@ -92,7 +96,7 @@ impl ServerProcess {
         arn.expect("ARN header")
     }
 
-    fn history(&self, arn: &str) -> Vec<Value> {
+    pub fn history(&self, arn: &str) -> Vec<Value> {
         let path = format!("/2025-12-01/durable-executions/{}/history", encode(arn));
         let (status, body) = self.get(&path);
         assert_eq!(status, 200, "{body}");
@@ -100,7 +104,7 @@ impl ServerProcess {
     }
 
     /// Polls the history until `done` holds (or fails after 30 s).
-    fn wait_for(&self, arn: &str, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub fn wait_for(&self, arn: &str, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let events = self.history(arn);
@@ -127,7 +131,7 @@ fn encode(text: &str) -> String {
     utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
 }
 
-fn types(events: &[Value]) -> Vec<&str> {
+pub fn types(events: &[Value]) -> Vec<&str> {
     events
         .iter()
         .map(|e| e["EventType"].as_str().unwrap())

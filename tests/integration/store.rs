@@ -218,10 +218,10 @@ impl ExecutionStore for FlakyStore {
 
 #[test]
 fn a_checkpoint_the_store_refuses_crashes_the_invocation_and_is_redone() {
-    // Commit 1 starts the execution, 2 its first invocation; 3 is the callback's START,
-    // which must be durable before the guest may hand the callback id out.
+    // Commit 1 starts the execution; 2 is the first invocation's callback START, which
+    // must be durable before the guest may hand the callback id out.
     let store = Arc::new(FlakyStore {
-        fail: vec![3],
+        fail: vec![2],
         ..FlakyStore::default()
     });
     let runtime = runtime_with(|runtime| {

@@ -1,6 +1,7 @@
 //! Project tasks (the cargo-xtask pattern): `cargo xtask demo | test | build-guests`.
 
 mod js;
+mod pg;
 mod python;
 mod tree_hash;
 
@@ -160,12 +161,18 @@ fn demo(root: &Path) -> Result<()> {
 fn test(root: &Path) -> Result<()> {
     build_guests(root)?;
     lint()?;
+    // The postgres:// store's tests need a database: a private cluster, stopped when
+    // `cluster` is dropped, whatever the tests' outcome.
+    let cluster = pg::Cluster::start(root)?;
     let mut tests = cargo();
     // Guests and the guest SDK only build for the guest target: test the host crates.
     tests
         .args(["test", "-p", "durabox"])
-        .env("DURABOX_CACHE_DIR", root.join("target/durabox-cache"));
-    run(tests)?;
+        .env("DURABOX_CACHE_DIR", root.join("target/durabox-cache"))
+        .env(pg::URL_VARIABLE, &cluster.url);
+    let tested = run(tests);
+    drop(cluster);
+    tested?;
     // boto3 against `durabox serve`, the new-user check, then AWS's conformance suite in every
     // language (reports in target/conformance/).
     let mut python = Command::new("bash");
@@ -311,9 +318,13 @@ fn reliability(root: &Path, args: &[String]) -> Result<()> {
         "reliability",
         "--",
     ]);
+    let cluster = pg::Cluster::start(root)?;
     trials
         .arg("--durabox")
         .arg(root.join("target/debug/durabox"))
-        .args(args);
-    run(trials)
+        .args(args)
+        .env(pg::URL_VARIABLE, &cluster.url);
+    let ran = run(trials);
+    drop(cluster);
+    ran
 }

@@ -33,14 +33,22 @@ fn parse_args(root: &std::path::Path) -> anyhow::Result<Args> {
         out: root.join("target/reliability/results.json"),
     };
     let mut given = std::env::args().skip(1);
+    let mut given_out = false;
     while let Some(arg) = given.next() {
         match arg.as_str() {
             "--quick" => args.quick = true,
             "--only" => args.only = Some(given.next().context("--only PREFIX")?),
             "--durabox" => args.durabox = given.next().context("--durabox PATH")?.into(),
-            "--out" => args.out = given.next().context("--out FILE")?.into(),
+            "--out" => {
+                args.out = given.next().context("--out FILE")?.into();
+                given_out = true;
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
+    }
+    if args.only.is_some() && !given_out {
+        // A partial run never replaces the full run's figures.
+        args.out.set_file_name("partial.json");
     }
     Ok(args)
 }
@@ -64,6 +72,21 @@ fn step(
     let value = f().unwrap_or_else(|e| json!({ "error": format!("{e:#}") }));
     eprintln!("reliability: {name} ({:.1?}): {value}", started.elapsed());
     results.push((name.to_owned(), value));
+}
+
+/// One markdown table row per trial: `| name | figures |`.
+fn markdown_rows(results: &Value) -> String {
+    let mut rows = String::new();
+    for (name, value) in results.as_object().into_iter().flatten() {
+        let figures: Vec<String> = value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(key, v)| format!("{key}: {}", v.to_string().replace('"', "")))
+            .collect();
+        rows.push_str(&format!("| {name} | {} |\n", figures.join(", ")));
+    }
+    rows
 }
 
 fn main() -> anyhow::Result<()> {
@@ -116,6 +139,11 @@ fn main() -> anyhow::Result<()> {
         "locked_database",
         || trials::lock_trial(&setup, 200, Duration::from_secs(3)),
     );
+    step(
+        (&mut results, args.only.as_deref()),
+        "postgres_takeover",
+        || trials::postgres_takeover(&setup, 200),
+    );
     step((&mut results, args.only.as_deref()), "disk_full", || {
         trials::disk_full_trial(&setup, 400)
     });
@@ -136,6 +164,12 @@ fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(&args.out, serde_json::to_string_pretty(&report)?)?;
+    let table = args.out.with_extension("md");
+    std::fs::write(&table, markdown_rows(&report["results"]))?;
+    eprintln!(
+        "reliability: table rows for docs/reliability.md in {}",
+        table.display()
+    );
     println!("{}", serde_json::to_string_pretty(&report)?);
     eprintln!("reliability: wrote {}", args.out.display());
     Ok(())

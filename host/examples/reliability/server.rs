@@ -39,8 +39,21 @@ impl Server {
         store: &str,
         functions: &[(&str, PathBuf)],
     ) -> anyhow::Result<Self> {
+        Self::start_with(durabox, store, functions, true)
+    }
+
+    /// With waits in real time unless `skip_time`.
+    pub fn start_with(
+        durabox: &Path,
+        store: &str,
+        functions: &[(&str, PathBuf)],
+        skip_time: bool,
+    ) -> anyhow::Result<Self> {
         let mut command = Command::new(durabox);
-        command.args(["serve", "--port", "0", "--skip-time", "--store", store]);
+        command.args(["serve", "--port", "0", "--store", store]);
+        if skip_time {
+            command.arg("--skip-time");
+        }
         for (name, wasm) in functions {
             command
                 .arg("--function")
@@ -130,6 +143,18 @@ pub fn status(agent: &ureq::Agent, base: &str, arn: &str) -> anyhow::Result<Opti
     }
     let body: Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
     Ok(body["Status"].as_str().map(str::to_owned))
+}
+
+/// The execution's history events.
+pub fn history(agent: &ureq::Agent, base: &str, arn: &str) -> anyhow::Result<Vec<Value>> {
+    let arn = utf8_percent_encode(arn, NON_ALPHANUMERIC);
+    let mut response = agent
+        .get(format!(
+            "{base}/2025-12-01/durable-executions/{arn}/history"
+        ))
+        .call()?;
+    let body: Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
+    Ok(body["Events"].as_array().cloned().unwrap_or_default())
 }
 
 /// Fires `count` asynchronous Invokes from `clients` threads at once.

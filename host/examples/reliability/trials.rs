@@ -107,7 +107,7 @@ pub fn crash_trial(setup: &Setup, trial: u32, count: usize) -> anyhow::Result<Va
     let mut server = Server::start(&setup.durabox, &store, &functions)?;
     let base = server.base.clone();
     let firing = std::thread::spawn(move || fire(&base, "quickstart", QUICKSTART_INPUT, count, 8));
-    let kill_after = Duration::from_millis(fastrand::u64(50..400));
+    let kill_after = Duration::from_millis(fastrand::u64(20..250));
     std::thread::sleep(kill_after);
     server.kill();
     let invoked = firing.join().expect("firing thread");
@@ -254,6 +254,45 @@ pub fn long_handler(setup: &Setup, steps: u32, reps: usize) -> anyhow::Result<Va
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
+}
+
+/// Two servers on one PostgreSQL database, `count` executions (2 s real-time waits)
+/// split between them; one is SIGKILLed and the other must finish them all, every
+/// timer firing once.
+pub fn postgres_takeover(setup: &Setup, count: usize) -> anyhow::Result<Value> {
+    let Some(database) = durabox::store::test_database("reliability") else {
+        return Ok(json!({ "skipped": "DURABOX_TEST_POSTGRES is not set" }));
+    };
+    let functions = vec![("scenarios", setup.guests.join("rust/scenarios.wasm"))];
+    let mut doomed = Server::start_with(&setup.durabox, &database.url, &functions, false)?;
+    let survivor = Server::start_with(&setup.durabox, &database.url, &functions, false)?;
+    let input = json!({ "scenario": "wait", "seconds": 2 }).to_string();
+    let half = count / 2;
+    let mut invoked = fire(&doomed.base, "scenarios", &input, half, 8);
+    invoked.extend(fire(&survivor.base, "scenarios", &input, count - half, 8));
+    let arns = accepted(&invoked);
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = Instant::now();
+    doomed.kill();
+    let statuses = await_all(&survivor.base, &arns, SETTLE)?;
+    let agent = server::agent();
+    let mut timers_fired_twice = 0;
+    for arn in &arns {
+        let history = server::history(&agent, &survivor.base, arn)?;
+        let waits = history
+            .iter()
+            .filter(|e| e["EventType"] == "WaitSucceeded")
+            .count();
+        timers_fired_twice += usize::from(waits != 1);
+    }
+    Ok(json!({
+        "executions": count,
+        "accepted": arns.len(),
+        "final_status": statuses,
+        "executions_with_a_timer_not_fired_exactly_once": timers_fired_twice,
+        "seconds_from_kill_to_all_finished": round(killed.elapsed().as_secs_f64()),
+        "lease_seconds": durabox::store::DEFAULT_LEASE.as_secs(),
+    }))
 }
 
 pub fn round(x: f64) -> f64 {

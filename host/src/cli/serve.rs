@@ -28,7 +28,8 @@ pub struct ServeArgs {
     /// A TOML file with functions (environment variables, limits, timeouts) and settings.
     #[arg(long, env = "DURABOX_CONFIG")]
     config: Option<PathBuf>,
-    /// Where executions live: `memory` or `sqlite:PATH`.
+    /// Where executions live: `memory`, `sqlite:PATH` (one server per file) or
+    /// `postgres://USER@HOST:PORT/DATABASE` (servers sharing executions, leased).
     #[arg(long, env = "DURABOX_STORE", default_value = "memory")]
     store: String,
     /// Write guest log lines to DIR/<function>.jsonl (CloudWatch-like events).

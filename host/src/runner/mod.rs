@@ -9,6 +9,7 @@ pub mod replay_check;
 pub mod result;
 pub mod runtime;
 pub mod scenario;
+mod stored;
 pub mod test_runner;
 pub mod tree;
 

@@ -13,7 +13,7 @@ use crate::service::execution::{InvokeTargets, ParentLink, PendingInvoke};
 use crate::service::{
     ChaosPlan, Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind,
 };
-use crate::store::{ExecutionStore, StoreError, StoreSpec};
+use crate::store::{ExecutionStore, StoreError};
 
 /// Settings of one registered function.
 #[derive(Clone, Debug)]
@@ -156,6 +156,15 @@ pub struct Runtime {
     inner: Arc<Inner>,
 }
 
+/// A [`Runtime`] that is gone once every `Runtime` clone is dropped.
+pub(super) struct WeakRuntime(std::sync::Weak<Inner>);
+
+impl WeakRuntime {
+    pub(super) fn upgrade(&self) -> Option<Runtime> {
+        self.0.upgrade().map(|inner| Runtime { inner })
+    }
+}
+
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         Ok(Self {
@@ -271,7 +280,7 @@ impl Runtime {
         Ok(arn)
     }
 
-    fn spawn_driver(
+    pub(super) fn spawn_driver(
         &self,
         cell: Arc<ExecutionCell>,
         function: Arc<RegisteredFunction>,
@@ -287,39 +296,14 @@ impl Runtime {
         Ok(())
     }
 
-    /// Opens the store, loads the executions it holds and resumes the unfinished ones
-    /// (their timers re-arm from the stored state). New executions are stored there too.
-    /// Returns how many executions were resumed. Register functions first.
-    pub fn attach_store(&self, spec: StoreSpec) -> Result<usize, RuntimeError> {
-        match spec.open()? {
-            Some(store) => self.attach(store),
-            None => Ok(0),
-        }
+    /// The store new executions go to, once attached (`runner::stored`).
+    pub(super) fn set_store(&self, store: Arc<dyn ExecutionStore>) {
+        *self.inner.store.write().unwrap_or_else(|p| p.into_inner()) = Some(store);
     }
 
-    /// [`Runtime::attach_store`] with a store the host built (its own [`ExecutionStore`]).
-    pub fn attach(&self, store: Arc<dyn ExecutionStore>) -> Result<usize, RuntimeError> {
-        let mut resumed = 0;
-        for stored in store.load_all()? {
-            let execution = Execution::from_stored(stored)?.restore();
-            let running = !execution.status.is_terminal();
-            let function = execution.spec.function_name.clone();
-            let cell = ExecutionCell::with_store(execution, Some(store.clone()))?;
-            self.inner.service.insert(cell.clone());
-            if running {
-                match self.function(&function) {
-                    Ok(function) => {
-                        self.spawn_driver(cell, function)?;
-                        resumed += 1;
-                    }
-                    Err(_) => tracing::warn!(
-                        "not resuming an execution of unregistered function {function}"
-                    ),
-                }
-            }
-        }
-        *self.inner.store.write().unwrap_or_else(|p| p.into_inner()) = Some(store);
-        Ok(resumed)
+    /// A handle that does not keep the runtime alive (background work stops with it).
+    pub(super) fn downgrade(&self) -> WeakRuntime {
+        WeakRuntime(Arc::downgrade(&self.inner))
     }
 
     /// Starts the child execution of a chained invoke; an unstartable one fails the
@@ -523,6 +507,13 @@ fn next_invocation(
     let inner = &runtime.inner;
     let mut execution = cell.lock();
     loop {
+        if cell.is_lost() {
+            // Another server sharing the store drives it now.
+            let arn = execution.arn.clone();
+            drop(execution);
+            runtime.service().forget(&arn, cell);
+            return None;
+        }
         if execution.status.is_terminal() {
             let parent = execution.parent.clone();
             let outcome = (
@@ -547,12 +538,9 @@ fn next_invocation(
                 execution = commit_or_pause(cell, execution);
                 continue;
             }
-            let request_id = execution.begin_invocation();
-            if cell.commit(&mut execution).is_ok() {
-                return Some(request_id);
-            }
-            execution = cell.wait(execution, STORE_RETRY);
-            continue;
+            // Not committed on its own: a crash before the invocation's first commit
+            // finds it not running and invokes again, as it would a running one.
+            return Some(execution.begin_invocation());
         }
         if execution.complete_due_timers() {
             execution = commit_or_pause(cell, execution);
@@ -570,8 +558,9 @@ fn next_invocation(
             Some((at, kind)) if skip.is_some() => {
                 let idle = idle_since.1.elapsed();
                 if kind == TimerKind::Progress || idle >= inner.timeout_grace {
+                    // Committed with the timer it reaches: a crash before then only
+                    // skips the same time again.
                     execution.clock.advance_to(at);
-                    execution = commit_or_pause(cell, execution);
                     continue;
                 }
                 inner.timeout_grace - idle

@@ -60,6 +60,10 @@ pub struct ExecutionCell {
     state: Mutex<Execution>,
     changed: Condvar,
     store: Option<Arc<dyn ExecutionStore>>,
+    /// A copy read from a store another server drives: it refuses every change.
+    read_only: bool,
+    /// Another server sharing the store took the execution over: this copy is stale.
+    lost: std::sync::atomic::AtomicBool,
 }
 
 impl ExecutionCell {
@@ -68,6 +72,19 @@ impl ExecutionCell {
             state: Mutex::new(execution),
             changed: Condvar::new(),
             store: None,
+            read_only: false,
+            lost: Default::default(),
+        })
+    }
+
+    /// A read-only copy of an execution another server drives.
+    pub fn snapshot(execution: Execution) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(execution),
+            changed: Condvar::new(),
+            store: None,
+            read_only: true,
+            lost: Default::default(),
         })
     }
 
@@ -80,6 +97,8 @@ impl ExecutionCell {
             state: Mutex::new(execution),
             changed: Condvar::new(),
             store,
+            read_only: false,
+            lost: Default::default(),
         });
         cell.commit(&mut cell.lock())?;
         Ok(cell)
@@ -88,6 +107,12 @@ impl ExecutionCell {
     /// Makes the execution's changes since the last commit durable. On failure the
     /// execution goes back to its last durable state and the error says why.
     pub fn commit(&self, execution: &mut Execution) -> Result<(), ServiceError> {
+        if self.read_only {
+            return Err(ServiceError::ResourceConflict(format!(
+                "Durable Execution {} is run by another durabox server sharing the store; send changes to that server",
+                execution.arn
+            )));
+        }
         let Some(store) = &self.store else {
             return Ok(());
         };
@@ -109,6 +134,13 @@ impl ExecutionCell {
             Ok(()) => {
                 execution.committed(marks);
                 Ok(())
+            }
+            Err(crate::store::StoreError::LeaseLost { .. }) => {
+                self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                Err(ServiceError::ResourceConflict(format!(
+                    "Durable Execution {} was taken over by another durabox server sharing the store",
+                    execution.arn
+                )))
             }
             Err(e) => {
                 let error = not_stored(&e);
@@ -133,6 +165,11 @@ impl ExecutionCell {
                 execution.arn
             ),
         }
+    }
+
+    /// True once another server sharing the store has taken the execution over.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn store(&self) -> Option<&Arc<dyn ExecutionStore>> {
@@ -208,6 +245,8 @@ impl ExecutionCell {
 #[derive(Default)]
 pub struct Service {
     executions: RwLock<HashMap<String, Arc<ExecutionCell>>>,
+    /// A store other servers share: executions not held here are read from it.
+    shared: RwLock<Option<Arc<dyn ExecutionStore>>>,
 }
 
 impl Service {
@@ -219,20 +258,58 @@ impl Service {
             .insert(arn, cell);
     }
 
+    /// Reads executions this host does not hold from `store`, which other servers share.
+    pub fn share(&self, store: Arc<dyn ExecutionStore>) {
+        *self.shared.write().unwrap_or_else(|p| p.into_inner()) = Some(store);
+    }
+
+    /// The execution: held here, or (with a shared store) a read-only copy of it.
     pub fn get(&self, arn: &str) -> Result<Arc<ExecutionCell>, ServiceError> {
         if arn.trim().is_empty() {
             return Err(ServiceError::InvalidParameterValue(
                 "Invalid Durable Execution ARN".into(),
             ));
         }
+        let not_found =
+            || ServiceError::ResourceNotFound("Durable Execution does not exist".into());
+        if let Some(cell) = self.local(arn) {
+            return Ok(cell);
+        }
+        let shared = self
+            .shared
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(store) = shared else {
+            return Err(not_found());
+        };
+        let stored = store
+            .load(arn)
+            .map_err(|e| ServiceError::Service(e.to_string()))?
+            .ok_or_else(not_found)?;
+        let execution =
+            Execution::from_stored(stored).map_err(|e| ServiceError::Service(e.to_string()))?;
+        Ok(ExecutionCell::snapshot(execution))
+    }
+
+    /// The execution, if this host holds it.
+    pub fn local(&self, arn: &str) -> Option<Arc<ExecutionCell>> {
         self.executions
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(arn)
             .cloned()
-            .ok_or_else(|| {
-                ServiceError::ResourceNotFound("Durable Execution does not exist".into())
-            })
+    }
+
+    /// Forgets `cell` if it is still the one held for `arn`.
+    pub fn forget(&self, arn: &str, cell: &Arc<ExecutionCell>) {
+        let mut executions = self.executions.write().unwrap_or_else(|p| p.into_inner());
+        if executions
+            .get(arn)
+            .is_some_and(|held| Arc::ptr_eq(held, cell))
+        {
+            executions.remove(arn);
+        }
     }
 
     /// DeleteDurableExecution: forgets the execution.

@@ -1,14 +1,18 @@
-//! Where executions live: in memory only, or in SQLite so that executions, operations,
-//! history and timers survive a restart.
+//! Where executions live: in memory only, in SQLite so that executions, operations,
+//! history and timers survive a restart, or in PostgreSQL so that several servers share
+//! them (each execution leased to one server at a time).
 //!
 //! The store sees no service types: the service hands it an [`ExecutionDelta`] (what
 //! changed since the last commit, already serialized) and gets [`StoredExecution`]s back.
 //! A commit returns only once the delta is durable.
 
+mod postgres;
 mod sqlite;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+pub use postgres::{test_database, PostgresStore, TestDatabase, DEFAULT_LEASE};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,14 @@ pub enum StoreError {
     Legacy { path: PathBuf },
     #[error("sqlite store {path}: the writer thread is gone")]
     WriterGone { path: PathBuf },
+    #[error("postgres store {url}: {message}")]
+    Postgres { url: String, message: String },
+    #[error("postgres store {url}: write failed, nothing of it was stored: {message}")]
+    PostgresWrite { url: String, message: String },
+    #[error("postgres store {url}: execution {arn} was taken over by another durabox server (this server's lease on it ran out); nothing was stored")]
+    LeaseLost { url: String, arn: String },
+    #[error("postgres store {url}: the store's thread is gone")]
+    PostgresGone { url: String },
 }
 
 /// Identity of an execution, written once with its first delta.
@@ -91,6 +103,13 @@ pub struct StoredExecution {
 }
 
 /// Persistence of executions as deltas.
+///
+/// A store shared by several servers (PostgreSQL) leases each unfinished execution to
+/// one of them: new executions belong to the server that committed them; a server keeps
+/// its leases by [`renew`](Self::renew) and takes over [`orphans`](Self::orphans) (whose
+/// owner stopped renewing) by [`claim`](Self::claim), then loads them. A commit for an
+/// execution another server has taken over fails ([`StoreError::LeaseLost`]). The
+/// defaults suit a store with one writer (memory, SQLite): it owns everything.
 pub trait ExecutionStore: Send + Sync {
     /// Writes `delta` durably; returns once it is on disk. On error nothing of it is.
     fn commit(&self, delta: ExecutionDelta) -> Result<(), StoreError>;
@@ -99,6 +118,30 @@ pub trait ExecutionStore: Send + Sync {
     fn load(&self, arn: &str) -> Result<Option<StoredExecution>, StoreError>;
     /// Every stored execution, oldest first.
     fn load_all(&self) -> Result<Vec<StoredExecution>, StoreError>;
+
+    /// This store's owner id in a shared store (unique per store opened); None when it
+    /// is the only writer.
+    fn owner(&self) -> Option<&str> {
+        None
+    }
+    /// The lease new executions get (renew well within it); None when leases are not used.
+    fn lease(&self) -> Option<Duration> {
+        None
+    }
+    /// Takes `arn` for this owner, for `lease`, if nobody holds a live lease on it (or
+    /// this owner does); true if this owner holds it now. Load it after winning.
+    fn claim(&self, _arn: &str, _lease: Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+    /// Extends to `lease` from now every lease this owner holds on an unfinished execution.
+    fn renew(&self, _lease: Duration) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Unfinished executions whose lease ran out (their server stopped renewing), oldest
+    /// first.
+    fn orphans(&self) -> Result<Vec<String>, StoreError> {
+        Ok(Vec::new())
+    }
 }
 
 /// The `--store` choice.
@@ -106,6 +149,8 @@ pub trait ExecutionStore: Send + Sync {
 pub enum StoreSpec {
     Memory,
     Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL.
+    Postgres(String),
 }
 
 impl StoreSpec {
@@ -113,8 +158,11 @@ impl StoreSpec {
         match text.split_once(':') {
             _ if text == "memory" => Ok(Self::Memory),
             Some(("sqlite", path)) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
+            Some(("postgres" | "postgresql", rest)) if rest.len() > 2 && rest.starts_with("//") => {
+                Ok(Self::Postgres(text.to_owned()))
+            }
             _ => Err(format!(
-                "--store must be `memory` or `sqlite:PATH`, got '{text}'"
+                "--store must be `memory`, `sqlite:PATH` or `postgres://USER@HOST:PORT/DATABASE`, got '{text}'"
             )),
         }
     }
@@ -123,6 +171,10 @@ impl StoreSpec {
         Ok(match self {
             Self::Memory => None,
             Self::Sqlite(path) => Some(std::sync::Arc::new(SqliteStore::open(path)?)),
+            Self::Postgres(url) => Some(std::sync::Arc::new(PostgresStore::open(
+                url,
+                DEFAULT_LEASE,
+            )?)),
         })
     }
 }

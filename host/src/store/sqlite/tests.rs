@@ -141,3 +141,16 @@ fn concurrent_commits_all_land() {
     assert!(all.iter().all(|e| e.events.len() == 20));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_single_writer_store_owns_every_execution() {
+    let (path, dir) = temp_db("owner");
+    let store = SqliteStore::open(&path).unwrap();
+    store.commit(first_delta("a")).unwrap();
+    assert_eq!(store.owner(), None);
+    assert_eq!(store.lease(), None);
+    assert!(store.claim("a", Duration::from_secs(1)).unwrap());
+    store.renew(Duration::from_secs(1)).unwrap();
+    assert!(store.orphans().unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -45,8 +45,13 @@ fn write_batch(connection: &Connection, batch: &[Job]) -> Vec<Result<(), String>
     }
     let mut results: Vec<Result<(), String>> = batch
         .iter()
-        .map(|job| write_one(connection, &job.change).map_err(|e| e.to_string()))
+        .map(|job| write_one(connection, &job.change, batch.len() == 1).map_err(|e| e.to_string()))
         .collect();
+    if batch.len() == 1 && results[0].is_err() {
+        // Alone, without a savepoint: undo it by rolling the whole transaction back.
+        let _ = connection.execute_batch("ROLLBACK");
+        return results;
+    }
     if let Err(e) = connection.execute_batch("COMMIT") {
         let _ = connection.execute_batch("ROLLBACK");
         let message = e.to_string();
@@ -57,30 +62,50 @@ fn write_batch(connection: &Connection, batch: &[Job]) -> Vec<Result<(), String>
     results
 }
 
-/// Applies one change inside a savepoint, so a failure undoes only this change.
-fn write_one(connection: &Connection, change: &Change) -> rusqlite::Result<()> {
-    connection.execute_batch("SAVEPOINT change")?;
+/// Applies one change; inside a savepoint when others share the transaction, so a
+/// failure undoes only this change.
+fn write_one(connection: &Connection, change: &Change, alone: bool) -> rusqlite::Result<()> {
+    if !alone {
+        connection.execute_batch("SAVEPOINT change")?;
+    }
     let applied = match change {
         Change::Commit(delta) => apply(connection, delta),
         Change::Delete(arn) => delete(connection, arn),
     };
-    match applied {
-        Ok(()) => connection.execute_batch("RELEASE change"),
-        Err(e) => {
+    match (applied, alone) {
+        (Ok(()), true) => Ok(()),
+        (Ok(()), false) => connection.execute_batch("RELEASE change"),
+        (Err(e), true) => Err(e),
+        (Err(e), false) => {
             let _ = connection.execute_batch("ROLLBACK TO change; RELEASE change");
             Err(e)
         }
     }
 }
 
+fn refused(message: String) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+        Some(message),
+    )
+}
+
 fn apply(connection: &Connection, delta: &ExecutionDelta) -> rusqlite::Result<()> {
     let arn = &delta.arn;
+    let appended = delta.events.len() as i64;
+    // Events are appended in order, never twice: anything else means a lost delta.
+    let before = delta.events.first().map(|(seq, _)| *seq as i64 - 1);
     if let Some(new) = &delta.new {
+        if before.is_some_and(|b| b != 0) {
+            return Err(refused(format!(
+                "execution {arn}: its first event is not 1"
+            )));
+        }
         connection
             .prepare_cached(
-                "INSERT INTO execution_records
-                     (arn, function_name, execution_name, status, start_ms, end_ms, spec, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO execution_records (arn, function_name, execution_name, status,
+                     start_ms, end_ms, spec, record, event_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 arn,
@@ -91,13 +116,38 @@ fn apply(connection: &Connection, delta: &ExecutionDelta) -> rusqlite::Result<()
                 delta.end_ms,
                 new.spec,
                 delta.record.as_deref().unwrap_or("{}"),
+                appended,
             ])?;
-    } else if let Some(record) = &delta.record {
-        connection
-            .prepare_cached(
-                "UPDATE execution_records SET status = ?2, end_ms = ?3, record = ?4 WHERE arn = ?1",
-            )?
-            .execute(params![arn, delta.status, delta.end_ms, record])?;
+    } else {
+        let updated = match (&delta.record, before) {
+            (Some(record), before) => connection
+                .prepare_cached(
+                    "UPDATE execution_records
+                     SET status = ?2, end_ms = ?3, record = ?4, event_count = event_count + ?5
+                     WHERE arn = ?1 AND (?6 IS NULL OR event_count = ?6)",
+                )?
+                .execute(params![
+                    arn,
+                    delta.status,
+                    delta.end_ms,
+                    record,
+                    appended,
+                    before
+                ])?,
+            (None, Some(before)) => connection
+                .prepare_cached(
+                    "UPDATE execution_records SET event_count = event_count + ?2
+                     WHERE arn = ?1 AND event_count = ?3",
+                )?
+                .execute(params![arn, appended, before])?,
+            (None, None) => 1,
+        };
+        if updated != 1 {
+            return Err(refused(format!(
+                "execution {arn}: not stored, or its events from {} do not follow the stored ones",
+                before.map_or(0, |b| b + 1)
+            )));
+        }
     }
     if delta.operations.is_empty() && delta.events.is_empty() && delta.invocations.is_empty() {
         return Ok(());
@@ -105,34 +155,18 @@ fn apply(connection: &Connection, delta: &ExecutionDelta) -> rusqlite::Result<()
     let operations = join(delta.operations.iter().map(|(p, d)| format!("{p} {d}")));
     let events = join(delta.events.iter().map(|(_, d)| d.clone()));
     let invocations = join(delta.invocations.iter().map(|(_, d)| d.clone()));
-    let first_event = delta.events.first().map_or(0, |(seq, _)| *seq as i64);
-    if first_event > 0 {
-        // Events are appended in order, never twice: anything else is a lost delta.
-        let follows = connection
-            .prepare_cached(
-                "UPDATE execution_records SET event_count = ?2
-                 WHERE arn = ?1 AND event_count = ?3",
-            )?
-            .execute(params![
-                arn,
-                first_event - 1 + delta.events.len() as i64,
-                first_event - 1
-            ])?;
-        if follows != 1 {
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
-                Some(format!(
-                    "execution {arn}: events from {first_event} do not follow the stored ones"
-                )),
-            ));
-        }
-    }
     connection
         .prepare_cached(
             "INSERT INTO execution_deltas (arn, first_event, operations, events, invocations)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .execute(params![arn, first_event, operations, events, invocations])?;
+        .execute(params![
+            arn,
+            before.map_or(0, |b| b + 1),
+            operations,
+            events,
+            invocations
+        ])?;
     Ok(())
 }
 

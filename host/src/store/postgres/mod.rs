@@ -1,0 +1,276 @@
+//! PostgreSQL store, for several `durabox serve` processes sharing executions: the same
+//! layout as the SQLite store (a row per execution, an append-only log of its deltas),
+//! plus a lease per execution: which server drives it, and until when.
+//!
+//! Every database call runs on the store's own thread (a current-thread tokio runtime
+//! owning two connections: `writer` group-commits deltas, `reader` loads and handles
+//! leases); callers queue a request and wait on a std channel, so the store can be used
+//! from any thread, inside a tokio runtime or not, and never blocks a runtime's worker
+//! on a future.
+//!
+//! Leases use the database's clock. A server inserts its new executions with a lease
+//! of [`PostgresStore::lease`], keeps them by [`ExecutionStore::renew`], and takes over
+//! another's [`ExecutionStore::orphans`] with [`ExecutionStore::claim`]. Commits are
+//! fenced: a delta for an execution another server has taken over fails and stores
+//! nothing ([`StoreError::LeaseLost`]).
+
+mod reader;
+mod schema;
+mod testing;
+mod writer;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+use super::{ExecutionDelta, ExecutionStore, StoreError, StoredExecution};
+pub use testing::{test_database, TestDatabase};
+
+/// The lease a server takes on the executions it starts or claims: another server may
+/// take an execution over this long after its owner last renewed it.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
+
+/// How long opening a connection may take (unless the URL sets `connect_timeout`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// This store's identity in the `owner` column, and the lease it takes.
+#[derive(Clone)]
+struct Owner {
+    id: String,
+    lease: Duration,
+}
+
+pub struct PostgresStore {
+    /// The URL without its password, for messages.
+    url: String,
+    owner: Owner,
+    writes: UnboundedSender<writer::Job>,
+    reads: UnboundedSender<reader::Query>,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?…]`, no TLS),
+    /// creates the tables if missing and starts the store's thread. New executions are
+    /// leased for `lease`.
+    pub fn open(url: &str, lease: Duration) -> Result<Self, StoreError> {
+        let shown = redact(url);
+        let failed = |message: String| StoreError::Postgres {
+            url: shown.clone(),
+            message,
+        };
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| failed(format!("invalid URL: {}", describe(&e))))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let owner = Owner {
+            id: owner_id(),
+            lease,
+        };
+        if config.get_application_name().is_none() {
+            config.application_name(format!("durabox {}", owner.id));
+        }
+        let (writes, write_queue) = unbounded_channel();
+        let (reads, read_queue) = unbounded_channel();
+        let (ready, started) = mpsc::sync_channel(1);
+        let thread_owner = owner.clone();
+        std::thread::Builder::new()
+            .name("durabox-store-postgres".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready.send(Err(format!("cannot start the store's runtime: {e}")));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let sessions = async {
+                        let mut client = schema::connect(&config).await?;
+                        schema::create(&mut client).await?;
+                        let writer = writer::Session::prepare(client).await?;
+                        let reader = reader::Session::open(&config).await?;
+                        Ok::<_, tokio_postgres::Error>((writer, reader))
+                    };
+                    let (writer, reader) = match sessions.await {
+                        Ok(sessions) => sessions,
+                        Err(e) => {
+                            let _ = ready.send(Err(describe(&e)));
+                            return;
+                        }
+                    };
+                    let _ = ready.send(Ok(()));
+                    tokio::join!(
+                        writer::run(config.clone(), writer, thread_owner.clone(), write_queue),
+                        reader::run(config, reader, thread_owner, read_queue),
+                    );
+                });
+            })
+            .map_err(|e| failed(format!("cannot start the store's thread: {e}")))?;
+        started
+            .recv()
+            .map_err(|_| failed("the store's thread stopped while opening".into()))?
+            .map_err(failed)?;
+        Ok(Self {
+            url: shown,
+            owner,
+            writes,
+            reads,
+        })
+    }
+
+    /// The lease this store takes on executions it starts or claims.
+    pub fn lease(&self) -> Duration {
+        self.owner.lease
+    }
+
+    fn gone(&self) -> StoreError {
+        StoreError::PostgresGone {
+            url: self.url.clone(),
+        }
+    }
+
+    /// Queues a change for the writer and waits until it is durable (or failed).
+    fn write(&self, arn: &str, change: writer::Change) -> Result<(), StoreError> {
+        let (done, outcome) = mpsc::sync_channel(1);
+        self.writes
+            .send(writer::Job { change, done })
+            .map_err(|_| self.gone())?;
+        outcome
+            .recv()
+            .map_err(|_| self.gone())?
+            .map_err(|failure| match failure {
+                writer::Failure::LeaseLost => StoreError::LeaseLost {
+                    url: self.url.clone(),
+                    arn: arn.to_owned(),
+                },
+                writer::Failure::Failed(message) => StoreError::PostgresWrite {
+                    url: self.url.clone(),
+                    message,
+                },
+            })
+    }
+
+    /// Sends a query to the reader and waits for its answer.
+    fn ask<T>(
+        &self,
+        query: impl FnOnce(reader::Reply<T>) -> reader::Query,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.reads.send(query(reply)).map_err(|_| self.gone())?;
+        answer
+            .recv()
+            .map_err(|_| self.gone())?
+            .map_err(|message| StoreError::Postgres {
+                url: self.url.clone(),
+                message,
+            })
+    }
+}
+
+impl ExecutionStore for PostgresStore {
+    fn commit(&self, delta: ExecutionDelta) -> Result<(), StoreError> {
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let arn = delta.arn.clone();
+        self.write(&arn, writer::Change::Commit(Box::new(delta)))
+    }
+
+    fn delete(&self, arn: &str) -> Result<(), StoreError> {
+        self.write(arn, writer::Change::Delete(arn.to_owned()))
+    }
+
+    fn load(&self, arn: &str) -> Result<Option<StoredExecution>, StoreError> {
+        self.ask(|reply| reader::Query::Load(arn.to_owned(), reply))
+    }
+
+    fn load_all(&self) -> Result<Vec<StoredExecution>, StoreError> {
+        self.ask(reader::Query::LoadAll)
+    }
+
+    fn owner(&self) -> Option<&str> {
+        Some(&self.owner.id)
+    }
+
+    fn lease(&self) -> Option<Duration> {
+        Some(self.owner.lease)
+    }
+
+    fn claim(&self, arn: &str, lease: Duration) -> Result<bool, StoreError> {
+        self.ask(|reply| reader::Query::Claim(arn.to_owned(), lease, reply))
+    }
+
+    fn renew(&self, lease: Duration) -> Result<(), StoreError> {
+        self.ask(|reply| reader::Query::Renew(lease, reply))
+    }
+
+    fn orphans(&self) -> Result<Vec<String>, StoreError> {
+        self.ask(reader::Query::Orphans)
+    }
+}
+
+/// A driver error with the server's message (and detail) when it has one.
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        return text;
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+/// `hostname-pid-random`: unique per store, readable in `pg_stat_activity` and the
+/// `owner` column.
+fn owner_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "durabox".into());
+    format!("{host}-{}-{:08x}", std::process::id(), fastrand::u32(..))
+}
+
+/// The URL with its password (in the user part or a `password=` parameter) hidden.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("password", _)) => "password=***".to_owned(),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,244 @@
+//! The second connection: loads (each from one snapshot) and the lease statements, so
+//! they never wait behind a batch of writes.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_postgres::{Client, Config, IsolationLevel, Row, Statement};
+
+use super::{describe, schema, Owner};
+use crate::store::StoredExecution;
+
+pub(super) type Reply<T> = mpsc::SyncSender<Result<T, String>>;
+
+pub(super) enum Query {
+    Load(String, Reply<Option<StoredExecution>>),
+    LoadAll(Reply<Vec<StoredExecution>>),
+    Claim(String, Duration, Reply<bool>),
+    Renew(Duration, Reply<()>),
+    Orphans(Reply<Vec<String>>),
+}
+
+pub(super) struct Session {
+    client: Client,
+    statements: Statements,
+}
+
+struct Statements {
+    head: Statement,
+    deltas: Statement,
+    all_heads: Statement,
+    all_deltas: Statement,
+    /// Takes the execution if nobody holds a live lease on it (or this owner does).
+    claim: Statement,
+    renew: Statement,
+    orphans: Statement,
+}
+
+/// Columns of a delta row, in `replay`'s order.
+const DELTA_COLUMNS: &str = "operation_positions, operations, events, invocations";
+
+impl Session {
+    pub(super) async fn open(config: &Config) -> Result<Self, tokio_postgres::Error> {
+        let client = schema::connect(config).await?;
+        let statements = Statements {
+            head: client
+                .prepare("SELECT arn, spec, record FROM execution_records WHERE arn = $1")
+                .await?,
+            deltas: client
+                .prepare(&format!(
+                    "SELECT {DELTA_COLUMNS} FROM execution_deltas WHERE arn = $1 ORDER BY id"
+                ))
+                .await?,
+            all_heads: client
+                .prepare("SELECT arn, spec, record FROM execution_records ORDER BY start_ms, arn")
+                .await?,
+            all_deltas: client
+                .prepare(&format!(
+                    "SELECT {DELTA_COLUMNS}, arn FROM execution_deltas ORDER BY id"
+                ))
+                .await?,
+            claim: client
+                .prepare(
+                    "UPDATE execution_records
+                     SET owner = $2, lease_until = now() + make_interval(secs => $3)
+                     WHERE arn = $1 AND (owner IS NULL OR owner = $2
+                         OR lease_until IS NULL OR lease_until < now())
+                     RETURNING arn",
+                )
+                .await?,
+            renew: client
+                .prepare(
+                    "UPDATE execution_records
+                     SET lease_until = now() + make_interval(secs => $2)
+                     WHERE owner = $1 AND status = 'RUNNING'",
+                )
+                .await?,
+            orphans: client
+                .prepare(
+                    "SELECT arn FROM execution_records
+                     WHERE status = 'RUNNING'
+                         AND (owner IS NULL OR lease_until IS NULL OR lease_until < now())
+                     ORDER BY start_ms, arn",
+                )
+                .await?,
+        };
+        Ok(Self { client, statements })
+    }
+}
+
+/// Runs until every sender is dropped. Reconnects after the connection is lost.
+pub(super) async fn run(
+    config: Config,
+    session: Session,
+    owner: Owner,
+    mut queries: UnboundedReceiver<Query>,
+) {
+    let mut session = Some(session);
+    while let Some(query) = queries.recv().await {
+        let mut unreachable = String::new();
+        if session.as_ref().is_none_or(|s| s.client.is_closed()) {
+            session = match Session::open(&config).await {
+                Ok(reopened) => Some(reopened),
+                Err(e) => {
+                    unreachable = format!("cannot reconnect: {}", describe(&e));
+                    tracing::warn!("postgres store: {unreachable}");
+                    None
+                }
+            };
+        }
+        let Some(session) = session.as_mut() else {
+            refuse(query, &unreachable);
+            continue;
+        };
+        let Session { client, statements } = session;
+        let id = owner.id.as_str();
+        match query {
+            Query::Load(arn, reply) => send(reply, load(client, statements, &arn).await),
+            Query::LoadAll(reply) => send(reply, load_all(client, statements).await),
+            Query::Claim(arn, lease, reply) => {
+                let won = client
+                    .query_opt(&statements.claim, &[&arn, &id, &lease.as_secs_f64()])
+                    .await;
+                send(reply, won.map(|row| row.is_some()));
+            }
+            Query::Renew(lease, reply) => {
+                let renewed = client
+                    .execute(&statements.renew, &[&id, &lease.as_secs_f64()])
+                    .await;
+                send(reply, renewed.map(|_| ()));
+            }
+            Query::Orphans(reply) => {
+                let rows = client.query(&statements.orphans, &[]).await;
+                send(
+                    reply,
+                    rows.and_then(|rows| rows.iter().map(|row| row.try_get(0)).collect()),
+                );
+            }
+        }
+    }
+}
+
+fn send<T>(reply: Reply<T>, result: Result<T, tokio_postgres::Error>) {
+    let _ = reply.send(result.map_err(|e| describe(&e)));
+}
+
+fn refuse(query: Query, message: &str) {
+    let message = message.to_owned();
+    match query {
+        Query::Load(_, reply) => drop(reply.send(Err(message))),
+        Query::LoadAll(reply) => drop(reply.send(Err(message))),
+        Query::Claim(_, _, reply) => drop(reply.send(Err(message))),
+        Query::Renew(_, reply) => drop(reply.send(Err(message))),
+        Query::Orphans(reply) => drop(reply.send(Err(message))),
+    }
+}
+
+/// A snapshot: the record and its deltas as of one moment.
+async fn snapshot(
+    client: &mut Client,
+) -> Result<tokio_postgres::Transaction<'_>, tokio_postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+}
+
+async fn load(
+    client: &mut Client,
+    statements: &Statements,
+    arn: &str,
+) -> Result<Option<StoredExecution>, tokio_postgres::Error> {
+    let snapshot = snapshot(client).await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&arn];
+    let (head, deltas) = tokio::try_join!(
+        snapshot.query_opt(&statements.head, &params),
+        snapshot.query(&statements.deltas, &params),
+    )?;
+    snapshot.commit().await?;
+    let Some(head) = head else {
+        return Ok(None);
+    };
+    let mut stored = stored(&head)?;
+    for row in &deltas {
+        replay(&mut stored, row)?;
+    }
+    Ok(Some(stored))
+}
+
+async fn load_all(
+    client: &mut Client,
+    statements: &Statements,
+) -> Result<Vec<StoredExecution>, tokio_postgres::Error> {
+    let snapshot = snapshot(client).await?;
+    let (heads, deltas) = tokio::try_join!(
+        snapshot.query(&statements.all_heads, &[]),
+        snapshot.query(&statements.all_deltas, &[]),
+    )?;
+    snapshot.commit().await?;
+    let mut all = heads.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
+    let index: HashMap<String, usize> = all
+        .iter()
+        .enumerate()
+        .map(|(i, stored)| (stored.arn.clone(), i))
+        .collect();
+    for row in &deltas {
+        let arn: &str = row.try_get(4)?;
+        if let Some(&i) = index.get(arn) {
+            replay(&mut all[i], row)?;
+        }
+    }
+    Ok(all)
+}
+
+fn stored(head: &Row) -> Result<StoredExecution, tokio_postgres::Error> {
+    Ok(StoredExecution {
+        arn: head.try_get(0)?,
+        spec: head.try_get(1)?,
+        record: head.try_get(2)?,
+        ..StoredExecution::default()
+    })
+}
+
+/// Applies one delta row: operations replace theirs by position, the rest appends.
+fn replay(stored: &mut StoredExecution, row: &Row) -> Result<(), tokio_postgres::Error> {
+    let positions: Vec<i32> = row.try_get(0)?;
+    let operations: Vec<String> = row.try_get(1)?;
+    for (position, document) in positions.into_iter().zip(operations) {
+        // The writer stores positions of u32 that fit i32; nothing else is ever written.
+        let Ok(position) = usize::try_from(position) else {
+            continue;
+        };
+        if position >= stored.operations.len() {
+            stored.operations.resize(position + 1, String::new());
+        }
+        stored.operations[position] = document;
+    }
+    stored.events.extend(row.try_get::<_, Vec<String>>(2)?);
+    stored.invocations.extend(row.try_get::<_, Vec<String>>(3)?);
+    Ok(())
+}
