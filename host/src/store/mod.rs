@@ -8,6 +8,8 @@
 
 mod postgres;
 mod sqlite;
+#[cfg(test)]
+mod test_deltas;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -94,7 +94,7 @@ impl PostgresStore {
                         let mut client = schema::connect(&config).await?;
                         schema::create(&mut client).await?;
                         let writer = writer::Session::prepare(client).await?;
-                        let reader = reader::Session::open(&config).await?;
+                        let reader = <reader::Session as Reconnecting>::open(&config).await?;
                         Ok::<_, tokio_postgres::Error>((writer, reader))
                     };
                     let (writer, reader) = match sessions.await {
@@ -216,6 +216,31 @@ impl ExecutionStore for PostgresStore {
 }
 
 /// A driver error with the server's message (and detail) when it has one.
+/// A connection with its prepared statements, opened again after it is lost.
+trait Reconnecting: Sized {
+    async fn open(config: &tokio_postgres::Config) -> Result<Self, tokio_postgres::Error>;
+    fn is_closed(&self) -> bool;
+}
+
+/// The session, reconnected first if it was lost; the reason when it cannot be.
+async fn usable<'a, S: Reconnecting>(
+    session: &'a mut Option<S>,
+    config: &tokio_postgres::Config,
+) -> Result<&'a mut S, String> {
+    if session.as_ref().is_none_or(S::is_closed) {
+        *session = None;
+        match S::open(config).await {
+            Ok(reopened) => *session = Some(reopened),
+            Err(e) => {
+                let reason = format!("cannot reconnect: {}", describe(&e));
+                tracing::warn!("postgres store: {reason}");
+                return Err(reason);
+            }
+        }
+    }
+    session.as_mut().ok_or_else(|| "no connection".to_owned())
+}
+
 fn describe(e: &tokio_postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         let mut text = format!("{}: {}", db.severity(), db.message());

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_postgres::{Client, Config, IsolationLevel, Row, Statement};
 
-use super::{describe, schema, Owner};
+use super::{describe, schema, usable, Owner, Reconnecting};
 use crate::store::StoredExecution;
 
 pub(super) type Reply<T> = mpsc::SyncSender<Result<T, String>>;
@@ -40,8 +40,12 @@ struct Statements {
 /// Columns of a delta row, in `replay`'s order.
 const DELTA_COLUMNS: &str = "operation_positions, operations, events, invocations";
 
-impl Session {
-    pub(super) async fn open(config: &Config) -> Result<Self, tokio_postgres::Error> {
+impl Reconnecting for Session {
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    async fn open(config: &Config) -> Result<Self, tokio_postgres::Error> {
         let client = schema::connect(config).await?;
         let statements = Statements {
             head: client
@@ -98,20 +102,12 @@ pub(super) async fn run(
 ) {
     let mut session = Some(session);
     while let Some(query) = queries.recv().await {
-        let mut unreachable = String::new();
-        if session.as_ref().is_none_or(|s| s.client.is_closed()) {
-            session = match Session::open(&config).await {
-                Ok(reopened) => Some(reopened),
-                Err(e) => {
-                    unreachable = format!("cannot reconnect: {}", describe(&e));
-                    tracing::warn!("postgres store: {unreachable}");
-                    None
-                }
-            };
-        }
-        let Some(session) = session.as_mut() else {
-            refuse(query, &unreachable);
-            continue;
+        let session = match usable(&mut session, &config).await {
+            Ok(session) => session,
+            Err(unreachable) => {
+                refuse(query, &unreachable);
+                continue;
+            }
         };
         let Session { client, statements } = session;
         let id = owner.id.as_str();

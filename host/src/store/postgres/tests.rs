@@ -5,28 +5,11 @@ use std::sync::Arc;
 use std::thread::sleep;
 
 use super::*;
-use crate::store::{NewExecution, StoreSpec};
+use crate::store::test_deltas::first_delta;
+use crate::store::StoreSpec;
 
 /// Short, so a test can watch a lease run out.
 const SHORT_LEASE: Duration = Duration::from_secs(1);
-
-fn first_delta(arn: &str) -> ExecutionDelta {
-    ExecutionDelta {
-        arn: arn.into(),
-        new: Some(NewExecution {
-            function_name: "f".into(),
-            execution_name: arn.into(),
-            start_ms: 1,
-            spec: "{\"spec\":1}".into(),
-        }),
-        status: "RUNNING".into(),
-        end_ms: None,
-        record: Some("{\"r\":1}".into()),
-        operations: vec![(0, "op0".into())],
-        events: vec![(1, "e1".into())],
-        invocations: vec![],
-    }
-}
 
 fn event(arn: &str, seq: u64) -> ExecutionDelta {
     ExecutionDelta {

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_postgres::{Client, Config, Statement, Transaction};
 
-use super::{describe, schema, Owner};
+use super::{describe, schema, usable, Owner, Reconnecting};
 use crate::store::ExecutionDelta;
 
 /// Deltas committed together at most (bounds the time a batch holds row locks).
@@ -57,11 +57,17 @@ struct Statements {
     delete: Statement,
 }
 
-impl Session {
-    pub(super) async fn open(config: &Config) -> Result<Self, tokio_postgres::Error> {
+impl Reconnecting for Session {
+    async fn open(config: &Config) -> Result<Self, tokio_postgres::Error> {
         Self::prepare(schema::connect(config).await?).await
     }
 
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+impl Session {
     pub(super) async fn prepare(client: Client) -> Result<Self, tokio_postgres::Error> {
         let statements = Statements {
             insert_record: client
@@ -116,20 +122,9 @@ pub(super) async fn run(
                 Err(_) => break,
             }
         }
-        let mut unreachable = String::new();
-        if session.as_ref().is_none_or(|s| s.client.is_closed()) {
-            session = match Session::open(&config).await {
-                Ok(reopened) => Some(reopened),
-                Err(e) => {
-                    unreachable = format!("cannot reconnect: {}", describe(&e));
-                    tracing::warn!("postgres store: {unreachable}");
-                    None
-                }
-            };
-        }
-        let results = match session.as_mut() {
-            Some(session) => write_batch(session, &owner, &batch).await,
-            None => failed_all(&batch, &unreachable),
+        let results = match usable(&mut session, &config).await {
+            Ok(session) => write_batch(session, &owner, &batch).await,
+            Err(unreachable) => failed_all(&batch, &unreachable),
         };
         for (job, result) in batch.into_iter().zip(results) {
             let _ = job.done.send(result);

@@ -1,28 +1,10 @@
 use super::*;
-use crate::store::NewExecution;
+use crate::store::test_deltas::first_delta;
 
 fn temp_db(name: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("durabox-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     (dir.join("executions.db"), dir)
-}
-
-fn first_delta(arn: &str) -> ExecutionDelta {
-    ExecutionDelta {
-        arn: arn.into(),
-        new: Some(NewExecution {
-            function_name: "f".into(),
-            execution_name: arn.into(),
-            start_ms: 1,
-            spec: "{\"spec\":1}".into(),
-        }),
-        status: "RUNNING".into(),
-        end_ms: None,
-        record: Some("{\"r\":1}".into()),
-        operations: vec![(0, "op0".into())],
-        events: vec![(1, "e1".into())],
-        invocations: vec![],
-    }
 }
 
 #[test]
