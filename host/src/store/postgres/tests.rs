@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::thread::sleep;
 
 use super::*;
-use crate::store::test_deltas::first_delta;
+use crate::store::test_deltas::{self, first_delta};
 use crate::store::StoreSpec;
 
 /// Short, so a test can watch a lease run out.
@@ -29,32 +29,7 @@ fn deltas_put_back_together_in_order() {
     let Some(db) = test_database("deltas_put_back_together_in_order") else {
         return;
     };
-    let store = open(&db, DEFAULT_LEASE);
-    store.commit(first_delta("a")).unwrap();
-    store
-        .commit(ExecutionDelta {
-            arn: "a".into(),
-            status: "SUCCEEDED".into(),
-            end_ms: Some(9),
-            record: Some("{\"r\":2}".into()),
-            operations: vec![(0, "op0-done".into()), (1, "op1".into())],
-            events: vec![(2, "e2".into()), (3, "e3".into())],
-            invocations: vec![(0, "out0".into())],
-            ..Default::default()
-        })
-        .unwrap();
-    drop(store);
-    let store = open(&db, DEFAULT_LEASE);
-    let loaded = store.load("a").unwrap().expect("stored");
-    assert_eq!(loaded.spec, "{\"spec\":1}");
-    assert_eq!(loaded.record, "{\"r\":2}");
-    assert_eq!(loaded.operations, ["op0-done", "op1"]);
-    assert_eq!(loaded.events, ["e1", "e2", "e3"]);
-    assert_eq!(loaded.invocations, ["out0"]);
-    assert!(store.load("b").unwrap().is_none());
-    assert_eq!(store.load_all().unwrap().len(), 1);
-    store.delete("a").unwrap();
-    assert!(store.load_all().unwrap().is_empty());
+    test_deltas::deltas_put_back_together_in_order(|| Box::new(open(&db, DEFAULT_LEASE)));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::store::test_deltas::first_delta;
+use crate::store::test_deltas::{self, first_delta};
 
 fn temp_db(name: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("durabox-{name}-{}", std::process::id()));
@@ -24,31 +24,7 @@ fn a_second_writer_is_refused_until_the_first_closes() {
 #[test]
 fn deltas_put_back_together_in_order() {
     let (path, dir) = temp_db("deltas");
-    let store = SqliteStore::open(&path).unwrap();
-    store.commit(first_delta("a")).unwrap();
-    store
-        .commit(ExecutionDelta {
-            arn: "a".into(),
-            status: "SUCCEEDED".into(),
-            end_ms: Some(9),
-            record: Some("{\"r\":2}".into()),
-            operations: vec![(0, "op0-done".into()), (1, "op1".into())],
-            events: vec![(2, "e2".into()), (3, "e3".into())],
-            invocations: vec![(0, "out0".into())],
-            ..Default::default()
-        })
-        .unwrap();
-    drop(store);
-    let store = SqliteStore::open(&path).unwrap();
-    let loaded = store.load("a").unwrap().expect("stored");
-    assert_eq!(loaded.spec, "{\"spec\":1}");
-    assert_eq!(loaded.record, "{\"r\":2}");
-    assert_eq!(loaded.operations, ["op0-done", "op1"]);
-    assert_eq!(loaded.events, ["e1", "e2", "e3"]);
-    assert_eq!(loaded.invocations, ["out0"]);
-    assert!(store.load("b").unwrap().is_none());
-    store.delete("a").unwrap();
-    assert!(store.load_all().unwrap().is_empty());
+    test_deltas::deltas_put_back_together_in_order(|| Box::new(SqliteStore::open(&path).unwrap()));
     std::fs::remove_dir_all(&dir).ok();
 }
 
