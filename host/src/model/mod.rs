@@ -424,4 +424,11 @@ pub mod limits {
     pub const REPLAY_CHILDREN_THRESHOLD: usize = 256 * 1024;
     /// Wait and retry delays.
     pub const MAX_DELAY_SECONDS: u64 = 31_622_400;
+    /// durabox's own bound (not AWS's) on what one execution may hold in the host: each
+    /// accepted operation update counts its payload and error bytes plus
+    /// [`HELD_BYTES_PER_UPDATE`]; past this the checkpoint is refused and the execution
+    /// fails, so no handler can grow the host without limit.
+    pub const MAX_EXECUTION_HELD_BYTES: u64 = 1 << 30;
+    /// The host's cost of one update besides its payloads (operation, event, indexes).
+    pub const HELD_BYTES_PER_UPDATE: u64 = 4096;
 }

@@ -70,9 +70,9 @@ impl ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let status = match e {
-            ServiceError::InvalidParameterValue(_) | ServiceError::CallbackTimeout(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            ServiceError::InvalidParameterValue(_)
+            | ServiceError::CallbackTimeout(_)
+            | ServiceError::ExecutionTooLarge(_) => StatusCode::BAD_REQUEST,
             ServiceError::ResourceNotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::ResourceConflict(_) => StatusCode::CONFLICT,
             ServiceError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,

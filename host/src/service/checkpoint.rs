@@ -81,6 +81,7 @@ impl Execution {
             ));
         }
         self.validate_updates(updates)?;
+        self.hold(updates)?;
         let mut touched = Vec::with_capacity(updates.len());
         for update in updates {
             self.apply_update(update);
@@ -91,6 +92,29 @@ impl Execution {
         }
         self.complete_due_timers();
         Ok(touched)
+    }
+
+    /// Counts what `updates` add to the execution's footprint in the host; refuses them
+    /// past [`limits::MAX_EXECUTION_HELD_BYTES`].
+    fn hold(&mut self, updates: &[OperationUpdate]) -> Result<(), ServiceError> {
+        let adding: u64 = updates
+            .iter()
+            .map(|u| {
+                let payload = u.payload.as_ref().map_or(0, String::len);
+                let error = u.error.as_ref().map_or(0, |e| e.json_len());
+                limits::HELD_BYTES_PER_UPDATE + (payload + error) as u64
+            })
+            .sum();
+        let held = self.held_bytes.saturating_add(adding);
+        if held > limits::MAX_EXECUTION_HELD_BYTES {
+            return Err(ServiceError::ExecutionTooLarge(format!(
+                "The execution would hold more than {} MiB in the host (its operations, \
+                 payloads and history; durabox's per-execution limit)",
+                limits::MAX_EXECUTION_HELD_BYTES >> 20
+            )));
+        }
+        self.held_bytes = held;
+        Ok(())
     }
 
     fn validate_updates(&self, updates: &[OperationUpdate]) -> Result<(), ServiceError> {

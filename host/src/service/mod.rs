@@ -31,6 +31,9 @@ pub enum ServiceError {
     CallbackTimeout(String),
     #[error("{0}")]
     ResourceConflict(String),
+    /// The execution outgrew durabox's per-execution bound (`model::limits`).
+    #[error("{0}")]
+    ExecutionTooLarge(String),
     /// The change could not be made durable, so it was not made (HTTP 500).
     #[error("{0}")]
     Service(String),
@@ -44,6 +47,7 @@ impl ServiceError {
             Self::ResourceNotFound(_) => "ResourceNotFoundException",
             Self::CallbackTimeout(_) => "CallbackTimeoutException",
             Self::ResourceConflict(_) => "ResourceConflictException",
+            Self::ExecutionTooLarge(_) => "InvalidParameterValueException",
             Self::Service(_) => "ServiceException",
         }
     }

@@ -606,3 +606,27 @@ fn callback_id_of(e: &Execution, op: &str) -> String {
     let details = e.operation(op).unwrap().callback_details.as_ref();
     details.unwrap().callback_id.clone()
 }
+
+#[test]
+fn an_execution_past_the_host_bound_refuses_more_updates_and_stays_as_it_was() {
+    use crate::model::limits::{HELD_BYTES_PER_UPDATE, MAX_EXECUTION_HELD_BYTES};
+    let mut e = execution();
+    e.held_bytes = MAX_EXECUTION_HELD_BYTES - HELD_BYTES_PER_UPDATE - 10;
+    e.apply_checkpoint(&[update("s1", Type::Step, Action::Start)])
+        .unwrap();
+    let mut big = update("s1", Type::Step, Action::Succeed);
+    big.payload = Some("x".repeat(100));
+    let (operations, events) = (e.operations().len(), e.events().len());
+    match e.apply_checkpoint(&[big]) {
+        Err(ServiceError::ExecutionTooLarge(message)) => {
+            assert!(message.contains("1024 MiB"), "{message}")
+        }
+        other => panic!("expected ExecutionTooLarge, got {other:?}"),
+    }
+    assert_eq!(
+        (e.operations().len(), e.events().len()),
+        (operations, events)
+    );
+    assert_eq!(e.operation("s1").unwrap().status, Status::Started);
+    assert!(e.held_bytes <= MAX_EXECUTION_HELD_BYTES);
+}

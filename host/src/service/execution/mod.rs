@@ -194,6 +194,9 @@ pub struct Execution {
     /// Captured output of every invocation, in order.
     #[serde(skip)]
     pub invocations: Vec<InvocationRecord>,
+    /// Estimated bytes the execution holds in the host (`model::limits`).
+    #[serde(default)]
+    pub(super) held_bytes: u64,
     /// Sequence of the current checkpoint token; each accepted checkpoint consumes it.
     pub(super) token_seq: u64,
     /// Part of every checkpoint token and callback id: without it neither can be forged.
@@ -275,6 +278,7 @@ impl Execution {
             max_consecutive_crashes: 3,
             version: 0,
             invocations: Vec::new(),
+            held_bytes: 0,
             token_seq: 0,
             secret: super::secrets::new_secret(),
             last_checkpoint: None,
