@@ -233,6 +233,7 @@ pub fn long_handler(setup: &Setup, steps: u32, reps: usize) -> anyhow::Result<Va
         Ok(started.elapsed().as_secs_f64())
     };
     let mut seconds = [Vec::new(), Vec::new()];
+    let rss_before = rss_bytes();
     for rep in 0..=reps {
         for (k, runtime) in runtimes.iter().enumerate() {
             let took = run(runtime)?;
@@ -241,6 +242,10 @@ pub fn long_handler(setup: &Setup, steps: u32, reps: usize) -> anyhow::Result<Va
             }
         }
     }
+    // Every execution stays in memory (both stores keep them): the growth per step is
+    // what one step holds in the host.
+    let held_per_step =
+        rss_bytes().saturating_sub(rss_before) as f64 / (2 * (reps + 1) * steps as usize) as f64;
     let [memory, sqlite] = seconds.map(median);
     Ok(json!({
         "steps": steps,
@@ -248,7 +253,18 @@ pub fn long_handler(setup: &Setup, steps: u32, reps: usize) -> anyhow::Result<Va
         "memory_seconds_median": round(memory),
         "sqlite_seconds_median": round(sqlite),
         "sqlite_vs_memory": round(sqlite / memory),
+        "host_bytes_held_per_step": held_per_step.round(),
     }))
+}
+
+/// This process's resident memory.
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
