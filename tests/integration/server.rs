@@ -409,7 +409,13 @@ fn raw_exchange(base: &str, request: &[u8]) -> (u16, Vec<(String, String)>, Stri
         .unwrap();
     stream.write_all(request).unwrap();
     let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).unwrap();
+    stream.read_to_end(&mut answer).unwrap_or_else(|e| {
+        let start = String::from_utf8_lossy(&request[..request.len().min(80)]);
+        panic!(
+            "no end of answer to {start:?}: {e}; got {:?}",
+            String::from_utf8_lossy(&answer)
+        )
+    });
     let answer = String::from_utf8(answer).unwrap();
     let (head, body) = answer.split_once("\r\n\r\n").unwrap();
     let mut lines = head.split("\r\n");

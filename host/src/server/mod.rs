@@ -24,6 +24,10 @@ use crate::runner::Runtime;
 /// Largest request body accepted (the synchronous invoke limit plus headroom).
 const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
 
+/// Largest total of header names and values accepted. hyper's own bound depends on how
+/// the head arrives in reads; this one does not.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
 async fn dispatch(
     State(server): State<Arc<Server>>,
     method: Method,
@@ -31,6 +35,13 @@ async fn dispatch(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return headers_too_large();
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(&rejection).into_response(),
@@ -39,6 +50,21 @@ async fn dispatch(
         Ok(request) => server.handle(request).await,
         Err(error) => error.into_response(),
     }
+}
+
+/// 431 in AWS's shape; the connection closes, as when hyper refuses a head.
+fn headers_too_large() -> Response {
+    let mut response = ApiError::new(
+        axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "InvalidRequestContentException",
+        format!("The request headers are too large: at most {MAX_HEADER_BYTES} bytes are accepted"),
+    )
+    .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 /// A body that could not be read, as AWS answers it: too large is Lambda's
