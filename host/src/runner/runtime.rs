@@ -371,13 +371,26 @@ impl Runtime {
             Option<crate::model::ErrorObject>,
         ),
     ) {
-        if let Ok(parent) = self.inner.service.get(&link.arn) {
-            // The parent waits for this report: retry until the store takes it.
-            while let Err(e) = parent.update(|p| {
+        // Only a parent held here can take the report (not a read-only copy of one
+        // another server runs).
+        let Some(parent) = self.inner.service.local(&link.arn) else {
+            return;
+        };
+        loop {
+            let reported = parent.update(|p| {
                 p.complete_chained_invoke(&link.op_id, status, result.clone(), error.clone())
-            }) {
-                tracing::warn!("chained invoke {} not yet reported: {e}", link.op_id);
-                std::thread::sleep(STORE_RETRY);
+            });
+            match reported {
+                Ok(()) => return,
+                // The parent waits for this report: retry until the store takes it.
+                Err(ServiceError::Service(e)) if !parent.is_lost() => {
+                    tracing::warn!("chained invoke {} not yet reported: {e}", link.op_id);
+                    std::thread::sleep(STORE_RETRY);
+                }
+                Err(e) => {
+                    tracing::warn!("chained invoke {} not reported: {e}", link.op_id);
+                    return;
+                }
             }
         }
     }

@@ -72,22 +72,24 @@ pub struct ExecutionCell {
 
 impl ExecutionCell {
     pub fn new(execution: Execution) -> Arc<Self> {
-        Arc::new(Self {
-            state: Mutex::new(execution),
-            changed: Condvar::new(),
-            store: None,
-            read_only: false,
-            lost: Default::default(),
-        })
+        Self::build(execution, None, false)
     }
 
     /// A read-only copy of an execution another server drives.
     pub fn snapshot(execution: Execution) -> Arc<Self> {
+        Self::build(execution, None, true)
+    }
+
+    fn build(
+        execution: Execution,
+        store: Option<Arc<dyn ExecutionStore>>,
+        read_only: bool,
+    ) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(execution),
             changed: Condvar::new(),
-            store: None,
-            read_only: true,
+            store,
+            read_only,
             lost: Default::default(),
         })
     }
@@ -97,13 +99,7 @@ impl ExecutionCell {
         execution: Execution,
         store: Option<Arc<dyn ExecutionStore>>,
     ) -> Result<Arc<Self>, ServiceError> {
-        let cell = Arc::new(Self {
-            state: Mutex::new(execution),
-            changed: Condvar::new(),
-            store,
-            read_only: false,
-            lost: Default::default(),
-        });
+        let cell = Self::build(execution, store, false);
         cell.commit(&mut cell.lock())?;
         Ok(cell)
     }
@@ -130,13 +126,10 @@ impl ExecutionCell {
         if delta.is_empty() {
             return Ok(());
         }
-        let marks = crate::store::ExecutionDelta {
-            record: delta.record.clone(),
-            ..Default::default()
-        };
+        let record = delta.record.clone();
         match store.commit(delta) {
             Ok(()) => {
-                execution.committed(marks);
+                execution.committed(record);
                 Ok(())
             }
             Err(crate::store::StoreError::LeaseLost { .. }) => {

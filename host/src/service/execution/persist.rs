@@ -40,6 +40,12 @@ struct OperationRow<'a> {
     callback_timer: Option<Cow<'a, CallbackTimer>>,
 }
 
+fn parse_all<T: serde::de::DeserializeOwned>(
+    documents: &[String],
+) -> Result<Vec<T>, serde_json::Error> {
+    documents.iter().map(|d| serde_json::from_str(d)).collect()
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
@@ -53,7 +59,7 @@ impl Execution {
     /// Notes that operation `id` changed.
     pub(super) fn mark_changed_id(&mut self, id: &str) {
         if let Some(&position) = self.index.get(id) {
-            self.persisted.dirty.insert(position);
+            self.mark_changed(position);
         }
     }
 
@@ -111,8 +117,9 @@ impl Execution {
         })
     }
 
-    /// Records that `delta` (taken by [`Execution::delta`] under the same lock) is durable.
-    pub fn committed(&mut self, delta: ExecutionDelta) {
+    /// Records that the delta taken by [`Execution::delta`] under the same lock, whose
+    /// record was `record`, is durable.
+    pub fn committed(&mut self, record: Option<String>) {
         let marks = &mut self.persisted;
         marks.stored = true;
         marks.durable_now = false;
@@ -120,7 +127,7 @@ impl Execution {
         marks.dirty.clear();
         marks.events = self.events.len();
         marks.invocations = self.invocations.len();
-        if let Some(record) = delta.record {
+        if let Some(record) = record {
             marks.record = record;
         }
     }
@@ -161,18 +168,9 @@ impl Execution {
             execution.insert_operation(op);
             execution.track_timer(&id);
         }
-        execution.events = stored
-            .events
-            .iter()
-            .map(|document| serde_json::from_str::<Event>(document))
-            .collect::<Result<_, _>>()
-            .map_err(corrupt)?;
-        execution.invocations = stored
-            .invocations
-            .iter()
-            .map(|document| serde_json::from_str::<InvocationRecord>(document))
-            .collect::<Result<_, _>>()
-            .map_err(corrupt)?;
+        execution.events = parse_all::<Event>(&stored.events).map_err(corrupt)?;
+        execution.invocations =
+            parse_all::<InvocationRecord>(&stored.invocations).map_err(corrupt)?;
         execution.persisted = PersistMarks {
             stored: true,
             dirty: BTreeSet::new(),
