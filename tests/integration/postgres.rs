@@ -1,12 +1,13 @@
 //! Two `durabox serve` on one PostgreSQL database: one is SIGKILLed mid-flight and the
 //! other takes its executions over once their leases expire; every timer fires once.
+//! Names, listings and changes work through either server.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::common::scenario;
-use crate::server::{types, ServerProcess};
+use crate::server::{encode, types, ServerProcess};
 
 #[test]
 fn a_second_server_takes_over_the_executions_of_one_killed_mid_flight() {
@@ -53,5 +54,180 @@ fn a_second_server_takes_over_the_executions_of_one_killed_mid_flight() {
     eprintln!(
         "200 executions on two servers, one killed with {orphaned} unfinished: all SUCCEEDED {:.1?} after the kill",
         killed_at.elapsed()
+    );
+}
+
+/// The history ends with the execution finished (succeeded or stopped).
+fn finished(events: &[serde_json::Value]) -> bool {
+    events.last().is_some_and(|e| {
+        e["EventType"] == "ExecutionSucceeded" || e["EventType"] == "ExecutionStopped"
+    })
+}
+
+fn callback_id(server: &ServerProcess, arn: &str) -> String {
+    // Suspended: the invocation that started the callback has ended.
+    let events = server.wait_for(arn, "the callback to start", |events| {
+        types(events).ends_with(&["CallbackStarted", "InvocationCompleted"])
+    });
+    let started = events
+        .iter()
+        .find(|e| e["EventType"] == "CallbackStarted")
+        .unwrap();
+    started["CallbackStartedDetails"]["CallbackId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const INVOKE: &str = "/2015-03-31/functions/scenarios/invocations";
+
+#[test]
+fn servers_sharing_a_store_answer_for_each_others_executions() {
+    let Some(database) = durabox::store::test_database("shared_answers") else {
+        return;
+    };
+    let a = ServerProcess::start_on(&database.url, &[], &[]);
+    let b = ServerProcess::start_on(&database.url, &[], &[]);
+
+    // One name started at once on both servers: one execution.
+    let input = scenario("callback", json!({})).to_string();
+    let arns: Vec<String> = std::thread::scope(|scope| {
+        let started: Vec<_> = (0..12)
+            .map(|i| {
+                let (server, input) = (if i % 2 == 0 { &a } else { &b }, &input);
+                scope.spawn(move || {
+                    let (status, body) = server.call(
+                        "POST",
+                        INVOKE,
+                        input,
+                        &[
+                            ("x-amz-invocation-type", "Event"),
+                            ("x-amz-durable-execution-name", "one-name"),
+                        ],
+                    );
+                    assert_eq!(status, 202, "{body}");
+                    let (_, listed) = server.call(
+                        "GET",
+                        "/2025-12-01/functions/scenarios/durable-executions?DurableExecutionName=one-name",
+                        "",
+                        &[],
+                    );
+                    listed["DurableExecutions"][0]["DurableExecutionArn"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+            })
+            .collect();
+        started.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert!(arns.iter().all(|arn| *arn == arns[0]), "{arns:?}");
+    let named = arns[0].clone();
+    let (status, body) = b.call(
+        "POST",
+        INVOKE,
+        &scenario("wait", json!({ "seconds": 1 })).to_string(),
+        &[("x-amz-durable-execution-name", "one-name")],
+    );
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["DurableExecutionArn"], named.as_str());
+
+    // Each server lists the other's executions.
+    let waiting = a.start_execution(&scenario("wait", json!({ "seconds": 60 })).to_string());
+    let (_, listed) = b.call(
+        "GET",
+        "/2025-12-01/functions/scenarios/durable-executions",
+        "",
+        &[],
+    );
+    let listed: Vec<&str> = listed["DurableExecutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["DurableExecutionArn"].as_str().unwrap())
+        .collect();
+    assert!(listed.contains(&named.as_str()) && listed.contains(&waiting.as_str()));
+
+    // Changes go to the server holding the execution, whichever server gets them.
+    let callback = callback_id(&b, &named);
+    for server in [&a, &b] {
+        let (status, body) = server.call(
+            "POST",
+            &format!(
+                "/2025-12-01/durable-execution-callbacks/{}/heartbeat",
+                encode(&callback)
+            ),
+            "",
+            &[],
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = b.call(
+        "POST",
+        &format!(
+            "/2025-12-01/durable-execution-callbacks/{}/succeed",
+            encode(&callback)
+        ),
+        r#""from the other server""#,
+        &[],
+    );
+    assert_eq!(status, 200, "{body}");
+    let events = a.wait_for(&named, "the callback execution to succeed", finished);
+    assert_eq!(types(&events).last(), Some(&"ExecutionSucceeded"));
+    let (status, _) = b.call(
+        "POST",
+        &format!("/2025-12-01/durable-executions/{}/stop", encode(&waiting)),
+        "",
+        &[],
+    );
+    assert_eq!(status, 200);
+    let events = b.wait_for(&waiting, "the wait execution to stop", finished);
+    assert_eq!(types(&events).last(), Some(&"ExecutionStopped"));
+
+    // A finished execution deleted through either server is gone from both.
+    let path = format!("/2025-12-01/durable-executions/{}", encode(&named));
+    let (status, body) = b.call("DELETE", &path, "", &[]);
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(a.call("GET", &path, "", &[]).0, 404);
+    assert_eq!(b.call("GET", &path, "", &[]).0, 404);
+}
+
+#[test]
+fn a_change_to_an_execution_of_a_dead_server_takes_it_over_at_once() {
+    let Some(database) = durabox::store::test_database("take_over_on_change") else {
+        return;
+    };
+    let doomed = ServerProcess::start_on(&database.url, &[], &[]);
+    let survivor = ServerProcess::start_on(&database.url, &[], &[]);
+    let arn = doomed.start_execution(&scenario("callback", json!({})).to_string());
+    let callback = callback_id(&survivor, &arn);
+    doomed.kill();
+    let killed_at = Instant::now();
+    let (status, body) = survivor.call(
+        "POST",
+        &format!(
+            "/2025-12-01/durable-execution-callbacks/{}/succeed",
+            encode(&callback)
+        ),
+        r#""answered""#,
+        &[],
+    );
+    assert_eq!(status, 200, "{body}");
+    let events = survivor.wait_for(&arn, "the execution to succeed", finished);
+    assert_eq!(
+        types(&events),
+        [
+            "ExecutionStarted",
+            "CallbackStarted",
+            "InvocationCompleted",
+            "CallbackSucceeded",
+            "InvocationCompleted",
+            "ExecutionSucceeded"
+        ]
+    );
+    eprintln!(
+        "callback answered on the survivor: SUCCEEDED {:.1?} after the kill (lease {:?})",
+        killed_at.elapsed(),
+        durabox::store::DEFAULT_LEASE
     );
 }

@@ -86,6 +86,28 @@ impl ServerProcess {
         (response.status().as_u16(), arn)
     }
 
+    /// Any request; the status and the JSON body (Null when empty).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = Self::agent()
+            .run(request.body(body.as_bytes().to_vec()).unwrap())
+            .unwrap();
+        let text = response.body_mut().read_to_string().unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (response.status().as_u16(), value)
+    }
+
     pub fn start_execution(&self, input: &str) -> String {
         let (status, arn) = self.post(
             "/2015-03-31/functions/scenarios/invocations",
@@ -127,7 +149,7 @@ impl Drop for ServerProcess {
     }
 }
 
-fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
 }
 

@@ -49,6 +49,11 @@ pub struct ServeArgs {
     /// accepted never fail for capacity: their invocations always wait.
     #[arg(long, env = "DURABOX_MAX_QUEUE", value_name = "N")]
     max_queue: Option<usize>,
+    /// With a postgres store: the URL the other servers reach this one at (they send it
+    /// changes to executions it holds). Default: http:// and the bound address, a
+    /// wildcard address taken as 127.0.0.1.
+    #[arg(long, env = "DURABOX_ADVERTISE_URL", value_name = "URL")]
+    advertise_url: Option<String>,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -58,6 +63,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     config.skip_time |= args.skip_time;
     config.fire_callback_timeouts |= args.fire_callback_timeouts;
+    if args.advertise_url.is_some() {
+        config.advertise_url = args.advertise_url.clone();
+    }
     if config.fire_callback_timeouts && !config.skip_time {
         bail!("--fire-callback-timeouts needs --skip-time (or skip_time = true in the config)");
     }

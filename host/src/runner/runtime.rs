@@ -397,10 +397,13 @@ impl Runtime {
 
     /// DeleteDurableExecution: forgets a finished execution, in the store too.
     pub fn delete_execution(&self, arn: &str) -> Result<(), RuntimeError> {
-        if let Some(cell) = self.inner.service.remove(arn) {
-            if let Some(store) = cell.store() {
-                store.delete(arn)?;
-            }
+        let store = match self.inner.service.remove(arn) {
+            Some(cell) => cell.store().cloned(),
+            // Held by no server: only in the shared store.
+            None => self.inner.service.shared(),
+        };
+        if let Some(store) = store {
+            store.delete(arn)?;
         }
         Ok(())
     }
@@ -534,10 +537,16 @@ fn next_invocation(
                 execution.result.clone(),
                 execution.error.clone(),
             );
+            let arn = execution.arn.clone();
             drop(execution);
             cell.notify();
             if let Some(parent) = parent {
                 runtime.complete_parent(&parent, outcome);
+            }
+            if cell.store().is_some_and(|store| store.owner().is_some()) {
+                // Shared: every server reads finished executions from the store, so a
+                // delete made on any of them is seen by all.
+                runtime.service().forget(&arn, cell);
             }
             return None;
         }

@@ -77,9 +77,31 @@ impl Runtime {
         }
     }
 
-    /// Takes over an execution whose lease expired; true if this server now drives it.
-    fn adopt(&self, store: &Arc<dyn ExecutionStore>, arn: &str) -> Result<bool, RuntimeError> {
-        if !store.claim(arn, lease_of(store.as_ref()))? {
+    /// Takes over, at once, an unfinished execution of the shared store: one whose lease
+    /// ran out, or (`holder_dead`) one whose server is known to be dead. True if this
+    /// server drives it now.
+    pub fn take_over(&self, arn: &str, holder_dead: bool) -> Result<bool, RuntimeError> {
+        match self.service().shared() {
+            Some(store) => self.adopt(&store, arn, holder_dead),
+            None => Ok(false),
+        }
+    }
+
+    /// Takes over an execution whose lease expired (or, `seize`, whose holder is dead);
+    /// true if this server now drives it.
+    fn adopt(
+        &self,
+        store: &Arc<dyn ExecutionStore>,
+        arn: &str,
+        seize: bool,
+    ) -> Result<bool, RuntimeError> {
+        let lease = lease_of(store.as_ref());
+        let won = if seize {
+            store.seize(arn, lease)?
+        } else {
+            store.claim(arn, lease)?
+        };
+        if !won {
             return Ok(false);
         }
         if self
@@ -117,7 +139,7 @@ fn keep_leases(runtime: WeakRuntime, store: Arc<dyn ExecutionStore>) {
                 Vec::new()
             });
             for arn in orphans {
-                match runtime.adopt(&store, &arn) {
+                match runtime.adopt(&store, &arn, false) {
                     Ok(true) => tracing::info!("took over execution {arn}"),
                     Ok(false) => {}
                     Err(e) => tracing::error!("cannot take over execution {arn}: {e}"),

@@ -41,6 +41,11 @@ pub struct ServeConfig {
     /// with `TooManyRequestsException` (`PoolConfig::max_queued_invocations`).
     #[serde(default)]
     pub max_queued_invocations: Option<usize>,
+    /// With a shared store: the URL other servers reach this one at, to send it changes
+    /// to executions it holds. Default: `http://` and the bound address (a wildcard
+    /// address becomes 127.0.0.1, which suits servers on one machine only).
+    #[serde(default)]
+    pub advertise_url: Option<String>,
 }
 
 fn default_region() -> String {
@@ -60,6 +65,7 @@ impl Default for ServeConfig {
             account_id: default_account(),
             functions: BTreeMap::new(),
             max_queued_invocations: None,
+            advertise_url: None,
         }
     }
 }

@@ -74,7 +74,7 @@ impl From<ServiceError> for ApiError {
             | ServiceError::CallbackTimeout(_)
             | ServiceError::ExecutionTooLarge(_) => StatusCode::BAD_REQUEST,
             ServiceError::ResourceNotFound(_) => StatusCode::NOT_FOUND,
-            ServiceError::ResourceConflict(_) => StatusCode::CONFLICT,
+            ServiceError::ResourceConflict(_) | ServiceError::NameTaken(_) => StatusCode::CONFLICT,
             ServiceError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::new(status, e.aws_type(), e.to_string())

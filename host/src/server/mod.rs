@@ -3,6 +3,7 @@
 mod config;
 mod errors;
 mod routes;
+mod shared;
 mod wire;
 
 use std::net::SocketAddr;
@@ -84,6 +85,14 @@ fn body_error(rejection: &BytesRejection) -> ApiError {
     )
 }
 
+/// Where servers on this machine reach one bound to `bound`.
+fn default_advertised_url(mut bound: SocketAddr) -> String {
+    if bound.ip().is_unspecified() {
+        bound.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{bound}")
+}
+
 pub fn router(server: Arc<Server>) -> axum::Router {
     axum::Router::new()
         .fallback(dispatch)
@@ -107,7 +116,15 @@ pub async fn serve(
         starting: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    on_ready(listener.local_addr()?);
+    let bound = listener.local_addr()?;
+    if let Some(store) = server.runtime.service().shared() {
+        let url = config
+            .advertise_url
+            .clone()
+            .unwrap_or_else(|| default_advertised_url(bound));
+        store.advertise(&url).map_err(std::io::Error::other)?;
+    }
+    on_ready(bound);
     // Requests hyper rejects before routing get AWS-shaped errors too (`wire`).
     axum::serve(AwsListener(listener), router(server))
         .with_graceful_shutdown(async {

@@ -13,15 +13,18 @@ use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 
 use super::errors::ApiError;
+use super::shared::Holder;
 use crate::model::{limits, ErrorObject, ExecutionStatus};
-use crate::runner::{Runtime, StartOptions};
+use crate::runner::{Runtime, RuntimeError, StartOptions};
 use crate::service::api::{page_size, paginate};
-use crate::service::ExecutionCell;
+use crate::service::{ExecutionCell, ServiceError};
 
 /// What every request handler gets.
 pub struct Request {
     pub method: Method,
     pub path: String,
+    /// The query as sent (still percent-encoded).
+    pub raw_query: String,
     pub segments: Vec<String>,
     pub query: HashMap<String, Vec<String>>,
     pub headers: HeaderMap,
@@ -80,6 +83,7 @@ impl Request {
         Ok(Self {
             method,
             path,
+            raw_query: uri.query().unwrap_or("").to_owned(),
             segments,
             query,
             headers,
@@ -182,13 +186,19 @@ impl Server {
         let segments: Vec<&str> = r.segments.iter().map(String::as_str).collect();
         match segments.as_slice() {
             ["2025-12-01", "durable-executions", arn, rest @ ..] => {
-                let cell = self.runtime.service().get(arn)?;
-                self.execution_route(r, &cell, rest)
+                match self.holder(r, self.runtime.service().get(arn)?)? {
+                    Holder::Here(cell) => self.execution_route(r, &cell, rest),
+                    Holder::There(response) => Ok(response),
+                }
             }
             ["2025-12-01", "durable-execution-callbacks", id, action]
                 if r.method == Method::POST =>
             {
-                self.callback(r, id, action)
+                let cell = self.runtime.service().execution_of_callback(id)?;
+                match self.holder(r, cell)? {
+                    Holder::Here(cell) => self.callback(r, &cell, id, action),
+                    Holder::There(response) => Ok(response),
+                }
             }
             _ => Err(ApiError::unknown_operation(r.method.as_str(), &r.path)),
         }
@@ -285,8 +295,7 @@ impl Server {
         }
     }
 
-    fn callback(&self, r: &Request, id: &str, action: &str) -> ApiResult {
-        let service = self.runtime.service();
+    fn callback(&self, r: &Request, cell: &ExecutionCell, id: &str, action: &str) -> ApiResult {
         match action {
             "succeed" => {
                 if r.body.len() > limits::MAX_OPERATION_PAYLOAD {
@@ -294,15 +303,15 @@ impl Server {
                 }
                 let result = String::from_utf8(r.body.to_vec())
                     .map_err(|_| ApiError::invalid("Result must be UTF-8 text"))?;
-                service.send_callback_success(id, Some(result))?;
+                cell.update(|e| e.callback_succeed(id, Some(result)))??;
             }
             "fail" => {
                 let body = r.json_body(json!({}))?;
                 let error: ErrorObject = serde_json::from_value(body)
                     .map_err(|e| ApiError::invalid(format!("invalid ErrorObject: {e}")))?;
-                service.send_callback_failure(id, error)?;
+                cell.update(|e| e.callback_fail(id, error))??;
             }
-            "heartbeat" => service.send_callback_heartbeat(id)?,
+            "heartbeat" => cell.update(|e| e.callback_heartbeat(id))??,
             _ => return Err(ApiError::unknown_operation(r.method.as_str(), &r.path)),
         }
         Ok(json_response(StatusCode::OK, json!({})))
@@ -316,14 +325,11 @@ impl Server {
         let started_before = r.query("StartedBefore").map(parse_time).transpose()?;
         let execution_name = r.query("DurableExecutionName");
         let mut matching: Vec<(i64, Value)> = self
-            .runtime
-            .service()
-            .all()
+            .executions_of(&name)?
             .iter()
             .filter_map(|cell| {
                 let e = cell.lock();
-                let keep = e.spec.function_name == name
-                    && execution_name.is_none_or(|n| n == e.spec.execution_name)
+                let keep = execution_name.is_none_or(|n| n == e.spec.execution_name)
                     && (statuses.is_empty() || statuses.iter().any(|s| s == e.reported_status()))
                     && started_after.is_none_or(|t| e.start >= t)
                     && started_before.is_none_or(|t| e.start <= t);
@@ -360,26 +366,12 @@ impl Server {
         let _starting = execution_name
             .is_some()
             .then(|| self.starting.lock().unwrap_or_else(|p| p.into_inner()));
-        let arn = match execution_name
-            .as_deref()
-            .and_then(|n| self.existing_execution(function, n))
-        {
-            Some(cell) => {
-                let execution = cell.lock();
-                if execution.spec.input != input {
-                    let mut error = ApiError::new(
-                        StatusCode::CONFLICT,
-                        "DurableExecutionAlreadyStartedException",
-                        format!(
-                            "Durable execution {} already started with a different payload",
-                            execution.spec.execution_name
-                        ),
-                    );
-                    error.extra = Some(("DurableExecutionArn", execution.arn.clone()));
-                    return Err(error);
-                }
-                execution.arn.clone()
-            }
+        let existing = match &execution_name {
+            Some(name) => self.named_execution(function, name)?,
+            None => None,
+        };
+        let arn = match existing {
+            Some(cell) => same_input(&cell, &input)?,
             // New work is refused only here, when the queue for instances is full;
             // invocations of executions already accepted always wait.
             None if self.runtime.sandbox().queue_full() => {
@@ -394,7 +386,23 @@ impl Server {
                     account_id: self.account_id.clone(),
                     ..StartOptions::default()
                 };
-                self.runtime.start_execution(function, &input, options)?
+                match self
+                    .runtime
+                    .start_execution(function, &input, options.clone())
+                {
+                    // Another server sharing the store started one of this name first.
+                    Err(RuntimeError::Service(ServiceError::NameTaken(_))) => {
+                        let name = options.execution_name.unwrap_or_default();
+                        return match self.named_execution(function, &name)? {
+                            Some(cell) => same_input(&cell, &input),
+                            None => Err(ServiceError::Service(format!(
+                                "execution {name} was started by another server and then deleted; retry"
+                            ))
+                            .into()),
+                        };
+                    }
+                    started => started?,
+                }
             }
         };
         Ok(arn)
@@ -515,13 +523,25 @@ impl Server {
             },
         })
     }
+}
 
-    fn existing_execution(&self, function: &str, name: &str) -> Option<Arc<ExecutionCell>> {
-        self.runtime.service().all().into_iter().find(|cell| {
-            let e = cell.lock();
-            e.spec.function_name == function && e.spec.execution_name == name
-        })
+/// The ARN of `cell`'s execution, started again with the same name: AWS's idempotency
+/// holds only for the same input.
+fn same_input(cell: &ExecutionCell, input: &str) -> Result<String, ApiError> {
+    let execution = cell.lock();
+    if execution.spec.input != input {
+        let mut error = ApiError::new(
+            StatusCode::CONFLICT,
+            "DurableExecutionAlreadyStartedException",
+            format!(
+                "Durable execution {} already started with a different payload",
+                execution.spec.execution_name
+            ),
+        );
+        error.extra = Some(("DurableExecutionArn", execution.arn.clone()));
+        return Err(error);
     }
+    Ok(execution.arn.clone())
 }
 
 /// The `X-Amz-Durable-Execution-Name` header, checked as AWS does (a name that is not

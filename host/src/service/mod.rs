@@ -37,6 +37,9 @@ pub enum ServiceError {
     /// The change could not be made durable, so it was not made (HTTP 500).
     #[error("{0}")]
     Service(String),
+    /// Another server sharing the store started an execution of this name first.
+    #[error("{0}")]
+    NameTaken(String),
 }
 
 impl ServiceError {
@@ -49,6 +52,7 @@ impl ServiceError {
             Self::ResourceConflict(_) => "ResourceConflictException",
             Self::ExecutionTooLarge(_) => "InvalidParameterValueException",
             Self::Service(_) => "ServiceException",
+            Self::NameTaken(_) => "DurableExecutionAlreadyStartedException",
         }
     }
 
@@ -132,6 +136,9 @@ impl ExecutionCell {
                 execution.committed(record);
                 Ok(())
             }
+            Err(e @ crate::store::StoreError::NameTaken { .. }) => {
+                Err(ServiceError::NameTaken(e.to_string()))
+            }
             Err(crate::store::StoreError::LeaseLost { .. }) => {
                 self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
                 Err(ServiceError::ResourceConflict(format!(
@@ -162,6 +169,11 @@ impl ExecutionCell {
                 execution.arn
             ),
         }
+    }
+
+    /// True for a copy of an execution another server drives (it refuses changes).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// True once another server sharing the store has taken the execution over.
@@ -260,6 +272,14 @@ impl Service {
         *self.shared.write().unwrap_or_else(|p| p.into_inner()) = Some(store);
     }
 
+    /// The store other servers share, if there is one.
+    pub fn shared(&self) -> Option<Arc<dyn ExecutionStore>> {
+        self.shared
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// The execution: held here, or (with a shared store) a read-only copy of it.
     pub fn get(&self, arn: &str) -> Result<Arc<ExecutionCell>, ServiceError> {
         if arn.trim().is_empty() {
@@ -272,12 +292,7 @@ impl Service {
         if let Some(cell) = self.local(arn) {
             return Ok(cell);
         }
-        let shared = self
-            .shared
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let Some(store) = shared else {
+        let Some(store) = self.shared() else {
             return Err(not_found());
         };
         let stored = store

@@ -51,6 +51,13 @@ pub enum StoreError {
     LeaseLost { url: String, arn: String },
     #[error("postgres store {url}: the store's thread is gone")]
     PostgresGone { url: String },
+    /// Another server sharing the store started an execution of that name first.
+    #[error("postgres store {url}: an execution of {function_name} named {execution_name} is already stored")]
+    NameTaken {
+        url: String,
+        function_name: String,
+        execution_name: String,
+    },
 }
 
 /// Identity of an execution, written once with its first delta.
@@ -135,6 +142,12 @@ pub trait ExecutionStore: Send + Sync {
     fn claim(&self, _arn: &str, _lease: Duration) -> Result<bool, StoreError> {
         Ok(true)
     }
+    /// [`claim`](Self::claim) even from an owner whose lease is live: only for an owner
+    /// known to be dead (nothing listens at its address any more). Fencing stops it
+    /// should it still run. True if this owner holds the (unfinished) execution now.
+    fn seize(&self, _arn: &str, _lease: Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
     /// Extends to `lease` from now every lease this owner holds on an unfinished execution.
     fn renew(&self, _lease: Duration) -> Result<(), StoreError> {
         Ok(())
@@ -143,6 +156,32 @@ pub trait ExecutionStore: Send + Sync {
     /// first.
     fn orphans(&self) -> Result<Vec<String>, StoreError> {
         Ok(Vec::new())
+    }
+
+    // What servers sharing a store ask of it. A single writer holds every execution in
+    // memory and is never asked.
+
+    /// The ARN of the stored execution of `function_name` named `execution_name`.
+    fn find_named(
+        &self,
+        _function_name: &str,
+        _execution_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    /// Every stored execution of `function_name`, oldest first, without its operations,
+    /// events and output: enough to list it.
+    fn heads(&self, _function_name: &str) -> Result<Vec<StoredExecution>, StoreError> {
+        Ok(Vec::new())
+    }
+    /// Publishes the URL this server answers at, where the others send changes to
+    /// executions it holds.
+    fn advertise(&self, _url: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// The URL of the server holding a live lease on `arn`, when that is another server.
+    fn holder(&self, _arn: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
     }
 }
 

@@ -137,6 +137,13 @@ impl PostgresStore {
 
     /// Queues a change for the writer and waits until it is durable (or failed).
     fn write(&self, arn: &str, change: writer::Change) -> Result<(), StoreError> {
+        let named = match &change {
+            writer::Change::Commit(delta) => delta
+                .new
+                .as_ref()
+                .map(|new| (new.function_name.clone(), new.execution_name.clone())),
+            writer::Change::Delete(_) => None,
+        };
         let (done, outcome) = mpsc::sync_channel(1);
         self.writes
             .send(writer::Job { change, done })
@@ -149,6 +156,14 @@ impl PostgresStore {
                     url: self.url.clone(),
                     arn: arn.to_owned(),
                 },
+                writer::Failure::NameTaken => {
+                    let (function_name, execution_name) = named.unwrap_or_default();
+                    StoreError::NameTaken {
+                        url: self.url.clone(),
+                        function_name,
+                        execution_name,
+                    }
+                }
                 writer::Failure::Failed(message) => StoreError::PostgresWrite {
                     url: self.url.clone(),
                     message,
@@ -206,12 +221,37 @@ impl ExecutionStore for PostgresStore {
         self.ask(|reply| reader::Query::Claim(arn.to_owned(), lease, reply))
     }
 
+    fn seize(&self, arn: &str, lease: Duration) -> Result<bool, StoreError> {
+        self.ask(|reply| reader::Query::Seize(arn.to_owned(), lease, reply))
+    }
+
     fn renew(&self, lease: Duration) -> Result<(), StoreError> {
         self.ask(|reply| reader::Query::Renew(lease, reply))
     }
 
     fn orphans(&self) -> Result<Vec<String>, StoreError> {
         self.ask(reader::Query::Orphans)
+    }
+
+    fn find_named(
+        &self,
+        function_name: &str,
+        execution_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let key = (function_name.to_owned(), execution_name.to_owned());
+        self.ask(|reply| reader::Query::FindNamed(key, reply))
+    }
+
+    fn heads(&self, function_name: &str) -> Result<Vec<StoredExecution>, StoreError> {
+        self.ask(|reply| reader::Query::Heads(function_name.to_owned(), reply))
+    }
+
+    fn advertise(&self, url: &str) -> Result<(), StoreError> {
+        self.ask(|reply| reader::Query::Advertise(url.to_owned(), reply))
+    }
+
+    fn holder(&self, arn: &str) -> Result<Option<String>, StoreError> {
+        self.ask(|reply| reader::Query::Holder(arn.to_owned(), reply))
     }
 }
 

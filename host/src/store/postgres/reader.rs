@@ -17,8 +17,14 @@ pub(super) enum Query {
     Load(String, Reply<Option<StoredExecution>>),
     LoadAll(Reply<Vec<StoredExecution>>),
     Claim(String, Duration, Reply<bool>),
+    Seize(String, Duration, Reply<bool>),
     Renew(Duration, Reply<()>),
     Orphans(Reply<Vec<String>>),
+    /// (function name, execution name) → the execution's ARN.
+    FindNamed((String, String), Reply<Option<String>>),
+    Heads(String, Reply<Vec<StoredExecution>>),
+    Advertise(String, Reply<()>),
+    Holder(String, Reply<Option<String>>),
 }
 
 pub(super) struct Session {
@@ -33,8 +39,15 @@ struct Statements {
     all_deltas: Statement,
     /// Takes the execution if nobody holds a live lease on it (or this owner does).
     claim: Statement,
+    /// Takes the unfinished execution whoever holds it.
+    seize: Statement,
     renew: Statement,
     orphans: Statement,
+    find_named: Statement,
+    heads: Statement,
+    advertise: Statement,
+    /// The URL of another server with a live lease on the execution.
+    holder: Statement,
 }
 
 /// Columns of a delta row, in `replay`'s order.
@@ -73,6 +86,14 @@ impl Reconnecting for Session {
                      RETURNING arn",
                 )
                 .await?,
+            seize: client
+                .prepare(
+                    "UPDATE execution_records
+                     SET owner = $2, lease_until = now() + make_interval(secs => $3)
+                     WHERE arn = $1 AND status = 'RUNNING'
+                     RETURNING arn",
+                )
+                .await?,
             renew: client
                 .prepare(
                     "UPDATE execution_records
@@ -86,6 +107,31 @@ impl Reconnecting for Session {
                      WHERE status = 'RUNNING'
                          AND (owner IS NULL OR lease_until IS NULL OR lease_until < now())
                      ORDER BY start_ms, arn",
+                )
+                .await?,
+            find_named: client
+                .prepare(
+                    "SELECT arn FROM execution_records
+                     WHERE function_name = $1 AND execution_name = $2",
+                )
+                .await?,
+            heads: client
+                .prepare(
+                    "SELECT arn, spec, record FROM execution_records
+                     WHERE function_name = $1 ORDER BY start_ms, arn",
+                )
+                .await?,
+            advertise: client
+                .prepare(
+                    "INSERT INTO servers (owner, url) VALUES ($1, $2)
+                     ON CONFLICT (owner) DO UPDATE SET url = $2, advertised = now()",
+                )
+                .await?,
+            holder: client
+                .prepare(
+                    "SELECT s.url FROM execution_records r JOIN servers s ON s.owner = r.owner
+                     WHERE r.arn = $1 AND r.owner <> $2 AND r.status = 'RUNNING'
+                         AND r.lease_until > now()",
                 )
                 .await?,
         };
@@ -120,6 +166,12 @@ pub(super) async fn run(
                     .await;
                 send(reply, won.map(|row| row.is_some()));
             }
+            Query::Seize(arn, lease, reply) => {
+                let won = client
+                    .query_opt(&statements.seize, &[&arn, &id, &lease.as_secs_f64()])
+                    .await;
+                send(reply, won.map(|row| row.is_some()));
+            }
             Query::Renew(lease, reply) => {
                 let renewed = client
                     .execute(&statements.renew, &[&id, &lease.as_secs_f64()])
@@ -131,6 +183,33 @@ pub(super) async fn run(
                 send(
                     reply,
                     rows.and_then(|rows| rows.iter().map(|row| row.try_get(0)).collect()),
+                );
+            }
+            Query::FindNamed((function, name), reply) => {
+                let row = client
+                    .query_opt(&statements.find_named, &[&function, &name])
+                    .await;
+                send(
+                    reply,
+                    row.and_then(|row| row.map(|r| r.try_get(0)).transpose()),
+                );
+            }
+            Query::Heads(function, reply) => {
+                let rows = client.query(&statements.heads, &[&function]).await;
+                send(
+                    reply,
+                    rows.and_then(|rows| rows.iter().map(stored).collect()),
+                );
+            }
+            Query::Advertise(url, reply) => {
+                let done = client.execute(&statements.advertise, &[&id, &url]).await;
+                send(reply, done.map(|_| ()));
+            }
+            Query::Holder(arn, reply) => {
+                let row = client.query_opt(&statements.holder, &[&arn, &id]).await;
+                send(
+                    reply,
+                    row.and_then(|row| row.map(|r| r.try_get(0)).transpose()),
                 );
             }
         }
@@ -146,9 +225,13 @@ fn refuse(query: Query, message: &str) {
     match query {
         Query::Load(_, reply) => drop(reply.send(Err(message))),
         Query::LoadAll(reply) => drop(reply.send(Err(message))),
-        Query::Claim(_, _, reply) => drop(reply.send(Err(message))),
+        Query::Claim(_, _, reply) | Query::Seize(_, _, reply) => drop(reply.send(Err(message))),
         Query::Renew(_, reply) => drop(reply.send(Err(message))),
         Query::Orphans(reply) => drop(reply.send(Err(message))),
+        Query::FindNamed(_, reply) => drop(reply.send(Err(message))),
+        Query::Heads(_, reply) => drop(reply.send(Err(message))),
+        Query::Advertise(_, reply) => drop(reply.send(Err(message))),
+        Query::Holder(_, reply) => drop(reply.send(Err(message))),
     }
 }
 

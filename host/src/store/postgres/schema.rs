@@ -25,6 +25,9 @@ const TABLES: &str = "
     );
     CREATE INDEX IF NOT EXISTS execution_records_by_function
         ON execution_records (function_name, start_ms);
+    -- Execution names are idempotent across every server sharing the database.
+    CREATE UNIQUE INDEX IF NOT EXISTS execution_records_by_name
+        ON execution_records (function_name, execution_name);
     CREATE INDEX IF NOT EXISTS execution_records_running
         ON execution_records (owner, lease_until) WHERE status = 'RUNNING';
     -- One row per commit: the changed operations (position, document), the new events and
@@ -38,7 +41,16 @@ const TABLES: &str = "
         events TEXT[] NOT NULL,
         invocations TEXT[] NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS execution_deltas_by_arn ON execution_deltas (arn, id);";
+    CREATE INDEX IF NOT EXISTS execution_deltas_by_arn ON execution_deltas (arn, id);
+    -- Where each server answers: changes to an execution go to the server holding it.
+    CREATE TABLE IF NOT EXISTS servers (
+        owner TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        advertised TIMESTAMPTZ NOT NULL DEFAULT now()
+    );";
+
+/// The unique index a second execution of one name runs into.
+pub(super) const NAME_INDEX: &str = "execution_records_by_name";
 
 /// Opens a connection whose driver runs as a task on the current (store) runtime.
 pub(super) async fn connect(config: &Config) -> Result<Client, tokio_postgres::Error> {

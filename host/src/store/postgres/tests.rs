@@ -312,3 +312,38 @@ fn passwords_are_hidden_in_messages() {
     );
     assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
 }
+
+#[test]
+fn names_are_unique_and_holders_are_found_across_servers() {
+    let Some(db) = test_database("names_are_unique_and_holders_are_found_across_servers") else {
+        return;
+    };
+    let (one, two) = (open(&db, DEFAULT_LEASE), open(&db, DEFAULT_LEASE));
+    one.advertise("http://one").unwrap();
+    two.advertise("http://two").unwrap();
+    one.commit(first_delta("a")).unwrap();
+    // The same function and name under another ARN: refused, nothing stored.
+    let mut again = first_delta("b");
+    again.new.as_mut().unwrap().execution_name = "a".into();
+    assert!(matches!(
+        two.commit(again),
+        Err(StoreError::NameTaken { ref execution_name, .. }) if execution_name == "a"
+    ));
+    assert!(two.load("b").unwrap().is_none());
+    assert_eq!(two.find_named("f", "a").unwrap().as_deref(), Some("a"));
+    assert_eq!(two.find_named("f", "b").unwrap(), None);
+    let heads = two.heads("f").unwrap();
+    assert_eq!(heads.len(), 1);
+    assert!(heads[0].events.is_empty() && heads[0].record == "{\"r\":1}");
+    // Only another server's live lease has a holder.
+    assert_eq!(two.holder("a").unwrap().as_deref(), Some("http://one"));
+    assert_eq!(one.holder("a").unwrap(), None);
+    // Seized from a live lease; the old holder's commits are fenced off.
+    assert!(!two.claim("a", DEFAULT_LEASE).unwrap());
+    assert!(two.seize("a", DEFAULT_LEASE).unwrap());
+    assert_eq!(one.holder("a").unwrap().as_deref(), Some("http://two"));
+    assert!(matches!(
+        one.commit(event("a", 2)),
+        Err(StoreError::LeaseLost { .. })
+    ));
+}

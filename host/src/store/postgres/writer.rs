@@ -27,6 +27,8 @@ pub(super) enum Change {
 pub(super) enum Failure {
     /// Another server holds the execution now.
     LeaseLost,
+    /// An execution of the same function and name is stored already.
+    NameTaken,
     Failed(String),
 }
 
@@ -245,7 +247,18 @@ async fn apply(
                     &owner.lease.as_secs_f64(),
                 ],
             )
-            .await?;
+            .await
+            .map_err(|e| {
+                let duplicate = e.as_db_error().is_some_and(|db| {
+                    *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+                        && db.constraint() == Some(schema::NAME_INDEX)
+                });
+                if duplicate {
+                    Failure::NameTaken
+                } else {
+                    e.into()
+                }
+            })?;
     } else {
         let status = delta.record.as_ref().map(|_| delta.status.as_str());
         let row = transaction
