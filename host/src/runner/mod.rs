@@ -2,7 +2,9 @@
 //! the result views.
 
 pub mod callback_script;
+mod chained;
 pub mod chaos;
+mod driver;
 mod log_capture;
 mod manual_clock;
 pub mod replay_check;

@@ -8,11 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::model::mocks::Mocks;
 use crate::sandbox::{Limits, LoadedFunction, PoolConfig, Sandbox, SandboxError};
-use crate::service::execution::InvocationRecord;
-use crate::service::execution::{InvokeTargets, ParentLink, PendingInvoke};
-use crate::service::{
-    ChaosPlan, Execution, ExecutionCell, ExecutionSpec, Service, ServiceError, TimerKind,
-};
+use crate::service::execution::{InvokeTargets, ParentLink};
+use crate::service::{ChaosPlan, Execution, ExecutionCell, ExecutionSpec, Service, ServiceError};
 use crate::store::{ExecutionStore, StoreError};
 
 /// Settings of one registered function.
@@ -141,19 +138,20 @@ impl InvokeTargets for FunctionRegistry {
     }
 }
 
-struct Inner {
-    logs_dir: Option<PathBuf>,
+/// What every clone of a [`Runtime`] shares (the runner's modules read it directly).
+pub(super) struct Inner {
+    pub(super) logs_dir: Option<PathBuf>,
     store: RwLock<Option<Arc<dyn ExecutionStore>>>,
-    sandbox: Sandbox,
-    service: Service,
+    pub(super) sandbox: Sandbox,
+    pub(super) service: Service,
     functions: Arc<FunctionRegistry>,
-    timeout_grace: Duration,
+    pub(super) timeout_grace: Duration,
 }
 
 /// A durabox host: cheap to clone, shareable across threads.
 #[derive(Clone)]
 pub struct Runtime {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 /// A [`Runtime`] that is gone once every `Runtime` clone is dropped.
@@ -239,7 +237,7 @@ impl Runtime {
         self.start_with(self.function(function)?, input, options, None, None)
     }
 
-    fn start_with(
+    pub(super) fn start_with(
         &self,
         function: Arc<RegisteredFunction>,
         input: &str,
@@ -289,7 +287,7 @@ impl Runtime {
         cell.lock().invoke_targets = Some(self.inner.functions.clone());
         std::thread::Builder::new()
             .name("durabox-execution".into())
-            .spawn(move || drive(&runtime, &cell, &function))
+            .spawn(move || super::driver::drive(&runtime, &cell, &function))
             .map_err(|e| {
                 RuntimeError::Timeout(format!("cannot start the execution thread: {e}"))
             })?;
@@ -304,95 +302,6 @@ impl Runtime {
     /// A handle that does not keep the runtime alive (background work stops with it).
     pub(super) fn downgrade(&self) -> WeakRuntime {
         WeakRuntime(Arc::downgrade(&self.inner))
-    }
-
-    /// Starts the child execution of a chained invoke; an unstartable one fails the
-    /// parent's operation at once.
-    fn start_chained(&self, parent: &ExecutionCell, invoke: PendingInvoke) {
-        let (
-            parent_arn,
-            region,
-            account_id,
-            skip_time,
-            fire_callback_timeouts,
-            manual_clock,
-            mocks,
-        ) = {
-            let p = parent.lock();
-            (
-                p.arn.clone(),
-                p.spec.region.clone(),
-                p.spec.account_id.clone(),
-                p.clock.skips_time(),
-                p.spec.fire_callback_timeouts,
-                p.spec.manual_clock,
-                p.spec.mocks.clone(),
-            )
-        };
-        let link = ParentLink {
-            arn: parent_arn,
-            op_id: invoke.op_id.clone(),
-        };
-        let options = StartOptions {
-            execution_name: Some(invoke.execution_name.clone()),
-            skip_time,
-            fire_callback_timeouts,
-            manual_clock,
-            mocks,
-            chaos: None,
-            region,
-            account_id,
-        };
-        let started = self.function(&invoke.function_name).and_then(|function| {
-            self.start_with(
-                function,
-                &invoke.input,
-                options,
-                Some(invoke.invocation_id.clone()),
-                Some(link.clone()),
-            )
-        });
-        if let Err(e) = started {
-            let error = crate::model::ErrorObject::new("ServiceException", e.to_string());
-            self.complete_parent(
-                &link,
-                (crate::model::ExecutionStatus::Failed, None, Some(error)),
-            );
-        }
-    }
-
-    /// Reports a child execution's end to the parent operation waiting for it.
-    fn complete_parent(
-        &self,
-        link: &ParentLink,
-        (status, result, error): (
-            crate::model::ExecutionStatus,
-            Option<String>,
-            Option<crate::model::ErrorObject>,
-        ),
-    ) {
-        // Only a parent held here can take the report (not a read-only copy of one
-        // another server runs).
-        let Some(parent) = self.inner.service.local(&link.arn) else {
-            return;
-        };
-        loop {
-            let reported = parent.update(|p| {
-                p.complete_chained_invoke(&link.op_id, status, result.clone(), error.clone())
-            });
-            match reported {
-                Ok(()) => return,
-                // The parent waits for this report: retry until the store takes it.
-                Err(ServiceError::Service(e)) if !parent.is_lost() => {
-                    tracing::warn!("chained invoke {} not yet reported: {e}", link.op_id);
-                    std::thread::sleep(STORE_RETRY);
-                }
-                Err(e) => {
-                    tracing::warn!("chained invoke {} not reported: {e}", link.op_id);
-                    return;
-                }
-            }
-        }
     }
 
     /// DeleteDurableExecution: forgets a finished execution, in the store too.
@@ -444,165 +353,6 @@ impl Runtime {
             }
             execution = cell.wait(execution, (deadline - now).min(Duration::from_millis(200)));
         }
-    }
-}
-
-/// How long a driver waits before retrying a change the store refused.
-const STORE_RETRY: Duration = Duration::from_millis(500);
-
-/// Invokes the handler whenever the execution needs it, fires its timers, and returns
-/// once it is terminal.
-fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunction) {
-    let inner = &runtime.inner;
-    let mut idle_since = (0u64, Instant::now());
-    loop {
-        let Some(request_id) = next_invocation(runtime, cell, function, &mut idle_since) else {
-            return;
-        };
-        cell.notify();
-        let report = inner.sandbox.invoke(
-            &function.loaded,
-            cell,
-            &function.config.limits,
-            &function.config.env,
-            function.config.strict_determinism,
-        );
-        if let Some(dir) = &inner.logs_dir {
-            if let Err(e) = super::log_capture::append(
-                dir,
-                &function.name,
-                &cell.lock().arn,
-                &request_id,
-                &report.logs,
-                &report.stdout,
-            ) {
-                tracing::warn!("cannot write guest logs to {}: {e}", dir.display());
-            }
-        }
-        let finished = cell.update(|execution| {
-            let error = match &report.outcome {
-                crate::service::InvocationOutcome::Crashed(e)
-                | crate::service::InvocationOutcome::Fatal(e) => Some(e.clone()),
-                _ => None,
-            };
-            execution.invocations.push(InvocationRecord {
-                request_id: request_id.clone(),
-                stdout: report.stdout,
-                stderr: report.stderr,
-                logs: report.logs,
-                warnings: report.warnings,
-                fuel_consumed: report.fuel_consumed,
-                error,
-            });
-            execution.finish_invocation(&request_id, report.outcome);
-            execution.take_pending_invokes()
-        });
-        match finished {
-            Ok(invokes) => {
-                for invoke in invokes {
-                    runtime.start_chained(cell, invoke);
-                }
-            }
-            Err(_) => {
-                // Its end could not be stored: the invocation counts as lost and runs again.
-                cell.lock().abandon_invocation();
-                std::thread::sleep(STORE_RETRY);
-            }
-        }
-    }
-}
-
-/// Waits until the execution needs an invocation, firing its timers meanwhile, and
-/// begins one; None once the execution is terminal.
-fn next_invocation(
-    runtime: &Runtime,
-    cell: &Arc<ExecutionCell>,
-    function: &RegisteredFunction,
-    idle_since: &mut (u64, Instant),
-) -> Option<String> {
-    let inner = &runtime.inner;
-    let mut execution = cell.lock();
-    loop {
-        if cell.is_lost() {
-            // Another server sharing the store drives it now.
-            let arn = execution.arn.clone();
-            drop(execution);
-            runtime.service().forget(&arn, cell);
-            return None;
-        }
-        if execution.status.is_terminal() {
-            let parent = execution.parent.clone();
-            let outcome = (
-                execution.status,
-                execution.result.clone(),
-                execution.error.clone(),
-            );
-            let arn = execution.arn.clone();
-            drop(execution);
-            cell.notify();
-            if let Some(parent) = parent {
-                runtime.complete_parent(&parent, outcome);
-            }
-            if cell.store().is_some_and(|store| store.owner().is_some()) {
-                // Shared: every server reads finished executions from the store, so a
-                // delete made on any of them is seen by all.
-                runtime.service().forget(&arn, cell);
-            }
-            return None;
-        }
-        if execution.needs_invocation && !execution.paused {
-            if execution.invocation_count() >= function.config.max_invocations {
-                let limit = function.config.max_invocations;
-                execution.fail(crate::model::ErrorObject::new(
-                    "Execution.TooManyInvocations",
-                    format!("The execution needed more than {limit} invocations (max_invocations)"),
-                ));
-                execution = commit_or_pause(cell, execution);
-                continue;
-            }
-            // Not committed on its own: a crash before the invocation's first commit
-            // finds it not running and invokes again, as it would a running one.
-            return Some(execution.begin_invocation());
-        }
-        if execution.complete_due_timers() {
-            execution = commit_or_pause(cell, execution);
-            continue;
-        }
-        if execution.version != idle_since.0 {
-            *idle_since = (execution.version, Instant::now());
-        }
-        let skip = execution
-            .clock
-            .skips_time()
-            .then(|| execution.skip_target())
-            .flatten();
-        let wait = match skip.or_else(|| execution.next_timer()) {
-            Some((at, kind)) if skip.is_some() => {
-                let idle = idle_since.1.elapsed();
-                if kind == TimerKind::Progress || idle >= inner.timeout_grace {
-                    // Committed with the timer it reaches: a crash before then only
-                    // skips the same time again.
-                    execution.clock.advance_to(at);
-                    continue;
-                }
-                inner.timeout_grace - idle
-            }
-            Some((at, _)) => Duration::from_millis(execution.clock.real_delay_until(at) as u64),
-            None => Duration::from_secs(1),
-        };
-        execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
-    }
-}
-
-/// Commits the driver's own change; when the store refuses it (and the change is
-/// undone), waits a moment before the driver tries again.
-fn commit_or_pause<'a>(
-    cell: &'a ExecutionCell,
-    mut execution: std::sync::MutexGuard<'a, Execution>,
-) -> std::sync::MutexGuard<'a, Execution> {
-    match cell.commit(&mut execution) {
-        Ok(()) => execution,
-        Err(_) => cell.wait(execution, STORE_RETRY),
     }
 }
 

@@ -2,6 +2,8 @@
 
 mod config;
 mod errors;
+mod invoke;
+mod request;
 mod routes;
 mod shared;
 mod wire;
@@ -47,7 +49,7 @@ async fn dispatch(
         Ok(body) => body,
         Err(rejection) => return body_error(&rejection).into_response(),
     };
-    match routes::Request::parse(method, &uri, headers, body) {
+    match request::Request::parse(method, &uri, headers, body) {
         Ok(request) => server.handle(request).await,
         Err(error) => error.into_response(),
     }

@@ -17,7 +17,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
 use super::errors::ApiError;
-use super::routes::{Request, Server};
+use super::request::Request;
+use super::routes::Server;
 use crate::service::{Execution, ExecutionCell, ServiceError};
 use crate::store::StoreError;
 

@@ -2,6 +2,29 @@
 
 use super::*;
 
+/// A chained invoke the runtime must start (the target's child execution).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingInvoke {
+    pub op_id: String,
+    pub function_name: String,
+    pub input: String,
+    pub execution_name: String,
+    pub invocation_id: String,
+    pub tenant_id: Option<String>,
+}
+
+/// The operation of a parent execution that a child execution completes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ParentLink {
+    pub arn: String,
+    pub op_id: String,
+}
+
+/// Which functions chained invokes can reach.
+pub trait InvokeTargets: Send + Sync {
+    fn exists(&self, function_name: &str) -> bool;
+}
+
 impl Execution {
     /// Chained invokes the runtime must start now.
     pub fn take_pending_invokes(&mut self) -> Vec<PendingInvoke> {

@@ -1,11 +1,22 @@
 //! One durable execution as the AWS service keeps it: operations, history, timers,
 //! callbacks and the invocation lifecycle. No wasmtime here.
+//!
+//! This module holds the record itself and its creation; each concern has its file:
+//! `operations` (lookup and the replay view), `history` (events), `invocation` (one
+//! handler run and what it returned), `status` (ending, stopping, pausing), `timers`,
+//! `callbacks`, `chained` invokes, and `persist` (what the store gets).
 
 mod callbacks;
 mod chained;
+mod history;
+mod invocation;
+mod operations;
 mod persist;
+mod status;
 mod timers;
 pub use callbacks::PendingCallback;
+pub use chained::{InvokeTargets, ParentLink, PendingInvoke};
+pub use invocation::{InvocationOutcome, InvocationRecord, PendingCompletion};
 
 use std::collections::HashMap;
 
@@ -57,13 +68,6 @@ impl ExecutionSpec {
     }
 }
 
-/// A completion requested by an EXECUTION checkpoint, applied when the invocation ends.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum PendingCompletion {
-    Succeeded(Option<String>),
-    Failed(ErrorObject),
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallbackTimer {
     pub timeout_at: Option<Millis>,
@@ -80,59 +84,6 @@ impl CallbackTimer {
             heartbeat_seconds,
         }
     }
-}
-
-/// What one invocation printed and logged (not part of AWS history).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct InvocationRecord {
-    pub request_id: String,
-    pub stdout: String,
-    pub stderr: String,
-    pub logs: Vec<LogLine>,
-    /// Determinism lint findings (reads of clocks or random numbers outside steps).
-    #[serde(default)]
-    pub warnings: Vec<DeterminismWarning>,
-    pub fuel_consumed: u64,
-    /// The error the invocation ended with, if it crashed or faulted.
-    pub error: Option<ErrorObject>,
-}
-
-/// A chained invoke the runtime must start (the target's child execution).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PendingInvoke {
-    pub op_id: String,
-    pub function_name: String,
-    pub input: String,
-    pub execution_name: String,
-    pub invocation_id: String,
-    pub tenant_id: Option<String>,
-}
-
-/// The operation of a parent execution that a child execution completes.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ParentLink {
-    pub arn: String,
-    pub op_id: String,
-}
-
-/// Which functions chained invokes can reach.
-pub trait InvokeTargets: Send + Sync {
-    fn exists(&self, function_name: &str) -> bool;
-}
-
-/// How an invocation of the handler ended.
-#[derive(Clone, Debug)]
-pub enum InvocationOutcome {
-    /// None: the handler returned no result payload.
-    Succeeded(Option<String>),
-    Failed(ErrorObject),
-    Pending,
-    /// The sandbox ended the invocation (trap, exit, fuel, memory, timeout); the execution
-    /// is re-invoked up to the crash limit. The error is recorded on InvocationCompleted.
-    Crashed(ErrorObject),
-    /// A bug the guest cannot recover from by retrying (non-determinism, protocol misuse):
-    /// the execution fails.
-    Fatal(ErrorObject),
 }
 
 /// Which kind of timer is due next. Skipped time jumps at once to waits and retries;
@@ -292,25 +243,30 @@ impl Execution {
             persisted: Default::default(),
             spec,
         };
+        execution.record_start(now);
+        execution
+    }
+
+    /// The EXECUTION operation and the ExecutionStarted event every execution begins with.
+    fn record_start(&mut self, now: Millis) {
         let mut op = Operation::new(
-            execution.spec.invocation_id.clone(),
+            self.spec.invocation_id.clone(),
             Type::Execution,
             Status::Started,
             now,
         );
-        op.name = Some(execution.spec.execution_name.clone());
+        op.name = Some(self.spec.execution_name.clone());
         op.execution_details = Some(ExecutionDetails {
-            input_payload: Some(execution.spec.input.clone()),
+            input_payload: Some(self.spec.input.clone()),
         });
-        execution.insert_operation(op);
+        self.insert_operation(op);
         let mut details = Map::new();
-        details.insert("Input".into(), payload_wrapper(Some(&execution.spec.input)));
+        details.insert("Input".into(), payload_wrapper(Some(&self.spec.input)));
         details.insert(
             "ExecutionTimeout".into(),
-            json!(execution.spec.execution_timeout_seconds),
+            json!(self.spec.execution_timeout_seconds),
         );
-        execution.push_execution_event(EventType::ExecutionStarted, details, now);
-        execution
+        self.push_execution_event(EventType::ExecutionStarted, details, now);
     }
 
     /// Brings an execution loaded from a store back to life after a restart: an
@@ -337,343 +293,4 @@ impl Execution {
     pub fn execution_op_id(&self) -> &str {
         &self.spec.invocation_id
     }
-
-    // ---- operations ------------------------------------------------------------
-
-    pub fn operation(&self, id: &str) -> Option<&Operation> {
-        self.index.get(id).map(|&i| &self.operations[i])
-    }
-
-    pub(super) fn operation_mut(&mut self, id: &str) -> Option<&mut Operation> {
-        let &i = self.index.get(id)?;
-        self.mark_changed(i);
-        Some(&mut self.operations[i])
-    }
-
-    /// Remembers an operation that now holds a timer.
-    pub(super) fn track_timer(&mut self, id: &str) {
-        if let Some(&i) = self.index.get(id) {
-            let op = &self.operations[i];
-            if matches!(
-                (op.op_type, op.status),
-                (Type::Wait, Status::Started) | (Type::Step, Status::Pending)
-            ) {
-                self.timed.insert(i);
-            }
-        }
-    }
-
-    pub(super) fn insert_operation(&mut self, op: Operation) {
-        self.mark_changed(self.operations.len());
-        self.index.insert(op.id.clone(), self.operations.len());
-        self.operations.push(op);
-    }
-
-    /// All operations in start order, the EXECUTION operation first.
-    pub fn operations(&self) -> &[Operation] {
-        &self.operations
-    }
-
-    /// Operations as GetDurableExecutionState and the invocation envelope deliver them:
-    /// descendants of a completed CONTEXT are left out unless it replays its children.
-    pub fn replay_state(&self) -> Vec<&Operation> {
-        let mut hidden: Vec<&str> = Vec::new();
-        self.operations
-            .iter()
-            .filter(|op| {
-                let parent_hidden = op
-                    .parent_id
-                    .as_deref()
-                    .is_some_and(|p| hidden.contains(&p) || self.closes_children(p));
-                if parent_hidden {
-                    hidden.push(&op.id);
-                }
-                !parent_hidden
-            })
-            .collect()
-    }
-
-    fn closes_children(&self, context_id: &str) -> bool {
-        self.operation(context_id).is_some_and(|op| {
-            op.op_type == Type::Context
-                && op.status.is_terminal()
-                && !op
-                    .context_details
-                    .as_ref()
-                    .is_some_and(|d| d.replay_children)
-        })
-    }
-
-    // ---- history ----------------------------------------------------------------
-
-    pub fn events(&self) -> &[Event] {
-        &self.events
-    }
-
-    fn push_event(&mut self, mut event: Event) {
-        event.event_id = self.events.len() as u64 + 1;
-        self.events.push(event);
-        self.version += 1;
-    }
-
-    /// An event of operation `id`, carrying the operation's identity.
-    pub(super) fn push_op_event(
-        &mut self,
-        id: &str,
-        event_type: EventType,
-        details: Map<String, Value>,
-        timestamp: Millis,
-    ) {
-        let op = self.operation(id);
-        let event = Event {
-            event_type,
-            event_id: 0,
-            timestamp,
-            id: Some(id.to_owned()),
-            name: op.and_then(|o| o.name.clone()),
-            parent_id: op.and_then(|o| o.parent_id.clone()),
-            sub_type: op.and_then(|o| o.sub_type.clone()),
-            details,
-        };
-        self.push_event(event);
-    }
-
-    fn push_execution_event(
-        &mut self,
-        event_type: EventType,
-        details: Map<String, Value>,
-        at: Millis,
-    ) {
-        let event = Event {
-            event_type,
-            event_id: 0,
-            timestamp: at,
-            id: Some(self.spec.invocation_id.clone()),
-            name: Some(self.spec.execution_name.clone()),
-            parent_id: None,
-            sub_type: None,
-            details,
-        };
-        self.push_event(event);
-    }
-
-    // ---- invocations ------------------------------------------------------------
-
-    /// Forgets the running invocation after its end could not be stored: the execution
-    /// is invoked again, as after a crash of the process.
-    pub fn abandon_invocation(&mut self) {
-        self.invocation_running = false;
-        self.needs_invocation = !self.status.is_terminal();
-        self.version += 1;
-    }
-
-    /// Marks an invocation as running; returns its request id.
-    pub fn begin_invocation(&mut self) -> String {
-        self.needs_invocation = false;
-        self.invocation_running = true;
-        self.invocation_count += 1;
-        self.invocation_start = self.clock.now();
-        self.updated_ids.clear();
-        self.version += 1;
-        request_id(&self.spec.invocation_id, self.invocation_count)
-    }
-
-    pub fn updated_ids(&self) -> &[String] {
-        &self.updated_ids
-    }
-
-    pub fn invocation_count(&self) -> u32 {
-        self.invocation_count
-    }
-
-    /// Records `InvocationCompleted` and applies the handler's outcome.
-    pub fn finish_invocation(&mut self, request_id: &str, outcome: InvocationOutcome) {
-        self.invocation_running = false;
-        if self.status.is_terminal() {
-            // Stopped or timed out meanwhile: the output is ignored.
-            self.version += 1;
-            return;
-        }
-        let now = self.clock.now();
-        let mut details = Map::new();
-        details.insert("StartTimestamp".into(), seconds(self.invocation_start));
-        details.insert("EndTimestamp".into(), seconds(now));
-        details.insert("RequestId".into(), json!(request_id));
-        if let InvocationOutcome::Crashed(error) | InvocationOutcome::Fatal(error) = &outcome {
-            details.insert("Error".into(), error_wrapper(error));
-        }
-        self.push_event(Event {
-            event_type: EventType::InvocationCompleted,
-            event_id: 0,
-            timestamp: now,
-            id: None,
-            name: None,
-            parent_id: None,
-            sub_type: None,
-            details,
-        });
-        if let Some(completion) = self.pending_completion.take() {
-            match completion {
-                PendingCompletion::Succeeded(result) => self.succeed(result),
-                PendingCompletion::Failed(error) => self.fail(error),
-            }
-            return;
-        }
-        match outcome {
-            InvocationOutcome::Succeeded(result) => self.succeed(result),
-            InvocationOutcome::Failed(error) | InvocationOutcome::Fatal(error) => self.fail(error),
-            InvocationOutcome::Pending => self.accept_pending(),
-            InvocationOutcome::Crashed(error) => {
-                self.consecutive_crashes += 1;
-                if self.consecutive_crashes >= self.max_consecutive_crashes {
-                    let mut error = error;
-                    error.error_message = Some(format!(
-                        "The handler crashed {} invocations in a row; last: {}",
-                        self.consecutive_crashes,
-                        error.error_message.as_deref().unwrap_or("no message")
-                    ));
-                    self.fail(error);
-                } else {
-                    self.needs_invocation = true;
-                }
-                return;
-            }
-        }
-        self.consecutive_crashes = 0;
-    }
-
-    fn accept_pending(&mut self) {
-        let waiting = self.operations.iter().any(|op| match op.op_type {
-            Type::Step => matches!(op.status, Status::Pending | Status::Ready),
-            Type::Wait | Type::Callback | Type::ChainedInvoke => op.status == Status::Started,
-            _ => false,
-        });
-        if waiting || self.needs_invocation {
-            self.invalid_pending = 0;
-            return;
-        }
-        self.invalid_pending += 1;
-        if self.invalid_pending >= 3 {
-            self.fail(ErrorObject::new(
-                "InvalidParameterValueException",
-                "Cannot return PENDING status with no pending operations.",
-            ));
-        } else {
-            self.needs_invocation = true;
-        }
-    }
-
-    pub fn succeed(&mut self, result: Option<String>) {
-        let now = self.close(ExecutionStatus::Succeeded);
-        let mut details = Map::new();
-        if let Some(result) = &result {
-            details.insert("Result".into(), payload_wrapper(Some(result)));
-        }
-        self.result = result;
-        self.push_execution_event(EventType::ExecutionSucceeded, details, now);
-    }
-
-    pub fn fail(&mut self, error: ErrorObject) {
-        self.finish_with_error(ExecutionStatus::Failed, EventType::ExecutionFailed, error);
-    }
-
-    /// StopDurableExecution: idempotent on a finished execution; returns the stop time.
-    pub fn stop(&mut self, error: Option<ErrorObject>) -> Millis {
-        if !self.status.is_terminal() {
-            let error = error.unwrap_or_else(|| {
-                ErrorObject::new("ExecutionStopped", "Execution stopped by user request")
-            });
-            self.finish_with_error(ExecutionStatus::Stopped, EventType::ExecutionStopped, error);
-        }
-        self.end.unwrap_or_else(|| self.clock.now())
-    }
-
-    fn finish_with_error(&mut self, status: ExecutionStatus, event: EventType, error: ErrorObject) {
-        let now = self.close(status);
-        let mut details = Map::new();
-        details.insert("Error".into(), error_wrapper(&error));
-        self.error = Some(error);
-        self.push_execution_event(event, details, now);
-    }
-
-    fn close(&mut self, status: ExecutionStatus) -> Millis {
-        let now = self.clock.now();
-        self.status = status;
-        self.end = Some(now);
-        self.needs_invocation = false;
-        self.mark_changed(0);
-        if let Some(op) = self.operations.first_mut() {
-            op.status = match status {
-                ExecutionStatus::Succeeded => Status::Succeeded,
-                ExecutionStatus::Failed => Status::Failed,
-                ExecutionStatus::TimedOut => Status::TimedOut,
-                _ => Status::Stopped,
-            };
-            op.end_timestamp = Some(now);
-        }
-        now
-    }
-
-    /// The status as the API reports it (PAUSING while a paused execution's invocation
-    /// is still running).
-    pub fn reported_status(&self) -> &'static str {
-        match (self.paused, self.invocation_running) {
-            (true, true) if !self.status.is_terminal() => "PAUSING",
-            (true, false) if !self.status.is_terminal() => "PAUSED",
-            _ => self.status.as_str(),
-        }
-    }
-
-    /// PauseDurableExecution: no invocations until resumed; timers keep completing.
-    pub fn pause(
-        &mut self,
-        reason: Option<String>,
-        timeout_paused: bool,
-    ) -> Result<(), ServiceError> {
-        if self.status.is_terminal() {
-            return Err(ServiceError::ResourceConflict(format!(
-                "Cannot pause an execution in status {}",
-                self.status.as_str()
-            )));
-        }
-        if !self.paused {
-            self.paused = true;
-            let now = self.clock.now();
-            let reason_copy = reason.clone();
-            let mut details = Map::new();
-            details.insert("PauseRequestTimestamp".into(), seconds(now));
-            if let Some(reason) = reason {
-                details.insert("Reason".into(), payload_wrapper(Some(&reason)));
-            }
-            details.insert("ExecutionTimeoutPaused".into(), json!(timeout_paused));
-            self.pause_request = Some((now, reason_copy, timeout_paused));
-            self.push_execution_event(EventType::ExecutionPaused, details, now);
-        }
-        Ok(())
-    }
-
-    /// ResumeDurableExecution: invocations may run again.
-    pub fn resume(&mut self, reason: Option<String>) -> Result<(), ServiceError> {
-        if self.status.is_terminal() || !self.paused {
-            return Err(ServiceError::ResourceConflict(format!(
-                "Cannot resume an execution in status {}",
-                self.reported_status()
-            )));
-        }
-        self.paused = false;
-        self.pause_request = None;
-        let now = self.clock.now();
-        let mut details = Map::new();
-        details.insert("ResumeRequestTimestamp".into(), seconds(now));
-        if let Some(reason) = reason {
-            details.insert("Reason".into(), payload_wrapper(Some(&reason)));
-        }
-        self.push_execution_event(EventType::ExecutionResumed, details, now);
-        Ok(())
-    }
-}
-
-/// A deterministic, UUID-shaped request id per invocation.
-fn request_id(execution_id: &str, invocation: u32) -> String {
-    crate::model::ids::uuid_from(&format!("{execution_id}/invocation/{invocation}"))
 }

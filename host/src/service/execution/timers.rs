@@ -78,17 +78,35 @@ impl Execution {
         if now
             >= crate::service::clock::after_seconds(self.start, self.spec.execution_timeout_seconds)
         {
-            let seconds = self.spec.execution_timeout_seconds;
-            self.finish_with_error(
-                ExecutionStatus::TimedOut,
-                EventType::ExecutionTimedOut,
-                ErrorObject::new(
-                    "Execution.TimedOut",
-                    format!("Execution timed out after {seconds} seconds."),
-                ),
-            );
+            self.time_out();
             return false;
         }
+        let operations_fired = self.fire_operation_timers(now);
+        let callbacks_fired = self.fire_callback_timers(now);
+        let fired = operations_fired || callbacks_fired;
+        if fired {
+            self.needs_invocation = true;
+            self.version += 1;
+        }
+        fired
+    }
+
+    /// The execution timeout passed: the execution ends TIMED_OUT.
+    fn time_out(&mut self) {
+        let seconds = self.spec.execution_timeout_seconds;
+        self.finish_with_error(
+            ExecutionStatus::TimedOut,
+            EventType::ExecutionTimedOut,
+            ErrorObject::new(
+                "Execution.TimedOut",
+                format!("Execution timed out after {seconds} seconds."),
+            ),
+        );
+    }
+
+    /// Waits that came due succeed and steps whose retry delay passed become READY;
+    /// operations that no longer hold a timer leave `timed`.
+    fn fire_operation_timers(&mut self, now: Millis) -> bool {
         let mut fired = false;
         let timed: Vec<usize> = self.timed.iter().copied().collect();
         for i in timed {
@@ -133,6 +151,12 @@ impl Execution {
                 self.timed.remove(&i);
             }
         }
+        fired
+    }
+
+    /// Callbacks past their timeout or heartbeat deadline time out (at the earlier one).
+    fn fire_callback_timers(&mut self, now: Millis) -> bool {
+        let mut fired = false;
         let due: Vec<(String, Millis, bool)> = self
             .callback_timers
             .iter()
@@ -155,10 +179,6 @@ impl Execution {
             };
             self.complete_callback(&id, Status::TimedOut, None, Some(error), at);
             fired = true;
-        }
-        if fired {
-            self.needs_invocation = true;
-            self.version += 1;
         }
         fired
     }

@@ -1,0 +1,88 @@
+//! What the guest reports about its branches: how one ended (checkpointed when NESTED),
+//! that one suspended, and where every branch stands for a completion predicate.
+
+use super::{BatchHandle, Branch, ItemStatus};
+use crate::model::{ErrorObject, OperationAction as Action};
+use crate::replay::child::set_context_result;
+use crate::replay::{ContextHandle, OpResult, ReplayEngine, ReplayFault};
+use crate::service::Execution;
+
+impl ReplayEngine {
+    /// Reports how branch `index` ended.
+    pub fn branch_end(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+        index: u32,
+        body: Result<Option<String>, ErrorObject>,
+    ) -> OpResult<()> {
+        let batch = self.batch(handle)?;
+        let ctx = match batch.branches.get(index as usize) {
+            Some(Branch::Running(ctx)) => *ctx,
+            _ => {
+                return Err(ReplayFault::Protocol(format!(
+                    "branch {index} is not running"
+                )));
+            }
+        };
+        let id = batch.branch_id(index);
+        let frame = &mut self.frames[ctx.0];
+        frame.closed = true;
+        let checkpoint = !frame.replaying_completed;
+        let request = frame.request.take();
+        if let (true, Some(request)) = (checkpoint, request) {
+            let mut update = request.borrow().update(
+                &id,
+                if body.is_ok() {
+                    Action::Succeed
+                } else {
+                    Action::Fail
+                },
+            );
+            match &body {
+                Ok(payload) => set_context_result(&mut update, payload.clone()),
+                Err(error) => update.error = Some(error.clone()),
+            }
+            Self::checkpoint(execution, update)?;
+        }
+        if self.runs_concurrently() {
+            self.batches[handle.0].unreported.insert(index);
+        }
+        self.batches[handle.0].branches[index as usize] = match body {
+            Ok(payload) => Branch::Succeeded(payload),
+            Err(error) => Branch::Failed(error),
+        };
+        Ok(Ok(()))
+    }
+
+    /// A branch context dropped without `branch_end`: the branch suspended.
+    pub(in crate::replay) fn branch_dropped(&mut self, ctx: ContextHandle) {
+        for batch in &mut self.batches {
+            for branch in &mut batch.branches {
+                if matches!(branch, Branch::Running(c) if *c == ctx) {
+                    *branch = Branch::Suspended(ctx);
+                }
+            }
+        }
+    }
+
+    /// Each branch's status now (None: not started yet), for a completion predicate.
+    pub fn batch_progress(
+        &mut self,
+        handle: BatchHandle,
+    ) -> Result<Vec<Option<ItemStatus>>, ReplayFault> {
+        let batch = self.batch(handle)?;
+        Ok(batch
+            .branches
+            .iter()
+            .map(|b| match b {
+                Branch::Pending => None,
+                Branch::Admitted | Branch::Running(_) | Branch::Suspended(_) => {
+                    Some(ItemStatus::Started)
+                }
+                Branch::Succeeded(_) => Some(ItemStatus::Succeeded),
+                Branch::Failed(_) => Some(ItemStatus::Failed),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,184 @@
+//! Which branch the guest runs next: admitted branches in index order (or the chaos
+//! order), then suspended branches whose timer came due; each gets its own context.
+
+use super::{BatchHandle, Branch, Nesting, NextBranch};
+use crate::model::ids::DerivedId;
+use crate::model::{
+    Millis, OperationAction as Action, OperationStatus as Status, OperationType as Type,
+};
+use crate::replay::{ContextHandle, Frame, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
+use crate::service::Execution;
+
+impl ReplayEngine {
+    /// Which branch the guest should run next (see [`NextBranch`]).
+    pub fn next_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+    ) -> OpResult<NextBranch> {
+        // Timers that came due while branches ran complete now (as the service does at
+        // every checkpoint), so a resumed branch sees its wait finished.
+        execution.complete_due_timers();
+        let concurrent = self.runs_concurrently();
+        let batch = self.batch(handle)?;
+        if concurrent {
+            return self.next_concurrent_branch(execution, handle);
+        }
+        if let Some(running) = batch
+            .branches
+            .iter()
+            .position(|b| matches!(b, Branch::Running(_)))
+        {
+            return Err(ReplayFault::Protocol(format!(
+                "branch {running} was neither ended nor dropped before asking for the next one"
+            )));
+        }
+        // Admitted branches start at once, as AWS's threads (or JS promises) do: their
+        // CONTEXT starts are checkpointed now, their bodies run one after another.
+        for index in batch.admit() {
+            self.start_branch(execution, handle, index)?;
+        }
+        let batch = self.batch(handle)?;
+        let admitted: Vec<usize> = (0..batch.branches.len())
+            .filter(|&i| matches!(batch.branches[i], Branch::Admitted))
+            .collect();
+        if let Some(index) = crate::replay::chaos::pick_branch(execution, &admitted) {
+            return self.run_branch(execution, handle, index as u32).map(Ok);
+        }
+        if batch.decided.is_some() {
+            return Ok(Ok(NextBranch::Finish));
+        }
+        // A suspended branch whose timer came due while other branches ran resumes in
+        // this invocation. Otherwise everything left waits: the batch suspends, as AWS
+        // does when no branch is running.
+        match self.earliest_branch_timer(execution, handle)? {
+            Some((index, at)) if at <= execution.clock.now() => {
+                self.run_branch(execution, handle, index).map(Ok)
+            }
+            _ => Ok(Ok(NextBranch::Finish)),
+        }
+    }
+
+    /// [`next_branch`](Self::next_branch) for a guest running branches concurrently: the
+    /// next branch that may start now (slots are held by running branches), else `Finish`,
+    /// which then only means that none can start until a running branch ends.
+    fn next_concurrent_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+    ) -> OpResult<NextBranch> {
+        let batch = self.batch(handle)?;
+        if batch.snapshot.is_some() {
+            return Ok(Ok(NextBranch::Finish));
+        }
+        for index in batch.admit() {
+            self.start_branch(execution, handle, index)?;
+        }
+        let batch = self.batch(handle)?;
+        match batch
+            .branches
+            .iter()
+            .position(|b| matches!(b, Branch::Admitted))
+        {
+            Some(index) => self.run_branch(execution, handle, index as u32).map(Ok),
+            None => Ok(Ok(NextBranch::Finish)),
+        }
+    }
+
+    /// The suspended branch with the earliest pending timer among its operations.
+    fn earliest_branch_timer(
+        &mut self,
+        execution: &Execution,
+        handle: BatchHandle,
+    ) -> Result<Option<(u32, Millis)>, ReplayFault> {
+        let batch = self.batch(handle)?;
+        let suspended: Vec<(u32, ContextHandle)> = batch
+            .branches
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| match b {
+                Branch::Suspended(ctx) => Some((i as u32, *ctx)),
+                _ => None,
+            })
+            .collect();
+        let timer_of = |id: &String| {
+            let op = execution.operation(id)?;
+            match (op.op_type, op.status) {
+                (Type::Wait, Status::Started) => {
+                    op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
+                }
+                (Type::Wait, Status::Succeeded) | (Type::Step, Status::Ready) => Some(Millis::MIN),
+                (Type::Step, Status::Pending) => op.step_details.as_ref()?.next_attempt_timestamp,
+                _ => None,
+            }
+        };
+        Ok(suspended
+            .into_iter()
+            .filter_map(|(index, ctx)| {
+                let at = self.frames[ctx.0]
+                    .allocated
+                    .iter()
+                    .filter_map(timer_of)
+                    .min()?;
+                Some((index, at))
+            })
+            .min_by_key(|(_, at)| *at))
+    }
+
+    /// Branch `index`'s id and CONTEXT operation; checkpoints its start when it is NESTED,
+    /// not recorded, and the batch is not only replaying to rebuild its result.
+    fn start_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+        index: u32,
+    ) -> Result<(DerivedId, OwnedRequest), ReplayFault> {
+        let batch = self.batch(handle)?;
+        let derived = batch.flavour.branch(&batch.key, index);
+        let request = batch.branch_request(index);
+        // A recorded branch is still checked against the record (non-determinism).
+        if batch.config.nesting == Nesting::Nested {
+            let replaying_completed = batch.replaying_completed;
+            let recorded = Self::recorded(execution, &derived.id, &request.borrow())?;
+            if recorded.is_none() && !replaying_completed {
+                Self::checkpoint(
+                    execution,
+                    request.borrow().update(&derived.id, Action::Start),
+                )?;
+            }
+        }
+        Ok((derived, request))
+    }
+
+    /// Opens branch `index`'s context: its operations hang under the branch when it is
+    /// NESTED, under the container when FLAT.
+    fn run_branch(
+        &mut self,
+        execution: &mut Execution,
+        handle: BatchHandle,
+        index: u32,
+    ) -> Result<NextBranch, ReplayFault> {
+        let (DerivedId { id, key }, request) = self.start_branch(execution, handle, index)?;
+        let batch = self.batch(handle)?;
+        let nested = batch.config.nesting == Nesting::Nested;
+        let container = batch.container.clone();
+        let parent_ctx = batch.parent_ctx;
+        let replaying_completed = batch.replaying_completed;
+        let frame = self.frames.len();
+        Self::note_entered(execution, if nested { &id } else { &container });
+        let ctx = self.push_frame(Frame {
+            op_id: Some(if nested { id } else { container }),
+            prefix: Some(key),
+            branch_owner: Some(frame),
+            allocated: Vec::new(),
+            parent: Some(parent_ctx.0),
+            counter: 0,
+            suspended: false,
+            replaying_completed,
+            request: nested.then_some(request),
+            closed: false,
+        });
+        self.batches[handle.0].branches[index as usize] = Branch::Running(ctx);
+        Ok(NextBranch::Run { index, ctx })
+    }
+}

@@ -1,0 +1,207 @@
+//! CHAINED_INVOKE: the target check at validation, and the three ways a start is
+//! processed (a mocked answer, an unknown function failing at once, or a child
+//! execution the runtime starts).
+
+use serde_json::{json, Map, Value};
+
+use super::invalid;
+use crate::model::event::{error_wrapper, payload_wrapper};
+use crate::model::mocks::MockAnswer;
+use crate::model::{
+    ChainedInvokeDetails, ErrorObject, EventType, ExecutionStatus, OperationStatus as Status,
+    OperationUpdate,
+};
+use crate::service::execution::{Execution, PendingInvoke};
+use crate::service::ServiceError;
+
+impl Execution {
+    pub(super) fn validate_invoke_target(
+        &self,
+        update: &OperationUpdate,
+    ) -> Result<(), ServiceError> {
+        let options = update.chained_invoke_options.as_ref().ok_or_else(|| {
+            invalid("Update for CHAINED_INVOKE operation requires ChainedInvokeOptions.")
+        })?;
+        let target = parse_function_target(&options.function_name)
+            .ok_or_else(|| invalid(format!("Invalid function ARN '{}'", options.function_name)))?;
+        if target.account.is_some_and(|a| a != self.spec.account_id) {
+            return Err(invalid(
+                "Cannot start a CHAINED_INVOKE on a function in another account.",
+            ));
+        }
+        if target.region.is_some_and(|r| r != self.spec.region) {
+            return Err(invalid(
+                "Cannot start a CHAINED_INVOKE on a function in another region.",
+            ));
+        }
+        if let Some(tenant) = &options.tenant_id {
+            let valid = (1..=256).contains(&tenant.len())
+                && tenant
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._:/=+-@ ".contains(c));
+            if !valid {
+                return Err(invalid(
+                    "TenantId must be 1 to 256 characters matching [a-zA-Z0-9._:/=+-@ ].",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_chained_invoke(&mut self, update: &OperationUpdate, now: i64) {
+        let options = update.chained_invoke_options.clone().unwrap_or_default();
+        let function = parse_function_target(&options.function_name)
+            .map(|t| t.name.to_owned())
+            .unwrap_or_default();
+        let known = self
+            .invoke_targets
+            .as_ref()
+            .is_some_and(|t| t.exists(&function));
+        self.upsert(update, Status::Started, now);
+        let mut details = Map::new();
+        details.insert("FunctionName".into(), json!(options.function_name));
+        if let Some(tenant) = &options.tenant_id {
+            details.insert("TenantId".into(), json!(tenant));
+        }
+        if let Some(answer) = self.spec.mocks.invoke(&function).cloned() {
+            self.answer_mocked_invoke(update, answer, details, now);
+        } else if !known {
+            self.fail_unknown_invoke(&update.id, &function, details, now);
+        } else {
+            self.start_child_invoke(update, function, options.tenant_id, details, now);
+        }
+    }
+
+    /// A mocked target answers at once; no child execution runs.
+    fn answer_mocked_invoke(
+        &mut self,
+        update: &OperationUpdate,
+        answer: MockAnswer,
+        mut details: Map<String, Value>,
+        now: i64,
+    ) {
+        let id = update.id.as_str();
+        let input = update.payload.clone().unwrap_or_else(|| "{}".into());
+        details.insert("Input".into(), payload_wrapper(Some(&input)));
+        self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+        let (status, result, error) = match answer {
+            MockAnswer::Result(result) => (ExecutionStatus::Succeeded, result, None),
+            MockAnswer::Error(error) => (ExecutionStatus::Failed, None, Some(error)),
+        };
+        self.settle_chained_invoke(id, status, result, error);
+    }
+
+    /// Unknown targets fail at once and keep no input (as the service does).
+    fn fail_unknown_invoke(
+        &mut self,
+        id: &str,
+        function: &str,
+        details: Map<String, Value>,
+        now: i64,
+    ) {
+        self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+        let error = ErrorObject::new(
+            "ResourceNotFoundException",
+            format!(
+                "Function not found: arn:aws:lambda:{}:{}:function:{function}",
+                self.spec.region, self.spec.account_id
+            ),
+        );
+        let op = self.operation_mut(id).expect("just inserted");
+        op.status = Status::Failed;
+        op.end_timestamp = Some(now);
+        op.chained_invoke_details = Some(ChainedInvokeDetails {
+            result: None,
+            error: Some(error.clone()),
+        });
+        let mut failed = Map::new();
+        failed.insert("Error".into(), error_wrapper(&error));
+        self.push_op_event(id, EventType::ChainedInvokeFailed, failed, now);
+    }
+
+    /// A known target: the runtime starts a child execution, whose id derives from this
+    /// execution and the operation, and completes the operation when the child ends.
+    fn start_child_invoke(
+        &mut self,
+        update: &OperationUpdate,
+        function: String,
+        tenant_id: Option<String>,
+        mut details: Map<String, Value>,
+        now: i64,
+    ) {
+        let id = update.id.as_str();
+        let child_id = crate::model::ids::hash_step_id(&format!("{}/{id}", self.arn));
+        let invocation_id = format!(
+            "{}-{}-{}-{}-{}",
+            &child_id[0..8],
+            &child_id[8..12],
+            &child_id[12..16],
+            &child_id[16..20],
+            &child_id[20..32]
+        );
+        let input = update.payload.clone().unwrap_or_else(|| "{}".into());
+        let child_arn = format!(
+            "arn:aws:lambda:{}:{}:function:{function}:$LATEST/durable-execution/{invocation_id}/{invocation_id}",
+            self.spec.region, self.spec.account_id
+        );
+        self.operation_mut(id)
+            .expect("just inserted")
+            .chained_invoke_details = Some(ChainedInvokeDetails::default());
+        details.insert("Input".into(), payload_wrapper(Some(&input)));
+        details.insert("ExecutedVersion".into(), json!("$LATEST"));
+        details.insert("DurableExecutionArn".into(), json!(child_arn));
+        self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+        self.pending_invokes.push(PendingInvoke {
+            op_id: id.to_owned(),
+            function_name: function,
+            input,
+            execution_name: invocation_id.clone(),
+            invocation_id,
+            tenant_id,
+        });
+    }
+}
+
+/// A chained-invoke target: `name`, `name:qualifier`, `account:function:name`, or a full ARN.
+struct FunctionTarget<'a> {
+    region: Option<&'a str>,
+    account: Option<&'a str>,
+    name: &'a str,
+}
+
+fn parse_function_target(text: &str) -> Option<FunctionTarget<'_>> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let (region, account, rest) = match parts.as_slice() {
+        ["arn", partition, "lambda", region, account, "function", rest @ ..]
+            if partition.starts_with("aws") =>
+        {
+            (Some(*region), Some(*account), rest)
+        }
+        [account, "function", rest @ ..] => (None, Some(*account), rest),
+        ["function", rest @ ..] => (None, None, rest),
+        rest => (None, None, rest),
+    };
+    let (name, qualifier) = match rest {
+        [name] => (*name, None),
+        [name, qualifier] => (*name, Some(*qualifier)),
+        _ => return None,
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 140
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let qualifier_ok = qualifier.is_none_or(|q| {
+        q == "$LATEST"
+            || (!q.is_empty()
+                && q.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)))
+    });
+    let account_ok = account.is_none_or(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()));
+    let region_ok = region.is_none_or(|r| !r.is_empty());
+    (name_ok && qualifier_ok && account_ok && region_ok).then_some(FunctionTarget {
+        region,
+        account,
+        name,
+    })
+}

@@ -1,0 +1,57 @@
+//! The execution's history: events are numbered as they are appended, and each change
+//! bumps `version` so waiters notice.
+
+use super::*;
+
+impl Execution {
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub(super) fn push_event(&mut self, mut event: Event) {
+        event.event_id = self.events.len() as u64 + 1;
+        self.events.push(event);
+        self.version += 1;
+    }
+
+    /// An event of operation `id`, carrying the operation's identity.
+    pub(in crate::service) fn push_op_event(
+        &mut self,
+        id: &str,
+        event_type: EventType,
+        details: Map<String, Value>,
+        timestamp: Millis,
+    ) {
+        let op = self.operation(id);
+        let event = Event {
+            event_type,
+            event_id: 0,
+            timestamp,
+            id: Some(id.to_owned()),
+            name: op.and_then(|o| o.name.clone()),
+            parent_id: op.and_then(|o| o.parent_id.clone()),
+            sub_type: op.and_then(|o| o.sub_type.clone()),
+            details,
+        };
+        self.push_event(event);
+    }
+
+    pub(super) fn push_execution_event(
+        &mut self,
+        event_type: EventType,
+        details: Map<String, Value>,
+        at: Millis,
+    ) {
+        let event = Event {
+            event_type,
+            event_id: 0,
+            timestamp: at,
+            id: Some(self.spec.invocation_id.clone()),
+            name: Some(self.spec.execution_name.clone()),
+            parent_id: None,
+            sub_type: None,
+            details,
+        };
+        self.push_event(event);
+    }
+}

@@ -1,0 +1,163 @@
+//! One run of the handler: it begins, and its end is recorded (`InvocationCompleted`)
+//! and applied: a completion the guest checkpointed, its return value, a PENDING that
+//! must be backed by something pending, or a crash retried up to a limit.
+
+use super::*;
+
+/// A completion requested by an EXECUTION checkpoint, applied when the invocation ends.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum PendingCompletion {
+    Succeeded(Option<String>),
+    Failed(ErrorObject),
+}
+
+/// What one invocation printed and logged (not part of AWS history).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct InvocationRecord {
+    pub request_id: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub logs: Vec<LogLine>,
+    /// Determinism lint findings (reads of clocks or random numbers outside steps).
+    #[serde(default)]
+    pub warnings: Vec<DeterminismWarning>,
+    pub fuel_consumed: u64,
+    /// The error the invocation ended with, if it crashed or faulted.
+    pub error: Option<ErrorObject>,
+}
+
+/// How an invocation of the handler ended.
+#[derive(Clone, Debug)]
+pub enum InvocationOutcome {
+    /// None: the handler returned no result payload.
+    Succeeded(Option<String>),
+    Failed(ErrorObject),
+    Pending,
+    /// The sandbox ended the invocation (trap, exit, fuel, memory, timeout); the execution
+    /// is re-invoked up to the crash limit. The error is recorded on InvocationCompleted.
+    Crashed(ErrorObject),
+    /// A bug the guest cannot recover from by retrying (non-determinism, protocol misuse):
+    /// the execution fails.
+    Fatal(ErrorObject),
+}
+
+impl Execution {
+    /// Forgets the running invocation after its end could not be stored: the execution
+    /// is invoked again, as after a crash of the process.
+    pub fn abandon_invocation(&mut self) {
+        self.invocation_running = false;
+        self.needs_invocation = !self.status.is_terminal();
+        self.version += 1;
+    }
+
+    /// Marks an invocation as running; returns its request id.
+    pub fn begin_invocation(&mut self) -> String {
+        self.needs_invocation = false;
+        self.invocation_running = true;
+        self.invocation_count += 1;
+        self.invocation_start = self.clock.now();
+        self.updated_ids.clear();
+        self.version += 1;
+        request_id(&self.spec.invocation_id, self.invocation_count)
+    }
+
+    pub fn updated_ids(&self) -> &[String] {
+        &self.updated_ids
+    }
+
+    pub fn invocation_count(&self) -> u32 {
+        self.invocation_count
+    }
+
+    /// Records `InvocationCompleted` and applies the handler's outcome.
+    pub fn finish_invocation(&mut self, request_id: &str, outcome: InvocationOutcome) {
+        self.invocation_running = false;
+        if self.status.is_terminal() {
+            // Stopped or timed out meanwhile: the output is ignored.
+            self.version += 1;
+            return;
+        }
+        self.push_invocation_completed(request_id, &outcome);
+        if let Some(completion) = self.pending_completion.take() {
+            match completion {
+                PendingCompletion::Succeeded(result) => self.succeed(result),
+                PendingCompletion::Failed(error) => self.fail(error),
+            }
+            return;
+        }
+        match outcome {
+            InvocationOutcome::Succeeded(result) => self.succeed(result),
+            InvocationOutcome::Failed(error) | InvocationOutcome::Fatal(error) => self.fail(error),
+            InvocationOutcome::Pending => self.accept_pending(),
+            InvocationOutcome::Crashed(error) => {
+                self.crashed(error);
+                return;
+            }
+        }
+        self.consecutive_crashes = 0;
+    }
+
+    /// The `InvocationCompleted` event: when the invocation ran, and the error of a crash.
+    fn push_invocation_completed(&mut self, request_id: &str, outcome: &InvocationOutcome) {
+        let now = self.clock.now();
+        let mut details = Map::new();
+        details.insert("StartTimestamp".into(), seconds(self.invocation_start));
+        details.insert("EndTimestamp".into(), seconds(now));
+        details.insert("RequestId".into(), json!(request_id));
+        if let InvocationOutcome::Crashed(error) | InvocationOutcome::Fatal(error) = outcome {
+            details.insert("Error".into(), error_wrapper(error));
+        }
+        self.push_event(Event {
+            event_type: EventType::InvocationCompleted,
+            event_id: 0,
+            timestamp: now,
+            id: None,
+            name: None,
+            parent_id: None,
+            sub_type: None,
+            details,
+        });
+    }
+
+    /// A crashed invocation runs again, until too many crashed in a row: then the
+    /// execution fails with the last crash's error.
+    fn crashed(&mut self, mut error: ErrorObject) {
+        self.consecutive_crashes += 1;
+        if self.consecutive_crashes >= self.max_consecutive_crashes {
+            error.error_message = Some(format!(
+                "The handler crashed {} invocations in a row; last: {}",
+                self.consecutive_crashes,
+                error.error_message.as_deref().unwrap_or("no message")
+            ));
+            self.fail(error);
+        } else {
+            self.needs_invocation = true;
+        }
+    }
+
+    fn accept_pending(&mut self) {
+        let waiting = self.operations.iter().any(|op| match op.op_type {
+            Type::Step => matches!(op.status, Status::Pending | Status::Ready),
+            Type::Wait | Type::Callback | Type::ChainedInvoke => op.status == Status::Started,
+            _ => false,
+        });
+        if waiting || self.needs_invocation {
+            self.invalid_pending = 0;
+            return;
+        }
+        self.invalid_pending += 1;
+        if self.invalid_pending >= 3 {
+            self.fail(ErrorObject::new(
+                "InvalidParameterValueException",
+                "Cannot return PENDING status with no pending operations.",
+            ));
+        } else {
+            self.needs_invocation = true;
+        }
+    }
+}
+
+/// A deterministic, UUID-shaped request id per invocation.
+fn request_id(execution_id: &str, invocation: u32) -> String {
+    crate::model::ids::uuid_from(&format!("{execution_id}/invocation/{invocation}"))
+}
