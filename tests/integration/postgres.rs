@@ -231,3 +231,57 @@ fn a_change_to_an_execution_of_a_dead_server_takes_it_over_at_once() {
         durabox::store::DEFAULT_LEASE
     );
 }
+
+#[test]
+fn a_chained_invoke_hears_of_a_child_that_ended_on_another_server() {
+    let Some(database) = durabox::store::test_database("chained_across_servers") else {
+        return;
+    };
+    let doomed = ServerProcess::start_on(&database.url, &[], &[]);
+    let survivor = ServerProcess::start_on(&database.url, &[], &[]);
+    let child_input = scenario("callback", json!({}));
+    let parent =
+        doomed.start_execution(&scenario("invoke", json!({ "payload": child_input })).to_string());
+    let events = doomed.wait_for(&parent, "the child to start", |events| {
+        types(events).contains(&"ChainedInvokeStarted")
+    });
+    let child = events
+        .iter()
+        .find(|e| e["EventType"] == "ChainedInvokeStarted")
+        .and_then(|e| e["ChainedInvokeStartedDetails"]["DurableExecutionArn"].as_str())
+        .unwrap()
+        .to_owned();
+    let callback = callback_id(&survivor, &child);
+    doomed.kill();
+    // The child is taken over and ends on the survivor while nobody holds the parent.
+    let (status, body) = survivor.call(
+        "POST",
+        &format!(
+            "/2025-12-01/durable-execution-callbacks/{}/succeed",
+            encode(&callback)
+        ),
+        r#""done""#,
+        &[],
+    );
+    assert_eq!(status, 200, "{body}");
+    survivor.wait_for(&child, "the child to succeed", finished);
+    // The parent, taken over once its lease runs out, learns of its child's end.
+    let events = survivor.wait_for(&parent, "the parent to succeed", finished);
+    let types = types(&events);
+    assert_eq!(types.last(), Some(&"ExecutionSucceeded"), "{types:?}");
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| **t == "ChainedInvokeSucceeded")
+            .count(),
+        1,
+        "{types:?}"
+    );
+    let (_, described) = survivor.call(
+        "GET",
+        &format!("/2025-12-01/durable-executions/{}", encode(&parent)),
+        "",
+        &[],
+    );
+    assert_eq!(described["Result"], r#"{"result":{"callback":"done"}}"#);
+}

@@ -2,14 +2,66 @@
 //! completes the parent's operation.
 
 use super::driver::STORE_RETRY;
-use super::runtime::{Runtime, StartOptions};
+use super::runtime::{Runtime, RuntimeError, StartOptions};
 use crate::service::execution::{ParentLink, PendingInvoke};
 use crate::service::{ExecutionCell, ServiceError};
 
 impl Runtime {
+    /// Starts the children of the parent's pending chained invokes (skipping any a
+    /// previous attempt started before a crash), then records them started.
+    pub(super) fn start_pending_children(&self, parent: &ExecutionCell) {
+        let pending = parent.lock().pending_invokes().to_vec();
+        if pending.is_empty() {
+            return;
+        }
+        let mut settled = Vec::new();
+        for invoke in pending {
+            let known = match self.inner.service.get(&invoke.child_arn) {
+                Ok(_) => true,
+                Err(ServiceError::ResourceNotFound(_)) => false,
+                // The store cannot say: try again later rather than start it twice.
+                Err(_) => continue,
+            };
+            if known || self.start_chained(parent, &invoke) {
+                settled.push(invoke.op_id);
+            }
+        }
+        if settled.is_empty() {
+            return;
+        }
+        if let Err(e) = parent.update(|p| p.started_invokes(&settled)) {
+            // Still pending in the store: the next resume finds the children started.
+            tracing::warn!("chained invokes started but not recorded: {e}");
+        }
+    }
+
+    /// Completes the parent's chained invokes whose children ended without telling it:
+    /// run by another server sharing the store (after a takeover), or ended while
+    /// nobody held the parent (a crash between the child's end and its report).
+    pub(super) fn collect_finished_children(&self, parent: &ExecutionCell) {
+        let open = parent.lock().open_invokes();
+        for invoke in open {
+            let Ok(child) = self.inner.service.get(&invoke.child_arn) else {
+                continue;
+            };
+            let outcome = {
+                let c = child.lock();
+                if !c.status.is_terminal() {
+                    continue;
+                }
+                (c.status, c.result.clone(), c.error.clone())
+            };
+            let link = ParentLink {
+                arn: parent.lock().arn.clone(),
+                op_id: invoke.op_id,
+            };
+            self.report_to(parent, &link, outcome);
+        }
+    }
+
     /// Starts the child execution of a chained invoke; an unstartable one fails the
-    /// parent's operation at once.
-    pub(super) fn start_chained(&self, parent: &ExecutionCell, invoke: PendingInvoke) {
+    /// parent's operation at once. False when the store refused the child: try again.
+    fn start_chained(&self, parent: &ExecutionCell, invoke: &PendingInvoke) -> bool {
         let (
             parent_arn,
             region,
@@ -53,12 +105,21 @@ impl Runtime {
                 Some(link.clone()),
             )
         });
-        if let Err(e) = started {
-            let error = crate::model::ErrorObject::new("ServiceException", e.to_string());
-            self.complete_parent(
-                &link,
-                (crate::model::ExecutionStatus::Failed, None, Some(error)),
-            );
+        match started {
+            // Started by an earlier attempt, on this server or another sharing the store.
+            Ok(_) | Err(RuntimeError::Service(ServiceError::NameTaken(_))) => true,
+            Err(RuntimeError::Service(ServiceError::Service(e))) => {
+                tracing::warn!("chained invoke {} not started yet: {e}", invoke.op_id);
+                false
+            }
+            Err(e) => {
+                let error = crate::model::ErrorObject::new("ServiceException", e.to_string());
+                self.complete_parent(
+                    &link,
+                    (crate::model::ExecutionStatus::Failed, None, Some(error)),
+                );
+                true
+            }
         }
     }
 
@@ -73,10 +134,22 @@ impl Runtime {
         ),
     ) {
         // Only a parent held here can take the report (not a read-only copy of one
-        // another server runs).
-        let Some(parent) = self.inner.service.local(&link.arn) else {
-            return;
-        };
+        // another server runs): that server collects it from the store.
+        if let Some(parent) = self.inner.service.local(&link.arn) {
+            self.report_to(&parent, link, (status, result, error));
+        }
+    }
+
+    fn report_to(
+        &self,
+        parent: &ExecutionCell,
+        link: &ParentLink,
+        (status, result, error): (
+            crate::model::ExecutionStatus,
+            Option<String>,
+            Option<crate::model::ErrorObject>,
+        ),
+    ) {
         loop {
             let reported = parent.update(|p| {
                 p.complete_chained_invoke(&link.op_id, status, result.clone(), error.clone())

@@ -11,13 +11,28 @@ use crate::service::{Execution, ExecutionCell, TimerKind};
 /// How long a driver waits before retrying a change the store refused.
 pub(super) const STORE_RETRY: Duration = Duration::from_millis(500);
 
+/// How often an idle execution looks for chained-invoke children that did not start or
+/// ended without telling it (another server ran them, or a start was refused).
+const CHILDREN_CHECK: Duration = Duration::from_secs(2);
+
 /// Invokes the handler whenever the execution needs it, fires its timers, and returns
 /// once it is terminal.
 pub(super) fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunction) {
     let inner = &runtime.inner;
     let mut idle_since = (0u64, Instant::now());
+    let mut children_checked = Instant::now();
+    // Resumed: children a crash kept from starting start now, and those that ended
+    // without telling this execution tell it.
+    runtime.start_pending_children(cell);
+    runtime.collect_finished_children(cell);
     loop {
-        let Some(request_id) = next_invocation(runtime, cell, function, &mut idle_since) else {
+        let Some(request_id) = next_invocation(
+            runtime,
+            cell,
+            function,
+            &mut idle_since,
+            &mut children_checked,
+        ) else {
             return;
         };
         cell.notify();
@@ -56,14 +71,9 @@ pub(super) fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &Reg
                 error,
             });
             execution.finish_invocation(&request_id, report.outcome);
-            execution.take_pending_invokes()
         });
         match finished {
-            Ok(invokes) => {
-                for invoke in invokes {
-                    runtime.start_chained(cell, invoke);
-                }
-            }
+            Ok(()) => runtime.start_pending_children(cell),
             Err(_) => {
                 // Its end could not be stored: the invocation counts as lost and runs again.
                 cell.lock().abandon_invocation();
@@ -80,6 +90,7 @@ fn next_invocation(
     cell: &Arc<ExecutionCell>,
     function: &RegisteredFunction,
     idle_since: &mut (u64, Instant),
+    children_checked: &mut Instant,
 ) -> Option<String> {
     let inner = &runtime.inner;
     let mut execution = cell.lock();
@@ -129,6 +140,14 @@ fn next_invocation(
             execution = commit_or_pause(cell, execution);
             continue;
         }
+        if execution.awaits_children() && children_checked.elapsed() >= CHILDREN_CHECK {
+            *children_checked = Instant::now();
+            drop(execution);
+            runtime.start_pending_children(cell);
+            runtime.collect_finished_children(cell);
+            execution = cell.lock();
+            continue;
+        }
         if execution.version != idle_since.0 {
             *idle_since = (execution.version, Instant::now());
         }
@@ -150,6 +169,11 @@ fn next_invocation(
             }
             Some((at, _)) => Duration::from_millis(execution.clock.real_delay_until(at) as u64),
             None => Duration::from_secs(1),
+        };
+        let wait = if execution.awaits_children() {
+            wait.min(CHILDREN_CHECK.saturating_sub(children_checked.elapsed()))
+        } else {
+            wait
         };
         execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
     }

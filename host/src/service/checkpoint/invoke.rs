@@ -149,16 +149,20 @@ impl Execution {
             .chained_invoke_details = Some(ChainedInvokeDetails::default());
         details.insert("Input".into(), payload_wrapper(Some(&input)));
         details.insert("ExecutedVersion".into(), json!("$LATEST"));
-        details.insert("DurableExecutionArn".into(), json!(child_arn));
+        details.insert("DurableExecutionArn".into(), json!(&child_arn));
         self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
-        self.pending_invokes.push(PendingInvoke {
+        let invoke = PendingInvoke {
             op_id: id.to_owned(),
             function_name: function,
             input,
             execution_name: invocation_id.clone(),
             invocation_id,
             tenant_id,
-        });
+            child_arn,
+        };
+        self.open_invokes
+            .insert(id.to_owned(), invoke.child_arn.clone());
+        self.pending_invokes.push(invoke);
     }
 }
 

@@ -11,6 +11,16 @@ pub struct PendingInvoke {
     pub execution_name: String,
     pub invocation_id: String,
     pub tenant_id: Option<String>,
+    /// The child execution's ARN (derived from the parent and the operation).
+    #[serde(default)]
+    pub child_arn: String,
+}
+
+/// A chained invoke whose operation waits for its child's end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenInvoke {
+    pub op_id: String,
+    pub child_arn: String,
 }
 
 /// The operation of a parent execution that a child execution completes.
@@ -26,9 +36,33 @@ pub trait InvokeTargets: Send + Sync {
 }
 
 impl Execution {
-    /// Chained invokes the runtime must start now.
-    pub fn take_pending_invokes(&mut self) -> Vec<PendingInvoke> {
-        std::mem::take(&mut self.pending_invokes)
+    /// Chained invokes the runtime must start. They stay stored until
+    /// [`started_invokes`](Self::started_invokes), so a crash before the children are
+    /// started leaves them to start on resume.
+    pub fn pending_invokes(&self) -> &[PendingInvoke] {
+        &self.pending_invokes
+    }
+
+    /// The runtime started (or found started) the children of these operations.
+    pub fn started_invokes(&mut self, op_ids: &[String]) {
+        self.pending_invokes.retain(|i| !op_ids.contains(&i.op_id));
+    }
+
+    /// True while a chained invoke waits for its child to start or to end.
+    pub fn awaits_children(&self) -> bool {
+        !self.pending_invokes.is_empty() || !self.open_invokes.is_empty()
+    }
+
+    /// Chained invokes whose operation waits for its child's end: stored, so that
+    /// wherever the execution is resumed the runtime can look the children up.
+    pub fn open_invokes(&self) -> Vec<OpenInvoke> {
+        self.open_invokes
+            .iter()
+            .map(|(op_id, child_arn)| OpenInvoke {
+                op_id: op_id.clone(),
+                child_arn: child_arn.clone(),
+            })
+            .collect()
     }
 
     /// Completes a chained invoke with the outcome of the target's execution.
@@ -54,6 +88,7 @@ impl Execution {
         error: Option<ErrorObject>,
     ) -> bool {
         let now = self.clock.now();
+        self.open_invokes.remove(op_id);
         let Some(op) = self
             .operation_mut(op_id)
             .filter(|op| op.status == Status::Started)

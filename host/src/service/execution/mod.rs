@@ -15,7 +15,7 @@ mod persist;
 mod status;
 mod timers;
 pub use callbacks::PendingCallback;
-pub use chained::{InvokeTargets, ParentLink, PendingInvoke};
+pub use chained::{InvokeTargets, OpenInvoke, ParentLink, PendingInvoke};
 pub use invocation::{InvocationOutcome, InvocationRecord, PendingCompletion};
 
 use std::collections::HashMap;
@@ -164,6 +164,9 @@ pub struct Execution {
     /// Chained invokes accepted but not yet started by the runtime.
     #[serde(default)]
     pub(super) pending_invokes: Vec<PendingInvoke>,
+    /// Chained invokes whose operation waits for the child's end: operation id → child ARN.
+    #[serde(default)]
+    pub(super) open_invokes: std::collections::BTreeMap<String, String>,
     /// Set on a chained-invoke child: the parent operation it completes.
     #[serde(default)]
     pub parent: Option<ParentLink>,
@@ -236,6 +239,7 @@ impl Execution {
             paused: false,
             pause_request: None,
             pending_invokes: Vec::new(),
+            open_invokes: Default::default(),
             parent: None,
             invoke_targets: None,
             replay_gate: None,

@@ -55,7 +55,7 @@ fn chained_invoke_validation() {
         op.error().unwrap().error_type.as_deref(),
         Some("ResourceNotFoundException")
     );
-    assert!(e.take_pending_invokes().is_empty());
+    assert!(e.pending_invokes().is_empty() && e.open_invokes().is_empty());
     assert_eq!(
         rejected(&mut e, &[invoke("f")]),
         "Cannot start a CHAINED_INVOKE operation that already exists."
@@ -79,8 +79,18 @@ fn chained_invoke_to_a_known_target_waits_for_the_child() {
         tenant_id: Some("tenant-1".into()),
     });
     e.apply_checkpoint(&[u]).unwrap();
-    let pending = e.take_pending_invokes();
+    let pending = e.pending_invokes().to_vec();
     assert_eq!(pending.len(), 1);
+    // Pending until the runtime says it started the child; open until the child ends.
+    e.started_invokes(&["i".to_owned()]);
+    assert!(e.pending_invokes().is_empty());
+    assert_eq!(
+        e.open_invokes(),
+        [execution::OpenInvoke {
+            op_id: "i".into(),
+            child_arn: pending[0].child_arn.clone()
+        }]
+    );
     assert_eq!(
         (pending[0].function_name.as_str(), pending[0].input.as_str()),
         ("target", "{\"a\":1}")
@@ -91,6 +101,7 @@ fn chained_invoke_to_a_known_target_waits_for_the_child() {
         .unwrap()
         .as_str()
         .unwrap();
+    assert_eq!(child_arn, pending[0].child_arn);
     assert!(child_arn.ends_with(&format!(
         "/durable-execution/{0}/{0}",
         pending[0].invocation_id
@@ -108,4 +119,5 @@ fn chained_invoke_to_a_known_target_waits_for_the_child() {
         EventType::ChainedInvokeSucceeded
     );
     assert!(e.needs_invocation);
+    assert!(e.open_invokes().is_empty());
 }
