@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use durabox::model::EventType;
 use durabox::runner::{FunctionConfig, Runtime, RuntimeOptions, StartOptions};
-use durabox::store::{ExecutionDelta, ExecutionStore, StoreError, StoreSpec, StoredExecution};
+use durabox::store::{
+    ExecutionDelta, ExecutionStore, Receipt, StoreError, StoreSpec, StoredExecution,
+};
 use durabox::{ExecutionStatus, OperationStatus, TestRunner};
 use serde_json::json;
 
@@ -170,6 +172,12 @@ impl ExecutionStore for FlakyStore {
     fn commit(&self, delta: ExecutionDelta) -> Result<(), StoreError> {
         let mut commits = self.commits.lock().unwrap();
         *commits += 1;
+        eprintln!(
+            "commit {} events {} ops {}",
+            commits,
+            delta.events.len(),
+            delta.operations.len()
+        );
         if self.fail.contains(&commits) {
             return Err(StoreError::Write {
                 path: "flaky".into(),
@@ -178,6 +186,15 @@ impl ExecutionStore for FlakyStore {
         }
         let mut stored = self.stored.lock().unwrap();
         let entry = stored.entry(delta.arn.clone()).or_default();
+        // As the real stores: events must follow the stored ones (a lost delta breaks this).
+        if let Some((first, _)) = delta.events.first() {
+            if *first != entry.events.len() as u64 + 1 {
+                return Err(StoreError::Write {
+                    path: "flaky".into(),
+                    message: format!("events from {first} do not follow the stored ones"),
+                });
+            }
+        }
         entry.arn = delta.arn;
         if let Some(new) = delta.new {
             entry.spec = new.spec;
@@ -200,6 +217,12 @@ impl ExecutionStore for FlakyStore {
             .invocations
             .extend(delta.invocations.into_iter().map(|(_, i)| i));
         Ok(())
+    }
+
+    /// Written at once, but the outcome is told only when the cell waits for it.
+    fn submit(&self, delta: ExecutionDelta) -> Receipt {
+        let outcome = self.commit(delta);
+        Receipt::new(move || outcome)
     }
 
     fn delete(&self, arn: &str) -> Result<(), StoreError> {
@@ -253,4 +276,54 @@ fn a_checkpoint_the_store_refuses_crashes_the_invocation_and_is_redone() {
     assert_eq!(reloaded.events(), execution.events());
     assert_eq!(reloaded.operations(), execution.operations());
     assert_eq!(reloaded.invocations.len(), execution.invocations.len());
+}
+
+#[test]
+fn a_batch_of_checkpoints_sent_without_waiting_that_the_store_refuses_is_redone() {
+    // Commit 1 starts the execution; 2 is the first batch of 256 deferred calls, sent
+    // without waiting. Its failure surfaces at the next commit (here the invocation's
+    // end), which fails too: the invocation is lost, as in a crash, and runs again from
+    // the durable state. The history must be the one a run without failures makes.
+    let items: Vec<u64> = (0..200).collect();
+    let input = scenario("map", json!({ "items": items }));
+    let run = |fail: Vec<u32>| {
+        let store = Arc::new(FlakyStore {
+            fail,
+            ..FlakyStore::default()
+        });
+        let runtime = runtime_with(|runtime| {
+            runtime.attach(store.clone()).unwrap();
+        });
+        let runner = TestRunner::on_runtime(runtime.clone(), SCENARIOS);
+        let arn = runner.run_async(&input).unwrap();
+        let result = runner.wait_for_result(&arn, WAIT).unwrap();
+        assert_eq!(
+            result.status,
+            ExecutionStatus::Succeeded,
+            "{:?}",
+            result.error
+        );
+        let cell = runtime.service().get(&arn).unwrap();
+        let execution = cell.lock();
+        let reloaded = durabox::service::Execution::from_stored(store.load(&arn).unwrap().unwrap())
+            .unwrap()
+            .restore();
+        assert_eq!(reloaded.events(), execution.events());
+        assert_eq!(reloaded.operations(), execution.operations());
+        let types: Vec<EventType> = execution.events().iter().map(|e| e.event_type).collect();
+        let commits = *store.commits.lock().unwrap();
+        (types, execution.invocations.len(), commits)
+    };
+    let (clean, clean_invocations, clean_commits) = run(vec![]);
+    let (refused, invocations, commits) = run(vec![2]);
+    assert!(
+        clean_commits >= 4,
+        "no batch was sent early: {clean_commits} commits"
+    );
+    assert_eq!(refused, clean);
+    assert_eq!(invocations, clean_invocations);
+    assert!(
+        commits > clean_commits,
+        "the lost invocation was not run again"
+    );
 }

@@ -111,6 +111,25 @@ pub struct StoredExecution {
     pub invocations: Vec<String>,
 }
 
+/// A commit under way: [`wait`](Self::wait) returns once it is durable, or failed.
+pub struct Receipt(Box<dyn FnOnce() -> Result<(), StoreError> + Send>);
+
+impl Receipt {
+    /// A commit that already ended.
+    pub fn ready(outcome: Result<(), StoreError>) -> Self {
+        Self(Box::new(move || outcome))
+    }
+
+    /// A commit whose end `wait` waits for.
+    pub fn new(wait: impl FnOnce() -> Result<(), StoreError> + Send + 'static) -> Self {
+        Self(Box::new(wait))
+    }
+
+    pub fn wait(self) -> Result<(), StoreError> {
+        (self.0)()
+    }
+}
+
 /// Persistence of executions as deltas.
 ///
 /// A store shared by several servers (PostgreSQL) leases each unfinished execution to
@@ -122,6 +141,11 @@ pub struct StoredExecution {
 pub trait ExecutionStore: Send + Sync {
     /// Writes `delta` durably; returns once it is on disk. On error nothing of it is.
     fn commit(&self, delta: ExecutionDelta) -> Result<(), StoreError>;
+    /// Starts committing `delta` and returns at once. Deltas are written in the order
+    /// they are given (committed or submitted). The default commits before returning.
+    fn submit(&self, delta: ExecutionDelta) -> Receipt {
+        Receipt::ready(self.commit(delta))
+    }
     fn delete(&self, arn: &str) -> Result<(), StoreError>;
     /// The stored state of one execution, if it is stored.
     fn load(&self, arn: &str) -> Result<Option<StoredExecution>, StoreError>;

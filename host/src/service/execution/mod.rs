@@ -12,6 +12,7 @@ mod history;
 mod invocation;
 mod operations;
 mod persist;
+pub use persist::StoreWhen;
 mod status;
 mod timers;
 pub use callbacks::PendingCallback;

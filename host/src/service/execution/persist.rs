@@ -30,6 +30,17 @@ pub(crate) struct PersistMarks {
 /// A running invocation's changes are committed at least every this many calls.
 const MAX_DEFERRED: u32 = 256;
 
+/// When a running invocation's change is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreWhen {
+    /// Before the call returns (an at-most-once step's START, a new callback id).
+    Now,
+    /// Many changes are pending: start storing them, but do not wait.
+    Soon,
+    /// With a later commit (at the latest, the invocation's end).
+    Later,
+}
+
 /// One stored operation row.
 #[derive(Serialize, Deserialize)]
 struct OperationRow<'a> {
@@ -68,12 +79,18 @@ impl Execution {
         self.persisted.durable_now = true;
     }
 
-    /// Whether a deferrable change must be committed now (see `ExecutionCell::update_deferred`);
-    /// otherwise counts it as deferred.
-    pub fn defer_or_commit(&mut self) -> bool {
+    /// When a running invocation's change is to be stored (see
+    /// `ExecutionCell::update_deferred`); counts it as deferred.
+    pub fn store_when(&mut self) -> StoreWhen {
         let marks = &mut self.persisted;
         marks.deferred += 1;
-        marks.durable_now || marks.deferred >= MAX_DEFERRED
+        if marks.durable_now {
+            StoreWhen::Now
+        } else if marks.deferred >= MAX_DEFERRED {
+            StoreWhen::Soon
+        } else {
+            StoreWhen::Later
+        }
     }
 
     /// Everything that changed since the last [`Execution::committed`].

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
-use super::{ExecutionDelta, ExecutionStore, StoreError, StoredExecution};
+use super::{ExecutionDelta, ExecutionStore, Receipt, StoreError, StoredExecution};
 pub use testing::{test_database, TestDatabase};
 
 /// The lease a server takes on the executions it starts or claims: another server may
@@ -137,6 +137,11 @@ impl PostgresStore {
 
     /// Queues a change for the writer and waits until it is durable (or failed).
     fn write(&self, arn: &str, change: writer::Change) -> Result<(), StoreError> {
+        self.queue(arn, change).wait()
+    }
+
+    /// Queues a change for the writer; the receipt tells when it is durable.
+    fn queue(&self, arn: &str, change: writer::Change) -> Receipt {
         let named = match &change {
             writer::Change::Commit(delta) => delta
                 .new
@@ -145,30 +150,29 @@ impl PostgresStore {
             writer::Change::Delete(_) => None,
         };
         let (done, outcome) = mpsc::sync_channel(1);
-        self.writes
-            .send(writer::Job { change, done })
-            .map_err(|_| self.gone())?;
-        outcome
-            .recv()
-            .map_err(|_| self.gone())?
-            .map_err(|failure| match failure {
-                writer::Failure::LeaseLost => StoreError::LeaseLost {
-                    url: self.url.clone(),
-                    arn: arn.to_owned(),
-                },
+        if self.writes.send(writer::Job { change, done }).is_err() {
+            return Receipt::ready(Err(self.gone()));
+        }
+        let (url, arn) = (self.url.clone(), arn.to_owned());
+        Receipt::new(move || {
+            let failure = match outcome.recv() {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(failure)) => failure,
+                Err(_) => return Err(StoreError::PostgresGone { url }),
+            };
+            Err(match failure {
+                writer::Failure::LeaseLost => StoreError::LeaseLost { url, arn },
                 writer::Failure::NameTaken => {
                     let (function_name, execution_name) = named.unwrap_or_default();
                     StoreError::NameTaken {
-                        url: self.url.clone(),
+                        url,
                         function_name,
                         execution_name,
                     }
                 }
-                writer::Failure::Failed(message) => StoreError::PostgresWrite {
-                    url: self.url.clone(),
-                    message,
-                },
+                writer::Failure::Failed(message) => StoreError::PostgresWrite { url, message },
             })
+        })
     }
 
     /// Sends a query to the reader and waits for its answer.
@@ -195,6 +199,14 @@ impl ExecutionStore for PostgresStore {
         }
         let arn = delta.arn.clone();
         self.write(&arn, writer::Change::Commit(Box::new(delta)))
+    }
+
+    fn submit(&self, delta: ExecutionDelta) -> Receipt {
+        if delta.is_empty() {
+            return Receipt::ready(Ok(()));
+        }
+        let arn = delta.arn.clone();
+        self.queue(&arn, writer::Change::Commit(Box::new(delta)))
     }
 
     fn delete(&self, arn: &str) -> Result<(), StoreError> {

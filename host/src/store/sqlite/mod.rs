@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{ExecutionDelta, ExecutionStore, StoreError, StoredExecution};
+use super::{ExecutionDelta, ExecutionStore, Receipt, StoreError, StoredExecution};
 use writer::{Change, Job};
 
 /// Every table keyed by execution ARN.
@@ -99,22 +99,26 @@ impl SqliteStore {
 
     /// Queues a change for the writer and waits until it is durable (or failed).
     fn write(&self, change: Change) -> Result<(), StoreError> {
+        self.queue(change).wait()
+    }
+
+    /// Queues a change for the writer; the receipt tells when it is durable.
+    fn queue(&self, change: Change) -> Receipt {
         let (done, outcome) = mpsc::sync_channel(1);
-        let gone = || StoreError::WriterGone {
-            path: self.path.clone(),
-        };
-        self.jobs
+        let path = self.path.clone();
+        let gone = |path: PathBuf| StoreError::WriterGone { path };
+        let sent = self
+            .jobs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .send(Job { change, done })
-            .map_err(|_| gone())?;
-        outcome
-            .recv()
-            .map_err(|_| gone())?
-            .map_err(|message| StoreError::Write {
-                path: self.path.clone(),
-                message,
-            })
+            .send(Job { change, done });
+        if sent.is_err() {
+            return Receipt::ready(Err(gone(path)));
+        }
+        Receipt::new(move || match outcome.recv() {
+            Ok(written) => written.map_err(|message| StoreError::Write { path, message }),
+            Err(_) => Err(gone(path)),
+        })
     }
 
     /// Replays the execution's delta log onto its record.
@@ -237,6 +241,13 @@ impl ExecutionStore for SqliteStore {
             return Ok(());
         }
         self.write(Change::Commit(Box::new(delta)))
+    }
+
+    fn submit(&self, delta: ExecutionDelta) -> Receipt {
+        if delta.is_empty() {
+            return Receipt::ready(Ok(()));
+        }
+        self.queue(Change::Commit(Box::new(delta)))
     }
 
     fn delete(&self, arn: &str) -> Result<(), StoreError> {
