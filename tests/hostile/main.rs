@@ -277,36 +277,296 @@ fn operation_and_invocation_counts_are_bounded() {
     assert_eq!(result.invocations.len(), 1);
 }
 
+/// Seeds the fuzz test runs, actions each seed's program has at its top level, and the
+/// percent of actions that are hostile.
+const FUZZ_SEEDS: u64 = 200;
+const FUZZ_ACTIONS: u32 = 40;
+const FUZZ_HOSTILE: u32 = 4;
+
+/// The host calls each invocation of a fuzz execution made (the guest prints
+/// `fuzz-call <n> <what>` before each), and the name of each call.
+fn fuzz_calls(result: &ExecutionResult) -> Vec<Vec<&str>> {
+    result
+        .invocations
+        .iter()
+        .map(|invocation| {
+            invocation
+                .stdout
+                .lines()
+                .filter_map(|line| line.strip_prefix("fuzz-call "))
+                .map(|rest| rest.split_once(' ').map_or("", |(_, what)| what))
+                .collect()
+        })
+        .collect()
+}
+
+/// How deep the operation tree of an execution goes (1: top-level operations only).
+fn operation_depth(result: &ExecutionResult) -> usize {
+    let parents: std::collections::HashMap<&str, Option<&str>> = result
+        .all_operations
+        .iter()
+        .map(|op| (op.id.as_str(), op.parent_id.as_deref()))
+        .collect();
+    result
+        .all()
+        .iter()
+        .map(|view| {
+            let mut depth = 1;
+            let mut at = view.op.parent_id.as_deref();
+            while let Some(parent) = at {
+                depth += 1;
+                at = parents.get(parent).copied().flatten();
+                if depth > 64 {
+                    break;
+                }
+            }
+            depth
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Answers the started callbacks named `cb-answer-*` of the running executions in
+/// `arns` (alternately with a success and a failure); the others time out. Returns when
+/// every execution has ended, or panics after `timeout`.
+fn answer_callbacks_until_done(runner: &TestRunner, arns: &[String], timeout: Duration) {
+    use std::collections::HashSet;
+    let deadline = std::time::Instant::now() + timeout;
+    let mut answered = HashSet::new();
+    let mut running: Vec<usize> = (0..arns.len()).collect();
+    while !running.is_empty() {
+        if std::time::Instant::now() > deadline {
+            if running.len() == 1 && arns.len() == 1 {
+                return;
+            }
+            for &seed in &running {
+                let snapshot = runner.snapshot(&arns[seed]).unwrap();
+                let calls = fuzz_calls(&snapshot);
+                let open: Vec<String> = snapshot
+                    .all()
+                    .iter()
+                    .filter(|v| !v.op.status.is_terminal())
+                    .map(|v| {
+                        format!(
+                            "{} {} {:?} {:?}",
+                            v.op.id,
+                            v.op.op_type.as_str(),
+                            v.op.name,
+                            v.op.status
+                        )
+                    })
+                    .collect();
+                eprintln!(
+                    "seed {seed} still running: {} invocations, last calls {:?}, open operations {open:?}",
+                    calls.len(),
+                    calls.last().map(|c| &c[c.len().saturating_sub(8)..])
+                );
+            }
+            panic!(
+                "seeds {running:?} did not end within {timeout:?}: a host panic kills the \
+                 driver of its execution, which then never ends"
+            );
+        }
+        running.retain(|&seed| {
+            let snapshot = runner.snapshot(&arns[seed]).unwrap();
+            if snapshot.status.is_terminal() {
+                return false;
+            }
+            for op in &snapshot.all_operations {
+                let (Some(details), Some(name)) = (&op.callback_details, &op.name) else {
+                    continue;
+                };
+                if op.status != durabox::OperationStatus::Started
+                    || !name.starts_with("cb-answer")
+                    || !answered.insert(details.callback_id.clone())
+                {
+                    continue;
+                }
+                // Errors are fine: the callback may have ended meanwhile.
+                let _ = if answered.len() % 2 == 0 {
+                    runner.send_callback_success(&details.callback_id, Some("\"answered\""))
+                } else {
+                    let error = durabox::ErrorObject::new("Answered", "answered with a failure");
+                    runner.send_callback_failure(&details.callback_id, error)
+                };
+            }
+            true
+        });
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Records every panic from here on outside this test file (the host's, in any thread),
+/// then hands it to the previous hook as before.
+fn count_host_panics() -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let panics = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = panics.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let location = info.location().map(|l| l.to_string()).unwrap_or_default();
+        if !location.contains("tests/hostile") {
+            seen.lock().unwrap().push(format!("{info}"));
+        }
+        previous(info);
+    }));
+    panics
+}
+
 #[test]
 fn random_calls_across_the_wit_boundary_never_break_the_host() {
-    // Each seed makes up to 300 random calls with random arguments and handles; the host
-    // may refuse them or end the execution, but every execution must end (a host panic
-    // would kill its driver and leave it running) and the host must stay up.
-    let runner = TestRunner::on_runtime(runtime().clone(), HOSTILE);
-    let arns: Vec<String> = (0..200u64)
-        .map(|seed| {
-            runner
-                .run_async(&json!({"attack": "fuzz", "seed": seed, "calls": 300}))
-                .unwrap()
+    // Each seed runs a random durable program, mostly plausible calls with a few hostile
+    // ones (see tests/guests/rust/hostile/src/fuzz.rs), across as many invocations as
+    // its suspensions take. The host may refuse calls or end the execution, but every
+    // execution must end (a host panic would kill its driver and leave it running) and
+    // the host must stay up. The test answers the program's callbacks; callbacks it
+    // does not answer time out.
+    let started = std::time::Instant::now();
+    let host_panics = count_host_panics();
+    let runner = TestRunner::on_runtime(runtime().clone(), HOSTILE).fire_callback_timeouts(true);
+    // DURABOX_FUZZ_SEED=<n> runs that seed alone and prints every call it made.
+    let only: Option<u64> = std::env::var("DURABOX_FUZZ_SEED")
+        .ok()
+        .map(|s| s.parse().unwrap());
+    let seeds: Vec<u64> = only.map_or_else(|| (0..FUZZ_SEEDS).collect(), |seed| vec![seed]);
+    let arns: Vec<String> = seeds
+        .iter()
+        .map(|&seed| {
+            let input = json!({
+                "attack": "fuzz",
+                "seed": seed,
+                "actions": FUZZ_ACTIONS,
+                "hostile": FUZZ_HOSTILE,
+            });
+            runner.run_async(&input).unwrap()
         })
         .collect();
-    let mut endings = std::collections::BTreeMap::<String, u32>::new();
-    for (seed, arn) in arns.iter().enumerate() {
-        let result = runner
-            .wait_for_result(arn, Duration::from_secs(120))
-            .unwrap_or_else(|e| panic!("seed {seed}: the execution did not end: {e}"));
-        let ending = match result.status {
-            durabox::ExecutionStatus::Succeeded => "SUCCEEDED".to_owned(),
-            _ => error_type(&result),
-        };
-        *endings.entry(ending).or_default() += 1;
+    answer_callbacks_until_done(&runner, &arns, Duration::from_secs(90));
+    if only.is_some() {
+        let result = runner.snapshot(&arns[0]).unwrap();
+        for (i, calls) in fuzz_calls(&result).iter().enumerate() {
+            eprintln!("invocation {i}: {}", calls.join(", "));
+        }
+        eprintln!("{:?} {:?}", result.status, result.error);
+        return;
     }
-    eprintln!("fuzz endings over 200 seeds: {endings:?}");
+
+    let mut endings = std::collections::BTreeMap::<String, u32>::new();
+    let mut kinds = std::collections::BTreeMap::<String, u64>::new();
+    let mut operations = std::collections::BTreeMap::<String, u64>::new();
+    let mut per_seed = Vec::new();
+    let mut invocations = Vec::new();
+    let mut depth = 0;
+    let mut recorded = Vec::new();
+    for (&seed, arn) in seeds.iter().zip(&arns) {
+        let result = runner
+            .wait_for_result(arn, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("seed {seed}: the execution did not end: {e}"));
+        let calls = fuzz_calls(&result);
+        let ending = match (result.status, error_type(&result)) {
+            (ExecutionStatus::Succeeded, _) => "SUCCEEDED".to_owned(),
+            // A raw checkpoint that failed the execution without an error.
+            (status, kind) if kind.is_empty() => format!("{} without an error", status.as_str()),
+            (_, kind) => kind,
+        };
+        if std::env::var_os("DURABOX_FUZZ_VERBOSE").is_some() {
+            let last = calls.iter().flatten().last().copied().unwrap_or("none");
+            eprintln!(
+                "seed {seed}: {ending} after {} calls in {} invocations, last call {last}: {:?}",
+                calls.iter().map(Vec::len).sum::<usize>(),
+                calls.len(),
+                result
+                    .error
+                    .as_ref()
+                    .and_then(|e| e.error_message.as_deref())
+            );
+        }
+        *endings.entry(ending).or_default() += 1;
+        for what in calls.iter().flatten() {
+            *kinds.entry((*what).to_owned()).or_default() += 1;
+        }
+        for op in result.all() {
+            let key = format!("{} {:?}", op.op.op_type.as_str(), op.op.status);
+            *operations.entry(key).or_default() += 1;
+        }
+        depth = depth.max(operation_depth(&result));
+        recorded.push(result.all().len());
+        per_seed.push(calls.iter().map(Vec::len).sum::<usize>());
+        invocations.push(calls.len());
+    }
+    let total: usize = per_seed.iter().sum();
+    per_seed.sort_unstable();
+    invocations.sort_unstable();
+    recorded.sort_unstable();
+    let median = per_seed[per_seed.len() / 2];
+    let replayed = invocations.iter().filter(|&&n| n > 1).count();
+    eprintln!(
+        "fuzz: {FUZZ_SEEDS} seeds in {:.1?}, {total} host calls; calls per seed min {} \
+         median {median} p90 {} max {}; invocations per seed median {} max {}, {replayed} \
+         seeds replayed; operations recorded per seed median {} max {}, tree depth up to \
+         {depth}",
+        started.elapsed(),
+        per_seed[0],
+        per_seed[per_seed.len() * 9 / 10],
+        per_seed[per_seed.len() - 1],
+        invocations[invocations.len() / 2],
+        invocations[invocations.len() - 1],
+        recorded[recorded.len() / 2],
+        recorded[recorded.len() - 1],
+    );
+    eprintln!("fuzz endings: {endings:?}");
+    eprintln!("fuzz calls by kind: {kinds:?}");
+    eprintln!("fuzz operations by type and status: {operations:?}");
+
+    // No panic anywhere in the host, even one it recovered from.
+    let panics = host_panics.lock().unwrap().clone();
+    assert!(panics.is_empty(), "the host panicked: {panics:?}");
+    // Deep, not just wide: most seeds go on for many calls, across replays, into nested
+    // contexts and batches, and reach every kind of operation and outcome.
+    assert!(median >= 300, "median calls per seed {median} (< 300)");
+    assert!(total >= 120_000, "{total} calls in all (< 120,000)");
     assert!(
-        endings.len() > 1,
-        "the fuzzer should reach several outcomes: {endings:?}"
+        replayed as u64 >= FUZZ_SEEDS * 3 / 4,
+        "{replayed} seeds replayed"
+    );
+    assert!(depth >= 4, "operation tree depth {depth}");
+    for kind in [
+        "step-end",
+        "wait",
+        "child-end",
+        "callback-result",
+        "condition-end",
+        "invoke",
+        "batch-next",
+        "batch-branch-end",
+        "batch-finish",
+        "context-drop",
+        "checkpoint (raw)",
+        "step-end (made-up handle)",
+    ] {
+        assert!(kinds.contains_key(kind), "no {kind} call: {kinds:?}");
+    }
+    for operation in [
+        "STEP Succeeded",
+        "STEP Failed",
+        "WAIT Succeeded",
+        "CONTEXT Succeeded",
+        "CONTEXT Failed",
+        "CALLBACK Succeeded",
+        "CALLBACK Failed",
+        "CALLBACK TimedOut",
+        "CHAINED_INVOKE Succeeded",
+        "CHAINED_INVOKE Failed",
+    ] {
+        assert!(
+            operations.contains_key(operation),
+            "no {operation}: {operations:?}"
+        );
+    }
+    assert!(
+        endings.len() > 1 && endings.get("SUCCEEDED").is_some_and(|&n| n >= 20),
+        "the fuzzer should reach several outcomes, success among them: {endings:?}"
     );
     // The host still runs a normal handler afterwards.
     let after = attack(QUICKSTART, json!("after the fuzz"));
-    assert_eq!(after.status, durabox::ExecutionStatus::Succeeded);
+    assert_eq!(after.status, ExecutionStatus::Succeeded);
 }

@@ -38,8 +38,13 @@ fn handler(ctx: &DurableContext, input: Value) -> DurableResult<Value> {
         "abort" => std::process::abort(),
         "fuzz" => {
             let seed = input["seed"].as_u64().unwrap_or(1);
-            let calls = input["calls"].as_u64().unwrap_or(200) as u32;
-            Ok(json!(fuzz::fuzz(ctx.raw_context(), seed, calls)))
+            let actions = input["actions"].as_u64().unwrap_or(40) as u32;
+            let hostile = input["hostile"].as_u64().unwrap_or(4);
+            let nested = input["nested"].as_bool().unwrap_or(false);
+            match fuzz::fuzz(ctx.raw_context(), seed, actions, hostile, nested) {
+                Some(calls) => Ok(json!({ "calls": calls })),
+                None => Err(DurableError::Suspended),
+            }
         }
         other => Err(Error::new("UnknownAttack", format!("unknown attack {other:?}")).into()),
     }
