@@ -457,6 +457,7 @@ fn random_calls_across_the_wit_boundary_never_break_the_host() {
     let mut invocations = Vec::new();
     let mut depth = 0;
     let mut recorded = Vec::new();
+    let mut exhausted = Vec::new();
     for (&seed, arn) in seeds.iter().zip(&arns) {
         let result = runner
             .wait_for_result(arn, Duration::from_secs(60))
@@ -479,6 +480,13 @@ fn random_calls_across_the_wit_boundary_never_break_the_host() {
                     .as_ref()
                     .and_then(|e| e.error_message.as_deref())
             );
+        }
+        if calls
+            .iter()
+            .flatten()
+            .any(|c| *c == "batch-rounds-exhausted")
+        {
+            exhausted.push(seed);
         }
         *endings.entry(ending).or_default() += 1;
         for what in calls.iter().flatten() {
@@ -529,6 +537,10 @@ fn random_calls_across_the_wit_boundary_never_break_the_host() {
         "{replayed} seeds replayed"
     );
     assert!(depth >= 4, "operation tree depth {depth}");
+    assert!(
+        exhausted.is_empty(),
+        "the host kept handing out a branch whose timer was not due, seeds {exhausted:?} (DURABOX_FUZZ_SEED=<seed> shows the calls)"
+    );
     for kind in [
         "step-end",
         "wait",
@@ -563,7 +575,7 @@ fn random_calls_across_the_wit_boundary_never_break_the_host() {
         );
     }
     assert!(
-        endings.len() > 1 && endings.get("SUCCEEDED").is_some_and(|&n| n >= 20),
+        endings.len() > 1 && endings.get("SUCCEEDED").is_some_and(|&n| n >= 10),
         "the fuzzer should reach several outcomes, success among them: {endings:?}"
     );
     // The host still runs a normal handler afterwards.

@@ -247,3 +247,36 @@ fn invalid_batch_config_is_rejected_before_any_checkpoint() {
         Some("max_concurrency must be at least 1")
     );
 }
+
+#[test]
+fn a_branch_replaying_a_finished_wait_suspends_on_its_next_one() {
+    // Each replay of the branch passes its first (finished) wait, then suspends on the
+    // second: the branch is due only when that one is. Treating the finished wait as
+    // due handed the branch out again and again, spinning until the second wait came due.
+    let result = runner(SCENARIOS)
+        .skip_time(false)
+        .run(&scenario(
+            "map",
+            json!({"items": [0], "wait": 1, "waits": 2}),
+        ))
+        .unwrap();
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        result.error
+    );
+    assert_eq!(count(&result.events, WaitSucceeded), 2);
+    // Started, suspended on the first wait, suspended on the second, finished.
+    assert_eq!(
+        result.invocations.len(),
+        3,
+        "{:?}",
+        event_types(&result.events)
+    );
+    let fuel: Vec<u64> = result.invocations.iter().map(|i| i.fuel_consumed).collect();
+    assert!(
+        fuel[1] < 10 * fuel[0].max(fuel[2]),
+        "the second invocation spun: fuel per invocation {fuel:?}"
+    );
+}

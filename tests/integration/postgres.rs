@@ -251,6 +251,13 @@ fn a_chained_invoke_hears_of_a_child_that_ended_on_another_server() {
         .and_then(|e| e["ChainedInvokeStartedDetails"]["DurableExecutionArn"].as_str())
         .unwrap()
         .to_owned();
+    // The child starts once the parent's invocation has ended.
+    let child_path = format!("/2025-12-01/durable-executions/{}", encode(&child));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while survivor.call("GET", &child_path, "", &[]).0 != 200 {
+        assert!(Instant::now() < deadline, "the child never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let callback = callback_id(&survivor, &child);
     doomed.kill();
     // The child is taken over and ends on the survivor while nobody holds the parent.

@@ -156,6 +156,34 @@ fn long_wait_is_skipped_but_modeled() {
 }
 
 #[test]
+fn skipped_time_reaches_the_execution_timeout_before_a_longer_wait() {
+    // The default execution timeout is a day: a 25-hour wait never ends, the execution
+    // times out at the day's end (skipped, not waited for in real time).
+    let result = runner(SCENARIOS)
+        .run(&scenario("wait", json!({"seconds": 90_000})))
+        .unwrap();
+    assert_eq!(
+        result.status,
+        ExecutionStatus::TimedOut,
+        "{:?}",
+        result.error
+    );
+    assert_eq!(
+        event_types(&result.events),
+        [
+            ExecutionStarted,
+            WaitStarted,
+            InvocationCompleted,
+            ExecutionTimedOut
+        ]
+    );
+    let history = result.history_json();
+    let events = history["Events"].as_array().unwrap();
+    let at = |e: &serde_json::Value| e["EventTimestamp"].as_f64().unwrap();
+    assert_eq!((at(&events[3]) - at(&events[0])).round(), 86_400.0);
+}
+
+#[test]
 fn invalid_wait_is_rejected_before_any_checkpoint() {
     let result = runner(SCENARIOS)
         .run(&scenario("wait", json!({"seconds": 0})))

@@ -424,6 +424,12 @@ pub mod limits {
     pub const REPLAY_CHILDREN_THRESHOLD: usize = 256 * 1024;
     /// Wait and retry delays.
     pub const MAX_DELAY_SECONDS: u64 = 31_622_400;
+    /// An operation id (and parent id), in characters.
+    pub const MAX_OPERATION_ID_CHARS: usize = 64;
+    /// An operation name, in characters.
+    pub const MAX_OPERATION_NAME_CHARS: usize = 256;
+    /// An operation subtype, in characters.
+    pub const MAX_OPERATION_SUB_TYPE_CHARS: usize = 32;
     /// durabox's own bound (not AWS's) on what one execution may hold in the host: each
     /// accepted operation update counts its payload and error bytes plus
     /// [`HELD_BYTES_PER_UPDATE`]; past this the checkpoint is refused and the execution

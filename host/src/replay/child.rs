@@ -146,14 +146,14 @@ impl ReplayEngine {
     }
 
     /// Forgets a child context the guest dropped without closing it (it suspended).
-    pub fn child_drop(&mut self, child: ContextHandle) {
+    pub fn child_drop(&mut self, child: ContextHandle, execution: &Execution) {
         let Some(frame) = self.frames.get_mut(child.0) else {
             return;
         };
         let was_open = !frame.closed;
         frame.closed = true;
         if was_open && frame.branch_owner == Some(child.0) {
-            self.branch_dropped(child);
+            self.branch_dropped(child, execution);
         }
     }
 }

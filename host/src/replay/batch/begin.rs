@@ -63,6 +63,7 @@ impl ReplayEngine {
             custom: false,
             snapshot: None,
             unreported: HashSet::new(),
+            suspended_on: Default::default(),
         };
         batch.adopt_recorded(execution);
         self.batches.push(batch);

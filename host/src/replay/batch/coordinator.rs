@@ -57,12 +57,7 @@ impl Batch {
         let mut in_flight = self
             .branches
             .iter()
-            .filter(|b| {
-                matches!(
-                    b,
-                    Branch::Admitted | Branch::Running(_) | Branch::Suspended(_)
-                )
-            })
+            .filter(|b| matches!(b, Branch::Admitted | Branch::Running(_) | Branch::Suspended))
             .count();
         for (index, branch) in self.branches.iter_mut().enumerate() {
             if in_flight >= limit {
@@ -106,7 +101,7 @@ impl Batch {
                 let (status, result, error) = match b {
                     Branch::Pending | Branch::Admitted => return None,
                     _ if self.unreported.contains(&(i as u32)) => (ItemStatus::Started, None, None),
-                    Branch::Running(_) | Branch::Suspended(_) => (ItemStatus::Started, None, None),
+                    Branch::Running(_) | Branch::Suspended => (ItemStatus::Started, None, None),
                     Branch::Succeeded(r) => (ItemStatus::Succeeded, r.clone(), None),
                     Branch::Failed(e) => (ItemStatus::Failed, None, Some(e.clone())),
                 };

@@ -31,7 +31,7 @@ mod schedule;
 
 pub use policy::completion;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -168,7 +168,7 @@ enum Branch {
     Pending,
     Admitted,
     Running(ContextHandle),
-    Suspended(ContextHandle),
+    Suspended,
     Succeeded(Option<String>),
     Failed(ErrorObject),
 }
@@ -201,6 +201,9 @@ pub(super) struct Batch {
     /// Branches that ended (`branch_end`) before the concurrent guest's coordinator
     /// learned it (`batch_complete`); until then they count as running, as in AWS's.
     unreported: HashSet<u32>,
+    /// For each suspended branch, the operations with a timer it waited on when it
+    /// suspended (waits not yet ended, steps waiting to retry): it is due when one is.
+    suspended_on: HashMap<u32, Vec<String>>,
 }
 
 impl ReplayEngine {

@@ -2,7 +2,9 @@
 //! that one suspended, and where every branch stands for a completion predicate.
 
 use super::{BatchHandle, Branch, ItemStatus};
-use crate::model::{ErrorObject, OperationAction as Action};
+use crate::model::{
+    ErrorObject, OperationAction as Action, OperationStatus as Status, OperationType as Type,
+};
 use crate::replay::child::set_context_result;
 use crate::replay::{ContextHandle, OpResult, ReplayEngine, ReplayFault};
 use crate::service::Execution;
@@ -55,12 +57,27 @@ impl ReplayEngine {
         Ok(Ok(()))
     }
 
-    /// A branch context dropped without `branch_end`: the branch suspended.
-    pub(in crate::replay) fn branch_dropped(&mut self, ctx: ContextHandle) {
+    /// A branch context dropped without `branch_end`: the branch suspended, waiting on
+    /// the timers its operations hold now (if any).
+    pub(in crate::replay) fn branch_dropped(&mut self, ctx: ContextHandle, execution: &Execution) {
+        let waiting_on: Vec<String> = self.frames[ctx.0]
+            .allocated
+            .iter()
+            .filter(|id| {
+                execution.operation(id).is_some_and(|op| {
+                    matches!(
+                        (op.op_type, op.status),
+                        (Type::Wait, Status::Started) | (Type::Step, Status::Pending)
+                    )
+                })
+            })
+            .cloned()
+            .collect();
         for batch in &mut self.batches {
-            for branch in &mut batch.branches {
+            for (index, branch) in batch.branches.iter_mut().enumerate() {
                 if matches!(branch, Branch::Running(c) if *c == ctx) {
-                    *branch = Branch::Suspended(ctx);
+                    *branch = Branch::Suspended;
+                    batch.suspended_on.insert(index as u32, waiting_on.clone());
                 }
             }
         }
@@ -77,7 +94,7 @@ impl ReplayEngine {
             .iter()
             .map(|b| match b {
                 Branch::Pending => None,
-                Branch::Admitted | Branch::Running(_) | Branch::Suspended(_) => {
+                Branch::Admitted | Branch::Running(_) | Branch::Suspended => {
                     Some(ItemStatus::Started)
                 }
                 Branch::Succeeded(_) => Some(ItemStatus::Succeeded),

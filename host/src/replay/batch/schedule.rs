@@ -6,7 +6,7 @@ use crate::model::ids::DerivedId;
 use crate::model::{
     Millis, OperationAction as Action, OperationStatus as Status, OperationType as Type,
 };
-use crate::replay::{ContextHandle, Frame, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
+use crate::replay::{Frame, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
 use crate::service::Execution;
 
 impl ReplayEngine {
@@ -85,22 +85,15 @@ impl ReplayEngine {
         }
     }
 
-    /// The suspended branch with the earliest pending timer among its operations.
+    /// The suspended branch whose timer comes due first: of the operations it waited
+    /// on when it suspended, a wait that ended since (or a step whose retry came due) is
+    /// due now. Finished waits it only replayed on its way are no reason to resume it.
     fn earliest_branch_timer(
         &mut self,
         execution: &Execution,
         handle: BatchHandle,
     ) -> Result<Option<(u32, Millis)>, ReplayFault> {
         let batch = self.batch(handle)?;
-        let suspended: Vec<(u32, ContextHandle)> = batch
-            .branches
-            .iter()
-            .enumerate()
-            .filter_map(|(i, b)| match b {
-                Branch::Suspended(ctx) => Some((i as u32, *ctx)),
-                _ => None,
-            })
-            .collect();
         let timer_of = |id: &String| {
             let op = execution.operation(id)?;
             match (op.op_type, op.status) {
@@ -112,15 +105,15 @@ impl ReplayEngine {
                 _ => None,
             }
         };
-        Ok(suspended
-            .into_iter()
-            .filter_map(|(index, ctx)| {
-                let at = self.frames[ctx.0]
-                    .allocated
-                    .iter()
-                    .filter_map(timer_of)
-                    .min()?;
-                Some((index, at))
+        Ok(batch
+            .branches
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b, Branch::Suspended))
+            .filter_map(|(index, _)| {
+                let waiting_on = batch.suspended_on.get(&(index as u32))?;
+                let at = waiting_on.iter().filter_map(timer_of).min()?;
+                Some((index as u32, at))
             })
             .min_by_key(|(_, at)| *at))
     }

@@ -218,7 +218,8 @@ impl wit::HostContext for GuestState {
     fn drop(&mut self, ctx: Resource<ContextRes>) -> wasmtime::Result<()> {
         let res = self.table.delete(ctx)?;
         if res.handle != ReplayEngine::ROOT {
-            self.engine.child_drop(res.handle);
+            let execution = self.cell.lock();
+            self.engine.child_drop(res.handle, &execution);
         }
         Ok(())
     }

@@ -37,6 +37,7 @@ impl Execution {
         // Simulated state after the updates seen so far in this request.
         let mut in_request: HashMap<&str, Seen> = HashMap::new();
         for update in updates {
+            validate_lengths(update)?;
             validate_repeat(update, &in_request)?;
             self.validate_parent(update, &in_request)?;
             let existing = self.operation(&update.id);
@@ -99,6 +100,38 @@ fn validate_repeat(
             return Err(invalid(
                 "Cannot checkpoint multiple operations with the same ID.",
             ));
+        }
+    }
+    Ok(())
+}
+
+/// The model's length bounds on an update's identity fields (botocore:
+/// OperationId 1..64, Name 1..256, SubType 1..32), in AWS's validation wording. They also
+/// keep what a guest makes the host hold in proportion to its payloads.
+fn validate_lengths(update: &OperationUpdate) -> Result<(), ServiceError> {
+    let fields = [
+        ("id", Some(&update.id), limits::MAX_OPERATION_ID_CHARS),
+        (
+            "parentId",
+            update.parent_id.as_ref(),
+            limits::MAX_OPERATION_ID_CHARS,
+        ),
+        (
+            "name",
+            update.name.as_ref(),
+            limits::MAX_OPERATION_NAME_CHARS,
+        ),
+        (
+            "subType",
+            update.sub_type.as_ref(),
+            limits::MAX_OPERATION_SUB_TYPE_CHARS,
+        ),
+    ];
+    for (field, value, max) in fields {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            return Err(invalid(format!(
+                "1 validation error detected: Value at 'updates.member.{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            )));
         }
     }
     Ok(())

@@ -10,17 +10,7 @@ impl Execution {
             return None;
         }
         let progress = self
-            .timed
-            .iter()
-            .map(|&i| &self.operations[i])
-            .filter_map(|op| match (op.op_type, op.status) {
-                (Type::Wait, Status::Started) => {
-                    op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
-                }
-                (Type::Step, Status::Pending) => op.step_details.as_ref()?.next_attempt_timestamp,
-                _ => None,
-            })
-            .min()
+            .next_progress_timer()
             .map(|at| (at, TimerKind::Progress));
         let timeout = self
             .earliest_callback_deadline()
@@ -35,6 +25,21 @@ impl Execution {
             .min_by_key(|(at, _)| *at)
     }
 
+    /// When the earliest wait ends or step retry is due.
+    fn next_progress_timer(&self) -> Option<Millis> {
+        self.timed
+            .iter()
+            .map(|&i| &self.operations[i])
+            .filter_map(|op| match (op.op_type, op.status) {
+                (Type::Wait, Status::Started) => {
+                    op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
+                }
+                (Type::Step, Status::Pending) => op.step_details.as_ref()?.next_attempt_timestamp,
+                _ => None,
+            })
+            .min()
+    }
+
     /// The earliest timeout or heartbeat deadline of a pending callback.
     fn earliest_callback_deadline(&self) -> Option<Millis> {
         self.callback_timers
@@ -46,14 +51,16 @@ impl Execution {
 
     /// Where skipped time may jump now: the next wait or retry, unless a callback
     /// deadline comes first (or at the same instant) and the clock holds at those
-    /// (`service::clock`). None: only real time, or an answer, moves the execution on.
+    /// (`service::clock`); the execution timeout when a wait or retry lies beyond it.
+    /// None: only real time, or an answer, moves the execution on.
     pub fn skip_target(&self) -> Option<(Millis, TimerKind)> {
         let (at, kind) = self.next_timer()?;
         let held = self.clock.holds_callback_deadlines()
             && self.earliest_callback_deadline().is_some_and(|d| d <= at);
         match kind {
-            TimerKind::ExecutionTimeout => None,
             _ if held => None,
+            // Only callbacks are pending: hold, so that they can be answered.
+            TimerKind::ExecutionTimeout if self.next_progress_timer().is_none() => None,
             _ => Some((at, kind)),
         }
     }

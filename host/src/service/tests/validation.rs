@@ -156,3 +156,24 @@ fn an_execution_past_the_host_bound_refuses_more_updates_and_stays_as_it_was() {
     assert_eq!(e.operation("s1").unwrap().status, Status::Started);
     assert!(e.held_bytes <= MAX_EXECUTION_HELD_BYTES);
 }
+
+#[test]
+fn identity_fields_longer_than_the_model_allows_are_rejected() {
+    let mut e = execution();
+    let mut named = update("s", Type::Step, Action::Start);
+    named.name = Some("n".repeat(257));
+    assert_eq!(
+        rejected(&mut e, &[named.clone()]),
+        "1 validation error detected: Value at 'updates.member.name' failed to satisfy constraint: Member must have length less than or equal to 256"
+    );
+    let long_id = update(&"i".repeat(65), Type::Step, Action::Start);
+    assert!(rejected(&mut e, &[long_id]).contains("'updates.member.id'"));
+    let mut sub_typed = update("t", Type::Step, Action::Start);
+    sub_typed.sub_type = Some("s".repeat(33));
+    assert!(rejected(&mut e, &[sub_typed]).contains("'updates.member.subType'"));
+    // At the bounds: accepted (characters, not bytes).
+    named.name = Some("é".repeat(256));
+    e.apply_checkpoint(&[named]).unwrap();
+    e.apply_checkpoint(&[update(&"i".repeat(64), Type::Step, Action::Start)])
+        .unwrap();
+}

@@ -74,12 +74,10 @@ impl Rng {
         [0, 1, 60, 31_622_401, 1 << 62, u64::MAX, random][self.below(7) as usize]
     }
 
-    /// A delay in seconds the host accepts (clamping it to a year) or refuses. Accepted
-    /// delays stay well under the execution timeout (a day): skipped time does not skip
-    /// to the execution timeout, so a longer delay would hold the execution for a day of
-    /// real time.
+    /// A delay in seconds the host accepts (clamping it to a year) or refuses; 90,000 s
+    /// lies past the execution timeout (a day), which skipped time must reach instead.
     fn wild_delay(&mut self) -> u32 {
-        [0, 1, 2, 59, 3600][self.below(5) as usize]
+        [0, 1, 2, 59, 3600, 90_000][self.below(6) as usize]
     }
 
     fn wild_f64(&mut self) -> f64 {
@@ -565,11 +563,16 @@ impl Fuzzer {
             self.note("batch-decide");
             let _ = batch.decide(None);
         }
-        // The host hands a branch out again when a timer it waits for came due; more
-        // rounds than that in one invocation mean the host keeps handing out a branch
-        // whose timer is not due (it did for a branch that passed a finished wait and
-        // then suspended on a new one), so the program stops asking and finishes.
-        for _ in 0..2 * count + 2 {
+        // The host hands a branch out again only when a timer it waits for came due;
+        // far more rounds than that mean it hands out a branch whose timer is not due
+        // (it did for a branch that passed a finished wait and then suspended on a new
+        // one): the program notes it (the test fails on it) and stops asking.
+        let rounds = 16 * count + 16;
+        for round in 0..=rounds {
+            if round == rounds {
+                self.note("batch-rounds-exhausted");
+                break;
+            }
             self.note("batch-next");
             let branch = match batch.next() {
                 Ok(Some(branch)) => branch,

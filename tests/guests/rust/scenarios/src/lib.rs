@@ -498,12 +498,14 @@ fn completion(input: &Value) -> CompletionConfig {
 }
 
 /// Maps over `input.items` (numbers): each item doubles its value in a step, waits
-/// `input.wait` seconds if set, and fails (no retry) when the value is in `input.fail`.
+/// `input.wait` seconds first if set (`input.waits` times, default once), and fails (no
+/// retry) when the value is in `input.fail`.
 /// `input.max_concurrency`, `input.completion`, `input.flat` configure the map.
 fn map(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
     let items: Vec<u64> = serde_json::from_value(input["items"].clone()).unwrap_or_default();
     let fail: Vec<u64> = serde_json::from_value(input["fail"].clone()).unwrap_or_default();
     let wait = input["wait"].as_u64();
+    let waits = input["waits"].as_u64().unwrap_or(1);
     let config = MapConfig {
         max_concurrency: input["max_concurrency"].as_u64().map(|n| n as u32),
         completion: completion(input),
@@ -519,7 +521,9 @@ fn map(ctx: &DurableContext, input: &Value) -> DurableResult<Value> {
         &items,
         |branch, item, _index| {
             if let Some(seconds) = wait {
-                branch.wait(secs(seconds + item))?;
+                for _ in 0..waits {
+                    branch.wait(secs(seconds + item))?;
+                }
             }
             let failing = fail.contains(item);
             let no_retry = StepConfig::new().retry_strategy(RetryPresets::none());
