@@ -1,5 +1,8 @@
 //! Prints load, invocation and quickstart timings (numbers, not assertions).
 //! `cargo run -p durabox --example measure [-- N]` after `cargo xtask build-guests`.
+//!
+//! `-- --profile quickstart|steps1000 SECONDS`: runs that bench workload back to back for
+//! SECONDS and prints the mean, for `perf record -g` (the loop is all the process does).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -10,7 +13,41 @@ fn guest(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/guests/rust/{name}.wasm"))
 }
 
+/// `--profile WORKLOAD SECONDS`: executions back to back, nothing else.
+fn profile(workload: &str, seconds: u64) -> anyhow::Result<()> {
+    let (file, input) = match workload {
+        "quickstart" => ("quickstart", "\"input str\""),
+        "steps1000" => ("bench", r#"{"workload":"steps","n":1000}"#),
+        "map100" => ("bench", r#"{"workload":"map","n":100}"#),
+        other => anyhow::bail!("unknown workload {other}: quickstart, steps1000 or map100"),
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let runtime = Runtime::new(RuntimeOptions {
+        cache_dir: Some(root.join("target/durabox-cache")),
+        ..RuntimeOptions::default()
+    })?;
+    runtime.register_file(file, &guest(file), FunctionConfig::default())?;
+    let (mut runs, started) = (0u32, Instant::now());
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let arn = runtime.start_execution(file, input, StartOptions::default())?;
+        runtime.wait_for_completion(&arn, Duration::from_secs(30))?;
+        runtime.delete_execution(&arn)?;
+        runs += 1;
+    }
+    println!(
+        "{workload}: {runs} executions, {:.3?} each",
+        started.elapsed() / runs.max(1)
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--profile") {
+        let workload = args.get(1).map(String::as_str).unwrap_or("quickstart");
+        let seconds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
+        return profile(workload, seconds);
+    }
     let runs: u32 = std::env::args()
         .nth(1)
         .and_then(|n| n.parse().ok())

@@ -220,8 +220,9 @@ fn lint() -> Result<()> {
 }
 
 /// `cargo xtask bench [--quick]`: the same workloads in AWS's official Python testing
-/// runner (tests/bench/official.py, in the venv target/bench-venv) and in durabox
-/// (host/examples/bench.rs); prints a table and writes target/bench/results.json.
+/// runner (tests/bench/official.py --serve, in the venv target/bench-venv), in durabox and
+/// on the do-nothing host (host/examples/bench), samples interleaved; prints a table and
+/// writes target/bench/results.json.
 fn bench(root: &Path, quick: bool) -> Result<()> {
     let started = std::time::Instant::now();
     build_guests(root)?;
@@ -229,23 +230,9 @@ fn bench(root: &Path, quick: bool) -> Result<()> {
     let out_dir = root.join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
 
-    eprintln!("xtask: official runner (tests/bench/official.py)");
-    let mut official = Command::new(&python);
-    official.arg(root.join("tests/bench/official.py"));
-    if quick {
-        official.arg("--quick");
-    }
-    let output = official
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("cannot run tests/bench/official.py")?;
-    if !output.status.success() {
-        bail!("tests/bench/official.py failed with {}", output.status);
-    }
-    let official_json = out_dir.join("official.json");
-    std::fs::write(&official_json, &output.stdout)?;
-
-    eprintln!("xtask: durabox (host/examples/bench.rs, dev profile)");
+    eprintln!(
+        "xtask: durabox, the do-nothing host and the official runner (host/examples/bench, dev profile)"
+    );
     let mut durabox = cargo();
     durabox.args([
         "run",
@@ -260,8 +247,8 @@ fn bench(root: &Path, quick: bool) -> Result<()> {
         durabox.arg("--quick");
     }
     durabox
-        .arg("--official")
-        .arg(&official_json)
+        .arg("--python")
+        .arg(&python)
         .arg("--out")
         .arg(out_dir.join("results.json"));
     run(durabox)?;

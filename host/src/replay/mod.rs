@@ -24,9 +24,7 @@ pub use batch::{
 pub use condition::{ConditionDecision, ConditionStart};
 pub use gate::{describe_operation, same_json, GateLog};
 
-use std::collections::HashMap;
-
-use crate::model::ids::{DerivedId, SdkFlavour};
+use crate::model::ids::{DerivedId, IdMap, SdkFlavour};
 pub use crate::model::LogLine;
 use crate::model::{
     limits, CallbackOptions, ContextOptions, ErrorObject, Operation, OperationAction as Action,
@@ -271,8 +269,8 @@ fn describe(
 
 pub struct ReplayEngine {
     frames: Vec<Frame>,
-    open_steps: HashMap<String, OpenStep>,
-    open_conditions: HashMap<String, condition::OpenCondition>,
+    open_steps: IdMap<OpenStep>,
+    open_conditions: IdMap<condition::OpenCondition>,
     batches: Vec<batch::Batch>,
     /// Seed for retry jitter, so a replayed execution draws the same delays.
     jitter_seed: u64,
@@ -308,8 +306,8 @@ impl ReplayEngine {
                 request: None,
                 closed: false,
             }],
-            open_steps: HashMap::new(),
-            open_conditions: HashMap::new(),
+            open_steps: IdMap::default(),
+            open_conditions: IdMap::default(),
             batches: Vec::new(),
             jitter_seed: u64::from_str_radix(seed_hex, 16).unwrap_or(0),
             logs: Vec::new(),

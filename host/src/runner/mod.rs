@@ -5,6 +5,7 @@ pub mod callback_script;
 mod chained;
 pub mod chaos;
 mod driver;
+mod driver_pool;
 mod log_capture;
 mod manual_clock;
 pub mod replay_check;

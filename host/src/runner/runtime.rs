@@ -285,12 +285,10 @@ impl Runtime {
     ) -> Result<(), RuntimeError> {
         let runtime = self.clone();
         cell.lock().invoke_targets = Some(self.inner.functions.clone());
-        std::thread::Builder::new()
-            .name("durabox-execution".into())
-            .spawn(move || super::driver::drive(&runtime, &cell, &function))
-            .map_err(|e| {
-                RuntimeError::Timeout(format!("cannot start the execution thread: {e}"))
-            })?;
+        super::driver_pool::spawn("durabox-execution", move || {
+            super::driver::drive(&runtime, &cell, &function)
+        })
+        .map_err(|e| RuntimeError::Timeout(format!("cannot start the execution thread: {e}")))?;
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap};
 
 pub use cache::content_hash;
-pub use engine::{PoolConfig, DEFAULT_MAX_QUEUED_INVOCATIONS, EPOCH_TICK};
+pub use engine::{pagemap_scan_available, PoolConfig, DEFAULT_MAX_QUEUED_INVOCATIONS, EPOCH_TICK};
 pub use limits::Limits;
 pub use slots::SlotUsage;
 
@@ -101,6 +101,13 @@ impl Sandbox {
             slots: slots::InstanceSlots::new(pool.component_instances),
             max_queued: pool.max_queued_invocations,
         })
+    }
+
+    /// The wasmtime engine every component of this sandbox is compiled for and runs on
+    /// (its configuration is `engine::build_engine`'s). The benchmark's do-nothing host
+    /// runs on it to measure the sandbox's own limit with the same settings.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// Instances in use and invocations waiting for one, right now.

@@ -19,7 +19,7 @@ pub use callbacks::PendingCallback;
 pub use chained::{InvokeTargets, OpenInvoke, ParentLink, PendingInvoke};
 pub use invocation::{InvocationOutcome, InvocationRecord, PendingCompletion};
 
-use std::collections::HashMap;
+use crate::model::ids::IdMap;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -115,7 +115,7 @@ pub struct Execution {
     #[serde(skip)]
     operations: Vec<Operation>,
     #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: IdMap<usize>,
     /// Positions of operations that may hold a timer (STARTED waits, PENDING steps), so
     /// timer checks do not scan the whole execution.
     #[serde(skip)]
@@ -123,11 +123,11 @@ pub struct Execution {
     #[serde(skip)]
     events: Vec<Event>,
     #[serde(skip)]
-    pub(super) start_counts: HashMap<String, u32>,
+    pub(super) start_counts: IdMap<u32>,
     #[serde(skip)]
-    pub(super) callback_ids: HashMap<String, String>,
+    pub(super) callback_ids: IdMap<String>,
     #[serde(skip)]
-    pub(super) callback_timers: HashMap<String, CallbackTimer>,
+    pub(super) callback_timers: IdMap<CallbackTimer>,
     pub(super) pending_completion: Option<PendingCompletion>,
     /// Operations changed since the last invocation began (`UpdatedOperationIds`). Not
     /// stored: the next invocation, the first thing after a restart, starts it afresh.
@@ -216,12 +216,12 @@ impl Execution {
             error: None,
             clock,
             operations: Vec::new(),
-            index: HashMap::new(),
+            index: IdMap::default(),
             timed: Default::default(),
             events: Vec::new(),
-            start_counts: HashMap::new(),
-            callback_ids: HashMap::new(),
-            callback_timers: HashMap::new(),
+            start_counts: IdMap::default(),
+            callback_ids: IdMap::default(),
+            callback_timers: IdMap::default(),
             pending_completion: None,
             updated_ids: Vec::new(),
             needs_invocation: true,

@@ -1,11 +1,26 @@
 //! The durabox side of `cargo xtask bench`: the workloads of `tests/bench/official.py`
-//! run in-process with the durabox library, compared with the official runner's numbers.
+//! run in-process with the durabox library, beside two anchors measured in the same run:
 //!
-//! `cargo run -p durabox --example bench -- [--quick] [--official FILE] [--out FILE]`
-//! after `cargo xtask build-guests`. `--official` is the JSON `official.py` printed;
-//! `--out` receives the results (ratios, executions/second, invocation cost, ...);
-//! `--cache-dir` replaces target/durabox-cache for compiled components.
-//! Prints a table on stdout.
+//! * the official runner (`official.py --serve`, a child process asked for one sample at a
+//!   time): wall time and its process's CPU time, so its idle sleeps are seen apart;
+//! * the do-nothing host ([`limit`]): the same component on the same engine, every durable
+//!   call answered at once: the sandbox's own limit (`vs_limit` = durabox ÷ limit).
+//!
+//! Samples interleave: for each workload, one warm-up execution on every side, then
+//! rounds of one official execution followed by durabox executions alternating with the
+//! do-nothing host's. The official runner and durabox get the same number of samples
+//! (durabox's sample of a round is the median of its executions in that round).
+//!
+//! `cargo run -p durabox --example bench -- [--quick] [--python PYTHON] [--out FILE]
+//! [--cache-dir DIR]` after `cargo xtask build-guests`. `--python` is the bench venv's
+//! interpreter (with the official runner installed); without it only durabox and the
+//! limit run. `--out` receives the results; `--cache-dir` replaces target/durabox-cache
+//! for compiled components. Prints a table on stdout.
+
+mod interleave;
+mod limit;
+mod official;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,22 +28,28 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use durabox::runner::{FunctionConfig, Runtime, RuntimeOptions, StartOptions};
+use durabox::runner::{FunctionConfig, Runtime, RuntimeOptions};
 use durabox::sandbox::LoadedFunction;
 use durabox::service::{Execution, ExecutionCell, ExecutionSpec};
-use durabox::ExecutionStatus;
 use serde_json::{json, Map, Value};
 
-const QUICKSTART_INPUT: &str = "\"input str\"";
-const TIMEOUT: Duration = Duration::from_secs(600);
+use interleave::{run_once, Side, SideResult};
+use limit::LimitHost;
+use official::{Official, Sample};
 
-/// A workload: its name (as in official.py), the function and the input.
+const QUICKSTART_INPUT: &str = "\"input str\"";
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A workload: its name (as in official.py), the function and the input; durabox's
+/// executions and the official runner's samples (after one warm-up each).
 struct Workload {
     name: &'static str,
     function: &'static str,
     input: &'static str,
     quick_reps: usize,
     full_reps: usize,
+    official_quick: usize,
+    official_full: usize,
 }
 
 const WORKLOADS: &[Workload] = &[
@@ -38,6 +59,8 @@ const WORKLOADS: &[Workload] = &[
         input: QUICKSTART_INPUT,
         quick_reps: 30,
         full_reps: 200,
+        official_quick: 5,
+        official_full: 7,
     },
     Workload {
         name: "empty",
@@ -45,6 +68,8 @@ const WORKLOADS: &[Workload] = &[
         input: r#"{"workload":"empty"}"#,
         quick_reps: 30,
         full_reps: 200,
+        official_quick: 3,
+        official_full: 7,
     },
     Workload {
         name: "steps100",
@@ -52,6 +77,8 @@ const WORKLOADS: &[Workload] = &[
         input: r#"{"workload":"steps","n":100}"#,
         quick_reps: 10,
         full_reps: 50,
+        official_quick: 3,
+        official_full: 5,
     },
     Workload {
         name: "steps1000",
@@ -59,6 +86,8 @@ const WORKLOADS: &[Workload] = &[
         input: r#"{"workload":"steps","n":1000}"#,
         quick_reps: 15,
         full_reps: 20,
+        official_quick: 3,
+        official_full: 3,
     },
     Workload {
         name: "steps100_waits5",
@@ -66,6 +95,8 @@ const WORKLOADS: &[Workload] = &[
         input: r#"{"workload":"steps","n":100,"waits":5}"#,
         quick_reps: 10,
         full_reps: 50,
+        official_quick: 3,
+        official_full: 3,
     },
     Workload {
         name: "map100",
@@ -73,6 +104,8 @@ const WORKLOADS: &[Workload] = &[
         input: r#"{"workload":"map","n":100}"#,
         quick_reps: 10,
         full_reps: 50,
+        official_quick: 3,
+        official_full: 3,
     },
     Workload {
         name: "steps5000",
@@ -80,12 +113,14 @@ const WORKLOADS: &[Workload] = &[
         input: r#"{"workload":"steps","n":5000}"#,
         quick_reps: 5,
         full_reps: 5,
+        official_quick: 1,
+        official_full: 2,
     },
 ];
 
 struct Args {
     quick: bool,
-    official: Option<PathBuf>,
+    python: Option<PathBuf>,
     out: Option<PathBuf>,
     cache_dir: Option<PathBuf>,
 }
@@ -93,7 +128,7 @@ struct Args {
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
         quick: false,
-        official: None,
+        python: None,
         out: None,
         cache_dir: None,
     };
@@ -101,7 +136,7 @@ fn parse_args() -> anyhow::Result<Args> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => args.quick = true,
-            "--official" => args.official = Some(it.next().context("--official FILE")?.into()),
+            "--python" => args.python = Some(it.next().context("--python PYTHON")?.into()),
             "--out" => args.out = Some(it.next().context("--out FILE")?.into()),
             "--cache-dir" => args.cache_dir = Some(it.next().context("--cache-dir DIR")?.into()),
             other => bail!("unknown argument {other}"),
@@ -117,11 +152,7 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     if n % 2 == 1 {
@@ -129,42 +160,6 @@ fn median(mut values: Vec<f64>) -> f64 {
     } else {
         (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
-}
-
-/// Runs one execution to the end; returns its wall time and number of invocations.
-fn run_once(runtime: &Runtime, function: &str, input: &str) -> anyhow::Result<(Duration, u32)> {
-    let started = Instant::now();
-    let arn = runtime.start_execution(function, input, StartOptions::default())?;
-    let cell = runtime.wait_for_completion(&arn, TIMEOUT)?;
-    let elapsed = started.elapsed();
-    let (status, invocations, error) = {
-        let execution = cell.lock();
-        (
-            execution.status,
-            execution.invocation_count(),
-            execution.error.clone(),
-        )
-    };
-    runtime.delete_execution(&arn)?;
-    if status != ExecutionStatus::Succeeded {
-        bail!("{function} {input}: execution ended {status:?}: {error:?}");
-    }
-    Ok((elapsed, invocations))
-}
-
-/// Wall times (ms) of `reps` runs after one warm-up run; and invocations per run.
-fn measure(
-    runtime: &Runtime,
-    function: &str,
-    input: &str,
-    reps: usize,
-) -> anyhow::Result<(Vec<f64>, u32)> {
-    let (_, invocations) = run_once(runtime, function, input)?;
-    let mut times = Vec::with_capacity(reps);
-    for _ in 0..reps {
-        times.push(ms(run_once(runtime, function, input)?.0));
-    }
-    Ok((times, invocations))
 }
 
 /// Mean and 90th percentile of `times`.
@@ -301,23 +296,126 @@ fn ratio(official: Option<f64>, durabox: Option<f64>) -> Value {
     }
 }
 
+/// Per key, wall minus CPU milliseconds: the time spent waiting.
+fn idle(wall: &Map<String, Value>, cpu: &Map<String, Value>) -> Map<String, Value> {
+    wall.iter()
+        .map(|(k, w)| {
+            let idle = match (w.as_f64(), cpu.get(k).and_then(Value::as_f64)) {
+                (Some(w), Some(c)) => json!(round(w - c, 3)),
+                _ => Value::Null,
+            };
+            (k.clone(), idle)
+        })
+        .collect()
+}
+
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
+}
+
+/// Everything the interleaved workload rounds measured, as results.json sections.
+#[derive(Default)]
+struct Measured {
+    durabox_ms: Map<String, Value>,
+    durabox_cpu_ms: Map<String, Value>,
+    durabox_spread: Map<String, Value>,
+    invocations: Map<String, Value>,
+    official_ms: Map<String, Value>,
+    official_cpu_ms: Map<String, Value>,
+    official_reps: Map<String, Value>,
+    limit_ms: Map<String, Value>,
+    limit_cpu_ms: Map<String, Value>,
+    ratios: Map<String, Value>,
+    cpu_ratios: Map<String, Value>,
+    vs_limit: Map<String, Value>,
+    vs_limit_cpu: Map<String, Value>,
+}
+
+impl Measured {
+    fn official(&mut self, name: &str, samples: &[Sample]) {
+        if samples.is_empty() {
+            self.official_ms.insert(name.into(), Value::Null);
+            self.official_cpu_ms.insert(name.into(), Value::Null);
+            return;
+        }
+        let wall = median(samples.iter().map(|s| s.wall_ms).collect());
+        let cpu = median(samples.iter().map(|s| s.cpu_ms).collect());
+        eprintln!(
+            "official {name}: {wall:.1} ms wall, {cpu:.1} ms CPU ({:.0} % idle), median of {}",
+            (1.0 - cpu / wall) * 100.0,
+            samples.len()
+        );
+        self.official_ms.insert(name.into(), json!(round(wall, 3)));
+        self.official_cpu_ms
+            .insert(name.into(), json!(round(cpu, 3)));
+        self.official_reps.insert(name.into(), json!(samples.len()));
+    }
+
+    fn side(&mut self, key: &str, r: &SideResult) {
+        let walls: Vec<f64> = r.durabox.iter().map(|t| t.wall).collect();
+        let (mean, p90) = spread(&walls);
+        let wall = median(walls);
+        let cpu = median(r.durabox.iter().map(|t| t.cpu).collect());
+        eprintln!(
+            "durabox {key}: {wall:.3} ms wall, {cpu:.3} ms CPU, median of {} (mean {mean:.3}, p90 {p90:.3}; {} invocations)",
+            r.durabox.len(),
+            r.invocations
+        );
+        self.durabox_ms.insert(key.into(), json!(round(wall, 3)));
+        self.durabox_cpu_ms.insert(key.into(), json!(round(cpu, 3)));
+        self.durabox_spread.insert(
+            key.into(),
+            json!({ "mean_ms": round(mean, 3), "p90_ms": round(p90, 3), "executions": r.durabox.len() }),
+        );
+        self.invocations.insert(key.into(), json!(r.invocations));
+        // Against the official runner: as many samples on both sides (one per round).
+        let official_key = if key.starts_with("quickstart") {
+            "quickstart"
+        } else {
+            key
+        };
+        let ratio_key = if key.starts_with("quickstart_") {
+            format!("{key}_vs_pyt")
+        } else {
+            format!("{key}_rust_vs_pyt")
+        };
+        let round_wall = median(r.per_round.iter().map(|t| t.wall).collect());
+        let round_cpu = median(r.per_round.iter().map(|t| t.cpu).collect());
+        let official = |map: &Map<String, Value>| map.get(official_key).and_then(Value::as_f64);
+        self.ratios.insert(
+            ratio_key.clone(),
+            ratio(official(&self.official_ms), Some(round_wall)),
+        );
+        self.cpu_ratios.insert(
+            ratio_key,
+            ratio(official(&self.official_cpu_ms), Some(round_cpu)),
+        );
+        if !r.limit.is_empty() {
+            let limit_wall = median(r.limit.iter().map(|t| t.wall).collect());
+            let limit_cpu = median(r.limit.iter().map(|t| t.cpu).collect());
+            eprintln!(
+                "limit {key}: {limit_wall:.3} ms wall, {limit_cpu:.3} ms CPU; durabox / limit = {:.2} (CPU {:.2})",
+                wall / limit_wall,
+                cpu / limit_cpu
+            );
+            self.limit_ms
+                .insert(key.into(), json!(round(limit_wall, 4)));
+            self.limit_cpu_ms
+                .insert(key.into(), json!(round(limit_cpu, 4)));
+            let rust_key = format!("{key}_rust");
+            self.vs_limit
+                .insert(rust_key.clone(), json!(round(wall / limit_wall, 2)));
+            self.vs_limit_cpu
+                .insert(rust_key, json!(round(cpu / limit_cpu, 2)));
+        }
+    }
 }
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     let root = root();
     let machine = machine();
-    let official: Value = match &args.official {
-        Some(path) => serde_json::from_str(
-            &std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?,
-        )?,
-        None => json!({}),
-    };
-    let official_ms = |name: &str| official["median_ms"][name].as_f64();
-
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(
             args.cache_dir
@@ -354,56 +452,87 @@ fn main() -> anyhow::Result<()> {
     let rss_after_load = proc_status_kib("VmRSS:").map(|k| round(k as f64 / 1024.0, 1));
     eprintln!("durabox RSS after loading the guests: {rss_after_load:?} MiB");
 
-    let reps = |w: &Workload| {
-        if args.quick {
-            w.quick_reps
-        } else {
-            w.full_reps
+    // The anchors: the official runner (a child process) and the do-nothing host on
+    // durabox's own engine, for every Rust workload.
+    let mut official = match &args.python {
+        Some(python) => {
+            let script = root.join("tests/bench/official.py");
+            Some(Official::start(python, &script)?)
+        }
+        None => {
+            eprintln!("bench: no --python: the official runner is not measured");
+            None
         }
     };
-    let mut durabox_ms = Map::new();
-    let mut durabox_spread = Map::new();
-    let mut invocations = Map::new();
+    let engine = runtime.sandbox().engine();
+    let load_limit = |name: &str| {
+        LimitHost::load(engine, &guest("rust", name))
+            .map_err(|e| anyhow::anyhow!("do-nothing host, {name}: {e:?}"))
+    };
+    let (limit_quickstart, limit_bench) = (load_limit("quickstart")?, load_limit("bench")?);
+
+    let lang_reps = if args.quick { 10 } else { 50 };
+    let mut m = Measured::default();
     for w in WORKLOADS {
         let started = Instant::now();
-        let (times, count) = measure(&runtime, w.function, w.input, reps(w))?;
-        let (mean, p90) = spread(&times);
-        let median = median(times);
-        eprintln!(
-            "durabox {}: {median:.2} ms median of {} (mean {mean:.2}, p90 {p90:.2}; {count} invocations, {:.1?})",
-            w.name,
-            reps(w),
-            started.elapsed()
-        );
-        durabox_ms.insert(w.name.into(), json!(round(median, 3)));
-        durabox_spread.insert(
-            w.name.into(),
-            json!({ "mean_ms": round(mean, 3), "p90_ms": round(p90, 3) }),
-        );
-        invocations.insert(w.name.into(), json!(count));
-    }
-    let lang_reps = if args.quick { 10 } else { 50 };
-    for (name, function, loaded) in [
-        ("quickstart_python", "quickstart_python", &python),
-        ("quickstart_js", "quickstart_js", &js),
-    ] {
-        if loaded.is_some() {
-            let (times, count) = measure(&runtime, function, QUICKSTART_INPUT, lang_reps)?;
-            let (mean, p90) = spread(&times);
-            let median = median(times);
-            eprintln!(
-                "durabox {name}: {median:.2} ms median of {lang_reps} (mean {mean:.2}, p90 {p90:.2}; {count} invocations)"
-            );
-            durabox_ms.insert(name.into(), json!(round(median, 3)));
-            durabox_spread.insert(
-                name.into(),
-                json!({ "mean_ms": round(mean, 3), "p90_ms": round(p90, 3) }),
-            );
-            invocations.insert(name.into(), json!(count));
+        let (reps, rounds) = if args.quick {
+            (w.quick_reps, w.official_quick)
         } else {
-            durabox_ms.insert(name.into(), Value::Null);
+            (w.full_reps, w.official_full)
+        };
+        let limit = if w.function == "quickstart" {
+            &limit_quickstart
+        } else {
+            &limit_bench
+        };
+        let mut sides = vec![Side {
+            key: w.name.into(),
+            function: w.function,
+            input: w.input,
+            reps,
+            limit: Some(limit),
+        }];
+        if w.name == "quickstart" {
+            for (key, loaded) in [("quickstart_python", &python), ("quickstart_js", &js)] {
+                if loaded.is_some() {
+                    sides.push(Side {
+                        key: key.into(),
+                        function: key,
+                        input: QUICKSTART_INPUT,
+                        reps: lang_reps,
+                        limit: None,
+                    });
+                } else {
+                    m.durabox_ms.insert(key.into(), Value::Null);
+                }
+            }
         }
+        let (samples, results) =
+            interleave::measure_workload(&runtime, official.as_mut(), w.name, rounds, &sides)?;
+        m.official(w.name, &samples);
+        for (side, result) in sides.iter().zip(&results) {
+            m.side(&side.key, result);
+        }
+        eprintln!("bench: {} measured in {:.1?}", w.name, started.elapsed());
     }
+    let python_version = official.as_ref().map(|o| o.python.clone());
+    drop(official);
+    let Measured {
+        durabox_ms,
+        durabox_cpu_ms,
+        durabox_spread,
+        invocations,
+        official_ms: official_wall,
+        official_cpu_ms,
+        official_reps,
+        limit_ms,
+        limit_cpu_ms,
+        ratios,
+        cpu_ratios,
+        vs_limit,
+        vs_limit_cpu,
+    } = m;
+    let official_ms = |name: &str| official_wall.get(name).and_then(Value::as_f64);
     let d = |name: &str| durabox_ms.get(name).and_then(Value::as_f64);
 
     // Executions per second, two workers (and one, for reference).
@@ -463,17 +592,16 @@ fn main() -> anyhow::Result<()> {
     let big_reps = if args.quick { 3 } else { 5 };
     let mut big_times = Vec::with_capacity(big_reps);
     for _ in 0..big_reps {
-        big_times.push(ms(run_once(
-            &runtime,
-            "bench",
-            r#"{"workload":"steps","n":10000}"#,
-        )?
-        .0));
+        big_times.push(
+            run_once(&runtime, "bench", r#"{"workload":"steps","n":10000}"#)?
+                .0
+                .wall,
+        );
     }
     let big_ms = median(big_times);
     eprintln!(
         "durabox 10,000 steps: {big_ms:.1} ms median of {big_reps} (first, cold: {:.1} ms), peak RSS {:?} MiB (before {:?} MiB)",
-        ms(big),
+        big.wall,
         mib(hwm),
         mib(rss_before)
     );
@@ -495,25 +623,22 @@ fn main() -> anyhow::Result<()> {
         "official_exponent_1000_to_5000": exponent(official_ms("steps1000"), official_ms("steps5000"), 1000, 5000),
     });
 
-    let mut ratios = Map::new();
-    for w in WORKLOADS {
-        ratios.insert(
-            format!("{}_rust_vs_pyt", w.name),
-            ratio(official_ms(w.name), d(w.name)),
-        );
-    }
-    for lang in ["python", "js"] {
-        ratios.insert(
-            format!("quickstart_{lang}_vs_pyt"),
-            ratio(official_ms("quickstart"), d(&format!("quickstart_{lang}"))),
-        );
-    }
     let r = |k: &str| ratios.get(k).and_then(Value::as_f64);
     let goal = |value: Option<f64>, target: f64| match value {
         Some(v) => json!({ "value": v, "target": target, "met": v >= target }),
         None => json!({ "value": null, "target": target, "met": null }),
     };
+    // Issue 12's targets: at most `target` times the do-nothing host.
+    let at_most = |value: Option<f64>, target: f64| match value {
+        Some(v) => json!({ "value": v, "at_most": target, "met": v <= target }),
+        None => json!({ "value": null, "at_most": target, "met": null }),
+    };
+    let get = |map: &Map<String, Value>, k: &str| map.get(k).and_then(Value::as_f64);
     let goals = json!({
+        "vs_limit_quickstart_rust": at_most(get(&vs_limit, "quickstart_rust"), 1.5),
+        "vs_limit_steps1000_rust": at_most(get(&vs_limit, "steps1000_rust"), 2.0),
+        "cpu_ratio_quickstart_rust_vs_pyt": goal(get(&cpu_ratios, "quickstart_rust_vs_pyt"), 50.0),
+        "executions_per_second_quickstart_rust_6000": goal(Some(round(eps2, 0)), 6000.0),
         "quickstart_rust_vs_pyt": goal(r("quickstart_rust_vs_pyt"), 100.0),
         "steps100_waits5_rust_vs_pyt": goal(r("steps100_waits5_rust_vs_pyt"), 100.0),
         "steps1000_rust_vs_pyt": goal(r("steps1000_rust_vs_pyt"), 200.0),
@@ -525,19 +650,37 @@ fn main() -> anyhow::Result<()> {
         "quick": args.quick,
         "machine": machine,
         "loadavg_at_end": loadavg(),
+        "sampling": "per workload: one warm-up execution on every side, then rounds of one official execution followed by durabox executions, each followed by one on the do-nothing host; ratios and cpu_ratios compare the official runner's median with the median of durabox's per-round medians (as many samples on both sides); vs_limit compares all durabox executions with all do-nothing-host ones",
         "official_runner": {
             "package": "aws-durable-execution-sdk-python-testing==1.4.0",
-            "python": official["python"],
-            "repetitions": official["repetitions"],
-            "median_ms": official["median_ms"],
+            "python": python_version,
+            "made_of": "wall = the runner's CPU work (cpu_ms: its whole process, every thread) + its idle waits (idle_ms: its own sleeps and polls, ~100 ms stop poll per invocation and ~1 ms per checkpoint)",
+            "repetitions": official_reps,
+            "warm_up": 1,
+            "median_ms": official_wall,
+            "median_cpu_ms": official_cpu_ms,
+            "median_idle_ms": idle(&official_wall, &official_cpu_ms),
+        },
+        "limit": {
+            "what": "do-nothing host: the same Rust component on durabox's engine (same Config and pooling allocator, fuel and epoch deadline per store, a default WASI), every durable call answered at once (no service, history, replay engine, driver thread or lock), as many invocations per execution as durabox made",
+            "made_of": "wall = CPU work (instantiation and the guest's own code); it never waits",
+            "median_ms": limit_ms,
+            "median_cpu_ms": limit_cpu_ms,
+            "median_idle_ms": idle(&limit_ms, &limit_cpu_ms),
         },
         "durabox": {
             "profile": "dev (dependencies and the durabox crate at opt-level 2)",
+            "made_of": "wall = CPU work on the caller's and the driver's threads (cpu_ms, the whole process) + hand-off waits between them (idle_ms; negative when both threads ran at once)",
             "median_ms": durabox_ms,
+            "median_cpu_ms": durabox_cpu_ms,
+            "median_idle_ms": idle(&durabox_ms, &durabox_cpu_ms),
             "spread": durabox_spread,
             "invocations": invocations,
         },
         "ratios": ratios,
+        "cpu_ratios": cpu_ratios,
+        "vs_limit": vs_limit,
+        "vs_limit_cpu": vs_limit_cpu,
         "executions_per_second": {
             "quickstart_rust": round(eps2, 0),
             "quickstart_rust_1_worker": round(eps1, 0),
@@ -549,7 +692,7 @@ fn main() -> anyhow::Result<()> {
         "ops10000": {
             "ms": round(big_ms, 1),
             "repetitions": big_reps,
-            "first_run_ms": round(ms(big), 1),
+            "first_run_ms": round(big.wall, 1),
             "invocations": big_invocations,
             "peak_rss_mib": mib(hwm),
             "rss_before_mib": mib(rss_before),
@@ -560,7 +703,7 @@ fn main() -> anyhow::Result<()> {
         "goals": goals,
     });
 
-    print_table(&results);
+    report::print_table(&results);
     if let Some(out) = &args.out {
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir)?;
@@ -569,112 +712,4 @@ fn main() -> anyhow::Result<()> {
         println!("\nresults: {}", out.display());
     }
     Ok(())
-}
-
-fn print_table(results: &Value) {
-    let fmt = |v: &Value, digits: usize| match v.as_f64() {
-        Some(x) => format!("{x:.digits$}"),
-        None => "-".into(),
-    };
-    let m = &results["machine"];
-    println!(
-        "\nmachine: {} cores, {}, {} GiB, load average {} at start, {} at end{}",
-        m["nproc"],
-        m["cpu"].as_str().unwrap_or("?"),
-        m["memory_gib"],
-        m["loadavg_at_start"].as_str().unwrap_or("?"),
-        results["loadavg_at_end"].as_str().unwrap_or("?"),
-        if results["quick"] == json!(true) {
-            " (--quick)"
-        } else {
-            ""
-        }
-    );
-    println!(
-        "\n{:<22} {:>14} {:>12} {:>9}",
-        "workload", "official (ms)", "durabox (ms)", "ratio"
-    );
-    let rows = [
-        ("quickstart", "quickstart", "quickstart_rust_vs_pyt"),
-        ("empty", "empty", "empty_rust_vs_pyt"),
-        ("steps100", "steps100", "steps100_rust_vs_pyt"),
-        ("steps1000", "steps1000", "steps1000_rust_vs_pyt"),
-        (
-            "steps100_waits5",
-            "steps100_waits5",
-            "steps100_waits5_rust_vs_pyt",
-        ),
-        ("map100", "map100", "map100_rust_vs_pyt"),
-        ("steps5000", "steps5000", "steps5000_rust_vs_pyt"),
-        (
-            "quickstart (python)",
-            "quickstart_python",
-            "quickstart_python_vs_pyt",
-        ),
-        ("quickstart (js)", "quickstart_js", "quickstart_js_vs_pyt"),
-    ];
-    for (label, key, ratio) in rows {
-        let official_key = if key.starts_with("quickstart") {
-            "quickstart"
-        } else {
-            key
-        };
-        println!(
-            "{:<22} {:>14} {:>12} {:>8}x",
-            label,
-            fmt(&results["official_runner"]["median_ms"][official_key], 1),
-            fmt(&results["durabox"]["median_ms"][key], 2),
-            fmt(&results["ratios"][ratio], 1),
-        );
-    }
-    let e = &results["executions_per_second"];
-    println!(
-        "\nquickstart executions/s (durabox, rust): {} with 2 workers, {} with 1",
-        fmt(&e["quickstart_rust"], 0),
-        fmt(&e["quickstart_rust_1_worker"], 0)
-    );
-    let i = &results["invocation_us"];
-    println!(
-        "fresh instantiate+call, quickstart first invocation (µs): rust {}, python {}, js {}; empty rust handler {}",
-        fmt(&i["rust"], 1),
-        fmt(&i["python"], 1),
-        fmt(&i["js"], 1),
-        fmt(&results["invocation_us_empty_handler"]["rust"], 1)
-    );
-    let o = &results["ops10000"];
-    println!(
-        "10,000 steps in one execution: {} ms (first, cold run {} ms), peak RSS {} MiB (RSS before {} MiB)",
-        fmt(&o["ms"], 1),
-        fmt(&o["first_run_ms"], 1),
-        fmt(&o["peak_rss_mib"], 1),
-        fmt(&o["rss_before_mib"], 1)
-    );
-    let s = &results["scaling"];
-    println!(
-        "growth (steps 100/1000/5000/10000): durabox ms {:?}, µs/step {:?}; exponent 1000->5000: durabox {}, official {}; 5000->10000: durabox {}",
-        s["durabox_ms"]
-            .as_array()
-            .map(|a| a.iter().map(|v| fmt(v, 1)).collect::<Vec<_>>()),
-        s["durabox_us_per_step"]
-            .as_array()
-            .map(|a| a.iter().map(|v| fmt(v, 1)).collect::<Vec<_>>()),
-        fmt(&s["durabox_exponent_1000_to_5000"], 2),
-        fmt(&s["official_exponent_1000_to_5000"], 2),
-        fmt(&s["durabox_exponent_5000_to_10000"], 2),
-    );
-    println!("\ngoals:");
-    if let Some(goals) = results["goals"].as_object() {
-        for (name, g) in goals {
-            let met = match g["met"].as_bool() {
-                Some(true) => "met",
-                Some(false) => "NOT met",
-                None => "n/a (guest missing)",
-            };
-            println!(
-                "  {name:<40} {:>10} (target >= {}) {met}",
-                fmt(&g["value"], 1),
-                g["target"]
-            );
-        }
-    }
 }

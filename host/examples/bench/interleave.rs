@@ -1,0 +1,160 @@
+//! Interleaved samples: for one workload, one warm-up execution on every side (official
+//! runner, each durabox guest, the do-nothing host), then rounds of one official
+//! execution followed by durabox executions, each followed by a do-nothing-host
+//! execution. Every side sees the machine in the same state, round after round.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use durabox::runner::{Runtime, StartOptions};
+use durabox::ExecutionStatus;
+
+use crate::limit::LimitHost;
+use crate::official::{Official, Sample};
+use crate::TIMEOUT;
+
+/// Pause between an execution's end and the reading of the process's CPU time (counted
+/// in neither its wall nor its CPU time).
+const SETTLE: Duration = Duration::from_micros(300);
+
+/// CPU time of this whole process so far (every thread, user + system).
+pub fn process_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to fill.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Wall and CPU milliseconds of one execution.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub wall: f64,
+    pub cpu: f64,
+}
+
+impl Timing {
+    fn of(wall: Duration, cpu: Duration) -> Self {
+        Self {
+            wall: wall.as_secs_f64() * 1e3,
+            cpu: cpu.as_secs_f64() * 1e3,
+        }
+    }
+}
+
+/// Runs one durabox execution to the end and deletes it: wall and process CPU time from
+/// `start_execution` to `wait_for_completion` returning, and the number of invocations.
+pub fn run_once(runtime: &Runtime, function: &str, input: &str) -> anyhow::Result<(Timing, u32)> {
+    let cpu = process_cpu();
+    let started = Instant::now();
+    let arn = runtime.start_execution(function, input, StartOptions::default())?;
+    let cell = runtime.wait_for_completion(&arn, TIMEOUT)?;
+    let wall = started.elapsed();
+    // The driver thread's CPU time is only brought up to date when it stops running (or at
+    // a scheduler tick): let it finish and block before reading the process's CPU time.
+    std::thread::sleep(SETTLE);
+    let timing = Timing::of(wall, process_cpu() - cpu);
+    let (status, invocations, error) = {
+        let execution = cell.lock();
+        (
+            execution.status,
+            execution.invocation_count(),
+            execution.error.clone(),
+        )
+    };
+    runtime.delete_execution(&arn)?;
+    if status != ExecutionStatus::Succeeded {
+        bail!("{function} {input}: execution ended {status:?}: {error:?}");
+    }
+    Ok((timing, invocations))
+}
+
+fn run_limit(limit: &LimitHost, input: &str, invocations: u32) -> anyhow::Result<Timing> {
+    let cpu = process_cpu();
+    let wall = limit
+        .execution(input, invocations)
+        .map_err(|e| anyhow::anyhow!("do-nothing host, {input}: {e:?}"))?;
+    Ok(Timing::of(wall, process_cpu() - cpu))
+}
+
+/// One durabox guest measured in a workload's rounds.
+pub struct Side<'a> {
+    /// Key in results.json (`quickstart`, `quickstart_python`, `steps1000`...).
+    pub key: String,
+    pub function: &'a str,
+    pub input: &'a str,
+    /// durabox executions in all (spread over the rounds, at least one per round).
+    pub reps: usize,
+    /// The same component on the do-nothing host, when measured.
+    pub limit: Option<&'a LimitHost>,
+}
+
+/// What one side measured.
+#[derive(Default)]
+pub struct SideResult {
+    pub durabox: Vec<Timing>,
+    /// Per round, the median of the round's durabox executions: as many samples as the
+    /// official runner's.
+    pub per_round: Vec<Timing>,
+    pub limit: Vec<Timing>,
+    pub invocations: u32,
+}
+
+fn median_timing(times: &[Timing]) -> Timing {
+    Timing {
+        wall: crate::median(times.iter().map(|t| t.wall).collect()),
+        cpu: crate::median(times.iter().map(|t| t.cpu).collect()),
+    }
+}
+
+/// Measures one workload on every side, interleaved; returns the official samples
+/// (none without the official runner) and each side's results.
+pub fn measure_workload(
+    runtime: &Runtime,
+    mut official: Option<&mut Official>,
+    official_name: &str,
+    rounds: usize,
+    sides: &[Side<'_>],
+) -> anyhow::Result<(Vec<Sample>, Vec<SideResult>)> {
+    let rounds = rounds.max(1);
+    // Warm-up: one execution on every side, none of them kept.
+    if let Some(official) = official.as_deref_mut() {
+        official.sample(official_name)?;
+    }
+    let mut results = Vec::with_capacity(sides.len());
+    for side in sides {
+        let (_, invocations) = run_once(runtime, side.function, side.input)?;
+        if let Some(limit) = side.limit {
+            run_limit(limit, side.input, invocations)?;
+        }
+        results.push(SideResult {
+            invocations,
+            ..SideResult::default()
+        });
+    }
+    let mut official_samples = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        if let Some(official) = official.as_deref_mut() {
+            official_samples.push(official.sample(official_name)?);
+        }
+        for (side, result) in sides.iter().zip(&mut results) {
+            let n = (side.reps * (round + 1) / rounds - side.reps * round / rounds).max(1);
+            let mut this_round = Vec::with_capacity(n);
+            for _ in 0..n {
+                let (timing, _) = run_once(runtime, side.function, side.input)?;
+                this_round.push(timing);
+                if let Some(limit) = side.limit {
+                    result
+                        .limit
+                        .push(run_limit(limit, side.input, result.invocations)?);
+                }
+            }
+            result.per_round.push(median_timing(&this_round));
+            result.durabox.extend(this_round);
+        }
+    }
+    Ok((official_samples, results))
+}
