@@ -68,14 +68,7 @@ fn step_transition(
         Action::Succeed | Action::Fail if !open => {
             Err(invalid("Invalid current STEP state to close."))
         }
-        Action::Succeed if update.error.is_some() => {
-            Err(invalid("Cannot provide an Error for SUCCEED action."))
-        }
-        Action::Fail if update.payload.is_some() => {
-            Err(invalid("Cannot provide a Payload for FAIL action."))
-        }
-        Action::Succeed => Ok(Some(Status::Succeeded)),
-        Action::Fail => Ok(Some(Status::Failed)),
+        Action::Succeed | Action::Fail => close(update),
         Action::Retry if !open => Err(invalid("Invalid current STEP state to re-attempt.")),
         Action::Retry => step_retry(update),
         Action::Cancel => Err(bad_action()),
@@ -112,6 +105,14 @@ fn context_transition(
         Action::Succeed | Action::Fail if current.is_some() && current != Some(Status::Started) => {
             Err(invalid("Invalid current CONTEXT state to close."))
         }
+        Action::Succeed | Action::Fail => close(update),
+        _ => Err(bad_action()),
+    }
+}
+
+/// A SUCCEED carries no error and a FAIL no payload (STEP and CONTEXT alike).
+fn close(update: &OperationUpdate) -> Result<Option<Status>, ServiceError> {
+    match update.action {
         Action::Succeed if update.error.is_some() => {
             Err(invalid("Cannot provide an Error for SUCCEED action."))
         }

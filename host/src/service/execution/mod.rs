@@ -56,6 +56,27 @@ pub struct ExecutionSpec {
     pub mocks: crate::model::mocks::Mocks,
 }
 
+#[cfg(test)]
+impl ExecutionSpec {
+    /// The spec unit tests share: function `fn`, execution `exec`, skipped time, a
+    /// 300 s execution timeout.
+    pub(crate) fn for_tests() -> Self {
+        Self {
+            function_name: "fn".into(),
+            execution_name: "exec".into(),
+            invocation_id: "inv-1".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            input: "{}".into(),
+            execution_timeout_seconds: 300,
+            skip_time: true,
+            fire_callback_timeouts: false,
+            manual_clock: false,
+            mocks: Default::default(),
+        }
+    }
+}
+
 impl ExecutionSpec {
     pub fn arn(&self) -> String {
         format!(

@@ -16,19 +16,7 @@ use crate::model::{
 };
 
 fn execution() -> Execution {
-    Execution::new(ExecutionSpec {
-        function_name: "fn".into(),
-        execution_name: "exec".into(),
-        invocation_id: "inv-1".into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        input: "{}".into(),
-        execution_timeout_seconds: 300,
-        skip_time: true,
-        fire_callback_timeouts: false,
-        manual_clock: false,
-        mocks: Default::default(),
-    })
+    Execution::new(ExecutionSpec::for_tests())
 }
 
 fn update(id: &str, op_type: Type, action: Action) -> OperationUpdate {
