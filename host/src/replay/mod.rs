@@ -16,6 +16,7 @@ mod invoke;
 mod log;
 pub mod retry;
 mod step;
+mod types;
 
 pub use batch::{
     completion, BatchConfig, BatchDone, BatchHandle, BatchItem, BatchKind, BatchOutcome,
@@ -23,6 +24,10 @@ pub use batch::{
 };
 pub use condition::{ConditionDecision, ConditionStart};
 pub use gate::{describe_operation, same_json, GateLog};
+pub use types::{
+    CallbackConfig, CallbackOutcome, ChildStart, ContextHandle, Outcome, RetryDecision, StepConfig,
+    StepSemantics, StepStart,
+};
 
 use crate::model::ids::{DerivedId, IdMap, SdkFlavour};
 pub use crate::model::LogLine;
@@ -101,57 +106,6 @@ impl ReplayFault {
 
 pub type OpResult<T> = Result<Result<T, OpError>, ReplayFault>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum StepSemantics {
-    #[default]
-    AtLeastOncePerRetry,
-    AtMostOncePerRetry,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct StepConfig {
-    /// None = the AWS default preset.
-    pub retry: Option<RetryPolicy>,
-    pub semantics: StepSemantics,
-    pub sub_type: Option<String>,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct CallbackConfig {
-    pub timeout_seconds: u64,
-    pub heartbeat_timeout_seconds: u64,
-    pub sub_type: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
-    Succeeded(Option<String>),
-    Failed(ErrorObject),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum CallbackOutcome {
-    Succeeded(Option<String>),
-    Failed(ErrorObject),
-    TimedOut(ErrorObject),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum StepStart {
-    Done(Outcome),
-    Run { id: String, attempt: u32 },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum ChildStart {
-    Done(Outcome),
-    /// Run the body in the context with this handle.
-    Run(ContextHandle),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ContextHandle(pub usize);
-
 /// How a recorded (or new) CONTEXT operation continues.
 enum ContextResume {
     /// Run the body; `replaying_completed` when it succeeded with ReplayChildren and
@@ -163,12 +117,6 @@ enum ContextResume {
     Failed(Option<ErrorObject>),
     /// Replay-only mode: the history has no such context.
     BeyondHistory,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryDecision {
-    pub should_retry: bool,
-    pub delay_seconds: u32,
 }
 
 struct Frame {
