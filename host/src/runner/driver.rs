@@ -1,7 +1,7 @@
 //! One driver thread per running execution: it invokes the handler whenever the
 //! service says work is due, fires the execution's timers, and ends once it is terminal.
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::runtime::{RegisteredFunction, Runtime};
@@ -92,7 +92,6 @@ fn next_invocation(
     idle_since: &mut (u64, Instant),
     children_checked: &mut Instant,
 ) -> Option<String> {
-    let inner = &runtime.inner;
     let mut execution = cell.lock();
     loop {
         if cell.is_lost() {
@@ -103,23 +102,7 @@ fn next_invocation(
             return None;
         }
         if execution.status.is_terminal() {
-            let parent = execution.parent.clone();
-            let outcome = (
-                execution.status,
-                execution.result.clone(),
-                execution.error.clone(),
-            );
-            let arn = execution.arn.clone();
-            drop(execution);
-            cell.notify();
-            if let Some(parent) = parent {
-                runtime.complete_parent(&parent, outcome);
-            }
-            if cell.store().is_some_and(|store| store.owner().is_some()) {
-                // Shared: every server reads finished executions from the store, so a
-                // delete made on any of them is seen by all.
-                runtime.service().forget(&arn, cell);
-            }
+            finished(runtime, cell, execution);
             return None;
         }
         if execution.needs_invocation && !execution.paused {
@@ -148,35 +131,74 @@ fn next_invocation(
             execution = cell.lock();
             continue;
         }
-        if execution.version != idle_since.0 {
-            *idle_since = (execution.version, Instant::now());
-        }
-        let skip = execution
-            .clock
-            .skips_time()
-            .then(|| execution.skip_target())
-            .flatten();
-        let wait = match skip.or_else(|| execution.next_timer()) {
-            Some((at, kind)) if skip.is_some() => {
-                let idle = idle_since.1.elapsed();
-                if kind == TimerKind::Progress || idle >= inner.timeout_grace {
-                    // Committed with the timer it reaches: a crash before then only
-                    // skips the same time again.
-                    execution.clock.advance_to(at);
-                    continue;
-                }
-                inner.timeout_grace - idle
-            }
-            Some((at, _)) => Duration::from_millis(execution.clock.real_delay_until(at) as u64),
-            None => Duration::from_secs(1),
-        };
-        let wait = if execution.awaits_children() {
-            wait.min(CHILDREN_CHECK.saturating_sub(children_checked.elapsed()))
-        } else {
-            wait
+        let Some(wait) = idle_wait(
+            &mut execution,
+            runtime.inner.timeout_grace,
+            idle_since,
+            *children_checked,
+        ) else {
+            continue;
         };
         execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
     }
+}
+
+/// The execution ended: its parent (if a chained invoke) hears of it, and with a shared
+/// store it is forgotten here (every server reads finished executions from the store,
+/// so a delete made on any of them is seen by all).
+fn finished(runtime: &Runtime, cell: &Arc<ExecutionCell>, execution: MutexGuard<'_, Execution>) {
+    let parent = execution.parent.clone();
+    let outcome = (
+        execution.status,
+        execution.result.clone(),
+        execution.error.clone(),
+    );
+    let arn = execution.arn.clone();
+    drop(execution);
+    cell.notify();
+    if let Some(parent) = parent {
+        runtime.complete_parent(&parent, outcome);
+    }
+    if cell.store().is_some_and(|store| store.owner().is_some()) {
+        runtime.service().forget(&arn, cell);
+    }
+}
+
+/// How long an idle execution waits for its next timer (or a change). None when skipped
+/// time moved the clock instead: look again at once.
+fn idle_wait(
+    execution: &mut Execution,
+    timeout_grace: Duration,
+    idle_since: &mut (u64, Instant),
+    children_checked: Instant,
+) -> Option<Duration> {
+    if execution.version != idle_since.0 {
+        *idle_since = (execution.version, Instant::now());
+    }
+    let skip = execution
+        .clock
+        .skips_time()
+        .then(|| execution.skip_target())
+        .flatten();
+    let wait = match skip.or_else(|| execution.next_timer()) {
+        Some((at, kind)) if skip.is_some() => {
+            let idle = idle_since.1.elapsed();
+            if kind == TimerKind::Progress || idle >= timeout_grace {
+                // Committed with the timer it reaches: a crash before then only
+                // skips the same time again.
+                execution.clock.advance_to(at);
+                return None;
+            }
+            timeout_grace - idle
+        }
+        Some((at, _)) => Duration::from_millis(execution.clock.real_delay_until(at) as u64),
+        None => Duration::from_secs(1),
+    };
+    Some(if execution.awaits_children() {
+        wait.min(CHILDREN_CHECK.saturating_sub(children_checked.elapsed()))
+    } else {
+        wait
+    })
 }
 
 /// Commits the driver's own change; when the store refuses it (and the change is

@@ -84,25 +84,7 @@ impl Server {
                 let include = r.query_bool("IncludeExecutionData", true)?;
                 Ok(json_response(StatusCode::OK, cell.lock().describe(include)))
             }
-            (Method::DELETE, []) => {
-                let execution = cell.lock();
-                if !execution.status.is_terminal() {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "ResourceConflictException",
-                        format!(
-                            "Cannot delete an execution in status {}",
-                            execution.reported_status()
-                        ),
-                    ));
-                }
-                let now = execution.clock.now();
-                let arn = execution.arn.clone();
-                drop(execution);
-                self.runtime.delete_execution(&arn)?;
-                let body = json!({ "DeletionRequestTimestamp": crate::model::event::seconds(now) });
-                Ok(json_response(StatusCode::ACCEPTED, body))
-            }
+            (Method::DELETE, []) => self.delete(cell),
             (Method::GET, ["history"]) => {
                 let page = cell.lock().history_page(
                     r.query_bool("IncludeExecutionData", true)?,
@@ -121,37 +103,8 @@ impl Server {
                         .state_page(token, r.query_usize("MaxItems")?, r.query("Marker"))?;
                 Ok(json_response(StatusCode::OK, page))
             }
-            (Method::POST, ["checkpoint"]) => {
-                let body = r.json_body(Value::Null)?;
-                let token = body["CheckpointToken"]
-                    .as_str()
-                    .ok_or_else(|| ApiError::invalid("CheckpointToken is required"))?;
-                let updates: Vec<crate::model::OperationUpdate> = match body.get("Updates") {
-                    None | Some(Value::Null) => Vec::new(),
-                    Some(updates) => serde_json::from_value(updates.clone())
-                        .map_err(|e| ApiError::invalid(format!("invalid Updates: {e}")))?,
-                };
-                let client_token = body["ClientToken"].as_str();
-                let response =
-                    cell.update(|e| e.checkpoint_request(token, client_token, &updates))??;
-                Ok(json_response(StatusCode::OK, response))
-            }
-            (Method::POST, ["stop"]) => {
-                let body = r.json_body(Value::Null)?;
-                let error = if body.is_null() {
-                    None
-                } else {
-                    Some(
-                        serde_json::from_value::<ErrorObject>(body)
-                            .map_err(|e| ApiError::invalid(format!("invalid ErrorObject: {e}")))?,
-                    )
-                };
-                let stopped = cell.update(|e| e.stop(error))?;
-                Ok(json_response(
-                    StatusCode::OK,
-                    json!({ "StopTimestamp": crate::model::event::seconds(stopped) }),
-                ))
-            }
+            (Method::POST, ["checkpoint"]) => checkpoint(r, cell),
+            (Method::POST, ["stop"]) => stop(r, cell),
             (Method::POST, ["pause"]) => {
                 let body = r.json_body(json!({}))?;
                 let reason = body["Reason"].as_str().map(str::to_owned);
@@ -167,6 +120,27 @@ impl Server {
             }
             _ => Err(ApiError::unknown_operation(r.method.as_str(), &r.path)),
         }
+    }
+
+    /// DeleteDurableExecution: only a finished execution.
+    fn delete(&self, cell: &ExecutionCell) -> ApiResult {
+        let execution = cell.lock();
+        if !execution.status.is_terminal() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "ResourceConflictException",
+                format!(
+                    "Cannot delete an execution in status {}",
+                    execution.reported_status()
+                ),
+            ));
+        }
+        let now = execution.clock.now();
+        let arn = execution.arn.clone();
+        drop(execution);
+        self.runtime.delete_execution(&arn)?;
+        let body = json!({ "DeletionRequestTimestamp": crate::model::event::seconds(now) });
+        Ok(json_response(StatusCode::ACCEPTED, body))
     }
 
     fn callback(&self, r: &Request, cell: &ExecutionCell, id: &str, action: &str) -> ApiResult {
@@ -242,6 +216,40 @@ impl Server {
             },
         })
     }
+}
+
+/// CheckpointDurableExecution: a client checkpointing with the invocation's token.
+fn checkpoint(r: &Request, cell: &ExecutionCell) -> ApiResult {
+    let body = r.json_body(Value::Null)?;
+    let token = body["CheckpointToken"]
+        .as_str()
+        .ok_or_else(|| ApiError::invalid("CheckpointToken is required"))?;
+    let updates: Vec<crate::model::OperationUpdate> = match body.get("Updates") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(updates) => serde_json::from_value(updates.clone())
+            .map_err(|e| ApiError::invalid(format!("invalid Updates: {e}")))?,
+    };
+    let client_token = body["ClientToken"].as_str();
+    let response = cell.update(|e| e.checkpoint_request(token, client_token, &updates))??;
+    Ok(json_response(StatusCode::OK, response))
+}
+
+/// StopDurableExecution, with an optional error.
+fn stop(r: &Request, cell: &ExecutionCell) -> ApiResult {
+    let body = r.json_body(Value::Null)?;
+    let error = if body.is_null() {
+        None
+    } else {
+        Some(
+            serde_json::from_value::<ErrorObject>(body)
+                .map_err(|e| ApiError::invalid(format!("invalid ErrorObject: {e}")))?,
+        )
+    };
+    let stopped = cell.update(|e| e.stop(error))?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "StopTimestamp": crate::model::event::seconds(stopped) }),
+    ))
 }
 
 /// The bare function name from a name, `name:qualifier`, partial or full ARN.
