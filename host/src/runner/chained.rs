@@ -3,8 +3,12 @@
 
 use super::driver::STORE_RETRY;
 use super::runtime::{Runtime, RuntimeError, StartOptions};
+use crate::model::{ErrorObject, ExecutionStatus};
 use crate::service::execution::{ParentLink, PendingInvoke};
 use crate::service::{ExecutionCell, ServiceError};
+
+/// How a child execution ended: status, result, error.
+pub(super) type ChildOutcome = (ExecutionStatus, Option<String>, Option<ErrorObject>);
 
 impl Runtime {
     /// Starts the children of the parent's pending chained invokes (skipping any a
@@ -51,11 +55,7 @@ impl Runtime {
                 }
                 (c.status, c.result.clone(), c.error.clone())
             };
-            let link = ParentLink {
-                arn: parent.lock().arn.clone(),
-                op_id: invoke.op_id,
-            };
-            self.report_to(parent, &link, outcome);
+            self.report_to(parent, &invoke.op_id, outcome);
         }
     }
 
@@ -113,56 +113,38 @@ impl Runtime {
                 false
             }
             Err(e) => {
-                let error = crate::model::ErrorObject::new("ServiceException", e.to_string());
-                self.complete_parent(
-                    &link,
-                    (crate::model::ExecutionStatus::Failed, None, Some(error)),
-                );
+                let error = ErrorObject::new("ServiceException", e.to_string());
+                self.complete_parent(&link, (ExecutionStatus::Failed, None, Some(error)));
                 true
             }
         }
     }
 
     /// Reports a child execution's end to the parent operation waiting for it.
-    pub(super) fn complete_parent(
-        &self,
-        link: &ParentLink,
-        (status, result, error): (
-            crate::model::ExecutionStatus,
-            Option<String>,
-            Option<crate::model::ErrorObject>,
-        ),
-    ) {
+    pub(super) fn complete_parent(&self, link: &ParentLink, outcome: ChildOutcome) {
         // Only a parent held here can take the report (not a read-only copy of one
         // another server runs): that server collects it from the store.
         if let Some(parent) = self.inner.service.local(&link.arn) {
-            self.report_to(&parent, link, (status, result, error));
+            self.report_to(&parent, &link.op_id, outcome);
         }
     }
 
-    fn report_to(
-        &self,
-        parent: &ExecutionCell,
-        link: &ParentLink,
-        (status, result, error): (
-            crate::model::ExecutionStatus,
-            Option<String>,
-            Option<crate::model::ErrorObject>,
-        ),
-    ) {
+    /// Completes the parent's operation `op_id` with its child's outcome.
+    fn report_to(&self, parent: &ExecutionCell, op_id: &str, outcome: ChildOutcome) {
+        let (status, result, error) = outcome;
         loop {
             let reported = parent.update(|p| {
-                p.complete_chained_invoke(&link.op_id, status, result.clone(), error.clone())
+                p.complete_chained_invoke(op_id, status, result.clone(), error.clone())
             });
             match reported {
                 Ok(()) => return,
                 // The parent waits for this report: retry until the store takes it.
                 Err(ServiceError::Service(e)) if !parent.is_lost() => {
-                    tracing::warn!("chained invoke {} not yet reported: {e}", link.op_id);
+                    tracing::warn!("chained invoke {op_id} not yet reported: {e}");
                     std::thread::sleep(STORE_RETRY);
                 }
                 Err(e) => {
-                    tracing::warn!("chained invoke {} not reported: {e}", link.op_id);
+                    tracing::warn!("chained invoke {op_id} not reported: {e}");
                     return;
                 }
             }

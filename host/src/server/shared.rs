@@ -147,6 +147,19 @@ impl From<Forwarding> for ApiError {
     }
 }
 
+/// One HTTP client for every forwarded request, so connections to the other servers
+/// are reused.
+fn forwarder() -> &'static ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(FORWARD_TIMEOUT))
+            .build()
+            .into()
+    })
+}
+
 /// Sends `r` to the server at `base` and returns its answer as it came.
 fn forward(r: &Request, base: &str) -> Result<Response, Forwarding> {
     let unreachable = |e: &dyn std::fmt::Display| {
@@ -173,12 +186,7 @@ fn forward(r: &Request, base: &str) -> Result<Response, Forwarding> {
         .header(FORWARDED, "1")
         .body(r.body.to_vec())
         .map_err(|e| unreachable(&e))?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(FORWARD_TIMEOUT))
-        .build()
-        .into();
-    let mut answer = agent.run(request).map_err(|e| match e {
+    let mut answer = forwarder().run(request).map_err(|e| match e {
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             Forwarding::Refused
         }

@@ -71,13 +71,9 @@ impl ExecutionCell {
         let Some(store) = &self.store else {
             return Ok(());
         };
-        let not_stored = |e: &dyn std::fmt::Display| {
-            ServiceError::Service(format!(
-                "The change to {} could not be stored, so it was not made: {e}",
-                execution.arn
-            ))
-        };
-        let delta = execution.delta().map_err(|e| not_stored(&e))?;
+        let delta = execution
+            .delta()
+            .map_err(|e| unstorable(&execution.arn, &e))?;
         // What was started before must have landed before this counts as durable.
         let earlier =
             std::mem::take(&mut *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()));
@@ -108,12 +104,9 @@ impl ExecutionCell {
         let Some(store) = self.store.as_ref().filter(|_| !self.read_only) else {
             return self.commit(execution);
         };
-        let delta = execution.delta().map_err(|e| {
-            ServiceError::Service(format!(
-                "The change to {} could not be stored, so it was not made: {e}",
-                execution.arn
-            ))
-        })?;
+        let delta = execution
+            .delta()
+            .map_err(|e| unstorable(&execution.arn, &e))?;
         let record = delta.record.clone();
         let receipt = store.submit(delta);
         execution.committed(record);
@@ -142,10 +135,7 @@ impl ExecutionCell {
                 ))
             }
             e => {
-                let error = ServiceError::Service(format!(
-                    "The change to {} could not be stored, so it was not made: {e}",
-                    execution.arn
-                ));
+                let error = unstorable(&execution.arn, &e);
                 tracing::error!("{error}");
                 self.revert(execution, store);
                 error
@@ -253,4 +243,11 @@ impl ExecutionCell {
         }
         result
     }
+}
+
+/// The error for a change to execution `arn` that could not be made durable.
+fn unstorable(arn: &str, cause: &dyn std::fmt::Display) -> ServiceError {
+    ServiceError::Service(format!(
+        "The change to {arn} could not be stored, so it was not made: {cause}"
+    ))
 }
