@@ -247,74 +247,28 @@ pub fn invoke(args: InvokeArgs) -> anyhow::Result<std::process::ExitCode> {
     })
 }
 
+const EXECUTIONS: &str = "/2025-12-01/durable-executions";
+
 pub fn execution(args: ExecutionArgs) -> anyhow::Result<std::process::ExitCode> {
     let client = Client::new(&args.endpoint);
-    let executions = "/2025-12-01/durable-executions";
+    let endpoint = &args.endpoint;
     match args.command {
         ExecutionCommand::Get { arn } => {
             let (value, _) =
-                client.call("GET", &format!("{executions}/{}", segment(&arn)), None, &[])?;
-            print(&args.endpoint, &value, |v| {
-                for key in [
-                    "DurableExecutionArn",
-                    "Status",
-                    "StartTimestamp",
-                    "EndTimestamp",
-                    "InputPayload",
-                    "Result",
-                ] {
-                    if let Some(field) = v.get(key) {
-                        println!(
-                            "{key}: {}",
-                            field
-                                .as_str()
-                                .map(str::to_owned)
-                                .unwrap_or_else(|| field.to_string())
-                        );
-                    }
-                }
-                if let Some(error) = v.get("Error") {
-                    println!("Error: {error}");
-                }
-            });
+                client.call("GET", &format!("{EXECUTIONS}/{}", segment(&arn)), None, &[])?;
+            print(endpoint, &value, print_execution_fields);
         }
         ExecutionCommand::History { arn } => {
-            let mut events = Vec::new();
-            let mut marker: Option<String> = None;
-            loop {
-                let mut path = format!("{executions}/{}/history?MaxItems=1000", segment(&arn));
-                if let Some(m) = &marker {
-                    path.push_str(&format!("&Marker={}", segment(m)));
-                }
-                let (page, _) = client.call("GET", &path, None, &[])?;
-                events.extend(page["Events"].as_array().cloned().unwrap_or_default());
-                marker = page["NextMarker"].as_str().map(str::to_owned);
-                if marker.is_none() {
-                    break;
-                }
-            }
-            let value = json!({ "Events": events });
-            print(&args.endpoint, &value, |v| {
+            let value = json!({ "Events": all_history_events(&client, &arn)? });
+            print(endpoint, &value, |v| {
                 for event in v["Events"].as_array().into_iter().flatten() {
                     println!("{}", describe_event(event));
                 }
             });
         }
         ExecutionCommand::List { function, statuses } => {
-            let mut path = format!(
-                "/2025-12-01/functions/{}/durable-executions",
-                segment(&function)
-            );
-            let query: Vec<String> = statuses
-                .iter()
-                .map(|s| format!("Statuses={}", segment(s)))
-                .collect();
-            if !query.is_empty() {
-                path.push('?');
-                path.push_str(&query.join("&"));
-            }
-            let (value, _) = client.call("GET", &path, None, &[])?;
-            print(&args.endpoint, &value, |v| {
+            let value = list_executions(&client, &function, &statuses)?;
+            print(endpoint, &value, |v| {
                 for e in v["DurableExecutions"].as_array().into_iter().flatten() {
                     println!(
                         "{:<10} {}",
@@ -337,16 +291,74 @@ pub fn execution(args: ExecutionArgs) -> anyhow::Result<std::process::ExitCode> 
             };
             let (value, _) = client.call(
                 "POST",
-                &format!("{executions}/{}/stop", segment(&arn)),
+                &format!("{EXECUTIONS}/{}/stop", segment(&arn)),
                 Some(("application/json", body.as_bytes())),
                 &[],
             )?;
-            print(&args.endpoint, &value, |v| {
+            print(endpoint, &value, |v| {
                 println!("stopped at {}", v["StopTimestamp"])
             });
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// GetDurableExecution's main fields, one per line.
+fn print_execution_fields(v: &Value) {
+    for key in [
+        "DurableExecutionArn",
+        "Status",
+        "StartTimestamp",
+        "EndTimestamp",
+        "InputPayload",
+        "Result",
+    ] {
+        if let Some(field) = v.get(key) {
+            let text = field
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| field.to_string());
+            println!("{key}: {text}");
+        }
+    }
+    if let Some(error) = v.get("Error") {
+        println!("Error: {error}");
+    }
+}
+
+/// Every page of an execution's history, following `NextMarker`.
+fn all_history_events(client: &Client, arn: &str) -> anyhow::Result<Vec<Value>> {
+    let mut events = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let mut path = format!("{EXECUTIONS}/{}/history?MaxItems=1000", segment(arn));
+        if let Some(m) = &marker {
+            path.push_str(&format!("&Marker={}", segment(m)));
+        }
+        let (page, _) = client.call("GET", &path, None, &[])?;
+        events.extend(page["Events"].as_array().cloned().unwrap_or_default());
+        marker = page["NextMarker"].as_str().map(str::to_owned);
+        if marker.is_none() {
+            return Ok(events);
+        }
+    }
+}
+
+/// ListDurableExecutionsByFunction, filtered by status when any are given.
+fn list_executions(client: &Client, function: &str, statuses: &[String]) -> anyhow::Result<Value> {
+    let mut path = format!(
+        "/2025-12-01/functions/{}/durable-executions",
+        segment(function)
+    );
+    let query: Vec<String> = statuses
+        .iter()
+        .map(|s| format!("Statuses={}", segment(s)))
+        .collect();
+    if !query.is_empty() {
+        path.push('?');
+        path.push_str(&query.join("&"));
+    }
+    Ok(client.call("GET", &path, None, &[])?.0)
 }
 
 fn error_type_or_message(error: &Value) -> bool {

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use durabox::runner::callback_script::{run_to_end, CallbackAction, CallbackScript};
 use durabox::runner::{render_tree, FunctionConfig, Runtime, RuntimeOptions, StartOptions};
-use durabox::{ExecutionStatus, Limits};
+use durabox::{ExecutionResult, ExecutionStatus, Limits};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -95,41 +95,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !args.component.exists() {
         bail!("component not found: {}", args.component.display());
     }
-    let defaults = Limits::default();
-    let limits = Limits {
-        fuel: args.fuel.unwrap_or(defaults.fuel),
-        memory_bytes: args.memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),
-        invocation_timeout: args
-            .invocation_timeout
-            .map_or(defaults.invocation_timeout, Duration::from_secs),
-        max_operations: defaults.max_operations,
-    };
-    let env = super::env_pairs(&args.env)?;
-    let runtime = Runtime::new(RuntimeOptions::default())?;
-    let function = args
-        .component
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("function")
-        .to_owned();
-    let config = FunctionConfig {
-        limits,
-        env,
-        strict_determinism: args.strict_determinism,
-        ..FunctionConfig::default()
-    };
-    runtime
-        .register_file(&function, &args.component, config.clone())
-        .with_context(|| format!("cannot load {}", args.component.display()))?;
-    for entry in &args.functions {
-        let (name, path) = super::split_pair("function", "NAME=PATH.wasm", entry)?;
-        runtime
-            .register_file(name, std::path::Path::new(path), config.clone())
-            .with_context(|| format!("cannot load function {name} from {path}"))?;
-    }
+    let (runtime, function) = load_functions(&args)?;
     let answers = callback_script(&args.callbacks, &args.callback_failures)?;
     let options = StartOptions {
-        execution_name: args.name,
+        execution_name: args.name.clone(),
         skip_time: !args.no_skip_time,
         fire_callback_timeouts: args.fire_callback_timeouts,
         mocks: super::mocks::parse(
@@ -158,25 +127,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let (cell, settled) = run_to_end(&runtime, &function, &args.input, options, answers, timeout)?;
     let result = durabox::ExecutionResult::snapshot(&cell.lock());
+    let exit = RunExit::of(&result, settled, args.timeout);
     let pending = pending_callbacks(&result);
-    let exit = if !settled {
-        eprintln!(
-            "durabox: the execution did not finish within {} s (--timeout)",
-            args.timeout
-        );
-        RunExit::TimedOut
-    } else if !result.status.is_terminal() {
-        eprintln!(
-            "durabox: the execution is waiting for a callback that no --callback / --callback-fail \
-             answers (or serve it with `durabox serve` and answer with `durabox callback succeed|fail`)"
-        );
-        RunExit::Pending
-    } else if result.status == ExecutionStatus::Succeeded {
-        RunExit::Succeeded
-    } else {
-        RunExit::Failed
-    };
-
     if args.json {
         // Always a document, finished or not: a test parsing stdout gets the state.
         let mut out = result.document();
@@ -184,10 +136,54 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             out["PendingCallbacks"] = serde_json::Value::Array(pending);
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
-    } else if exit == RunExit::Pending || exit == RunExit::TimedOut {
-        println!("execution {}", result.arn);
-        print!("{}", render_tree(&result));
-        for callback in &pending {
+    } else {
+        print_outcome(&result, exit, &pending);
+    }
+    Ok(ExitCode::from(exit as u8))
+}
+
+/// A runtime with the handler (named after its file) and every `--function` registered.
+fn load_functions(args: &RunArgs) -> anyhow::Result<(Runtime, String)> {
+    let defaults = Limits::default();
+    let limits = Limits {
+        fuel: args.fuel.unwrap_or(defaults.fuel),
+        memory_bytes: args.memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),
+        invocation_timeout: args
+            .invocation_timeout
+            .map_or(defaults.invocation_timeout, Duration::from_secs),
+        max_operations: defaults.max_operations,
+    };
+    let runtime = Runtime::new(RuntimeOptions::default())?;
+    let function = args
+        .component
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("function")
+        .to_owned();
+    let config = FunctionConfig {
+        limits,
+        env: super::env_pairs(&args.env)?,
+        strict_determinism: args.strict_determinism,
+        ..FunctionConfig::default()
+    };
+    runtime
+        .register_file(&function, &args.component, config.clone())
+        .with_context(|| format!("cannot load {}", args.component.display()))?;
+    for entry in &args.functions {
+        let (name, path) = super::split_pair("function", "NAME=PATH.wasm", entry)?;
+        runtime
+            .register_file(name, std::path::Path::new(path), config.clone())
+            .with_context(|| format!("cannot load function {name} from {path}"))?;
+    }
+    Ok((runtime, function))
+}
+
+/// The human-readable report: the operation tree, then what is pending or how it ended.
+fn print_outcome(result: &ExecutionResult, exit: RunExit, pending: &[serde_json::Value]) {
+    println!("execution {}", result.arn);
+    print!("{}", render_tree(result));
+    if exit == RunExit::Pending || exit == RunExit::TimedOut {
+        for callback in pending {
             println!(
                 "pending callback {} (name {})",
                 callback["CallbackId"].as_str().unwrap_or(""),
@@ -195,36 +191,38 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             );
         }
         println!("status: {}", result.status.as_str());
-    } else {
-        println!("execution {}", result.arn);
-        print!("{}", render_tree(&result));
-        for (i, invocation) in result.invocations.iter().enumerate() {
-            for w in &invocation.warnings {
-                let after = w
-                    .after_operation
-                    .as_deref()
-                    .map(|id| format!(", last operation {id}"))
-                    .unwrap_or_default();
-                println!(
-                    "  [invocation {}] determinism warning: {} read outside a step ({}x, after {} operations{after})",
-                    i + 1,
-                    w.source,
-                    w.count,
-                    w.operations_before
-                );
-            }
-            if let Some(error) = &invocation.error {
-                println!("  [invocation {}] ended with {error}", i + 1);
-            }
+        return;
+    }
+    print_invocation_notes(result);
+    println!("status: {}", result.status.as_str());
+    match (&result.result, &result.error) {
+        (Some(value), _) => println!("result: {value}"),
+        (_, Some(error)) => println!("error: {error}"),
+        _ => {}
+    }
+}
+
+/// Each invocation's determinism warnings and error.
+fn print_invocation_notes(result: &ExecutionResult) {
+    for (i, invocation) in result.invocations.iter().enumerate() {
+        for w in &invocation.warnings {
+            let after = w
+                .after_operation
+                .as_deref()
+                .map(|id| format!(", last operation {id}"))
+                .unwrap_or_default();
+            println!(
+                "  [invocation {}] determinism warning: {} read outside a step ({}x, after {} operations{after})",
+                i + 1,
+                w.source,
+                w.count,
+                w.operations_before
+            );
         }
-        println!("status: {}", result.status.as_str());
-        match (&result.result, &result.error) {
-            (Some(value), _) => println!("result: {value}"),
-            (_, Some(error)) => println!("error: {error}"),
-            _ => {}
+        if let Some(error) = &invocation.error {
+            println!("  [invocation {}] ended with {error}", i + 1);
         }
     }
-    Ok(ExitCode::from(exit as u8))
 }
 
 /// The `--callback` / `--callback-fail` flags as a script answering callbacks by name.
@@ -259,8 +257,28 @@ enum RunExit {
     TimedOut = 4,
 }
 
+impl RunExit {
+    /// How the run ends, telling the user on stderr when it did not finish.
+    fn of(result: &ExecutionResult, settled: bool, timeout_s: u64) -> Self {
+        if !settled {
+            eprintln!("durabox: the execution did not finish within {timeout_s} s (--timeout)");
+            Self::TimedOut
+        } else if !result.status.is_terminal() {
+            eprintln!(
+                "durabox: the execution is waiting for a callback that no --callback / --callback-fail \
+                 answers (or serve it with `durabox serve` and answer with `durabox callback succeed|fail`)"
+            );
+            Self::Pending
+        } else if result.status == ExecutionStatus::Succeeded {
+            Self::Succeeded
+        } else {
+            Self::Failed
+        }
+    }
+}
+
 /// The callbacks the execution is waiting for: name, operation id and callback id.
-fn pending_callbacks(result: &durabox::ExecutionResult) -> Vec<serde_json::Value> {
+fn pending_callbacks(result: &ExecutionResult) -> Vec<serde_json::Value> {
     result
         .all_operations
         .iter()

@@ -57,27 +57,7 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let mut config = match &args.config {
-        Some(path) => ServeConfig::from_file(path).map_err(anyhow::Error::msg)?,
-        None => ServeConfig::default(),
-    };
-    config.skip_time |= args.skip_time;
-    config.fire_callback_timeouts |= args.fire_callback_timeouts;
-    if args.advertise_url.is_some() {
-        config.advertise_url = args.advertise_url.clone();
-    }
-    if config.fire_callback_timeouts && !config.skip_time {
-        bail!("--fire-callback-timeouts needs --skip-time (or skip_time = true in the config)");
-    }
-    for entry in &args.functions {
-        let (name, path) = super::split_pair("function", "NAME=PATH.wasm", entry)?;
-        config
-            .functions
-            .insert(name.to_owned(), FunctionSpec::new(PathBuf::from(path)));
-    }
-    if config.functions.is_empty() {
-        bail!("no functions to serve: pass --function NAME=PATH.wasm or --config FILE");
-    }
+    let config = serve_config(&args)?;
     let max_queue = args
         .max_queue
         .or(config.max_queued_invocations)
@@ -122,4 +102,30 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }))
         .with_context(|| format!("cannot serve on {addr}"))?;
     Ok(())
+}
+
+/// The config file (if any) with the command-line flags laid over it.
+fn serve_config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
+    let mut config = match &args.config {
+        Some(path) => ServeConfig::from_file(path).map_err(anyhow::Error::msg)?,
+        None => ServeConfig::default(),
+    };
+    config.skip_time |= args.skip_time;
+    config.fire_callback_timeouts |= args.fire_callback_timeouts;
+    if args.advertise_url.is_some() {
+        config.advertise_url = args.advertise_url.clone();
+    }
+    if config.fire_callback_timeouts && !config.skip_time {
+        bail!("--fire-callback-timeouts needs --skip-time (or skip_time = true in the config)");
+    }
+    for entry in &args.functions {
+        let (name, path) = super::split_pair("function", "NAME=PATH.wasm", entry)?;
+        config
+            .functions
+            .insert(name.to_owned(), FunctionSpec::new(PathBuf::from(path)));
+    }
+    if config.functions.is_empty() {
+        bail!("no functions to serve: pass --function NAME=PATH.wasm or --config FILE");
+    }
+    Ok(config)
 }

@@ -302,11 +302,7 @@ impl Session {
                 Value::Null
             }
             "send_callback_failure" => {
-                let error: ErrorObject = match &params["error"] {
-                    Value::Null => ErrorObject::default(),
-                    raw => serde_json::from_value(raw.clone())
-                        .map_err(|e| SessionError::Invalid(format!("not an ErrorObject: {e}")))?,
-                };
+                let error = error_param(params)?;
                 runner.send_callback_failure(param(params, "callback_id")?, error)?;
                 Value::Null
             }
@@ -314,35 +310,8 @@ impl Session {
                 runner.send_callback_heartbeat(param(params, "callback_id")?)?;
                 Value::Null
             }
-            "replay" => {
-                let history = match &params["history"] {
-                    Value::String(text) => text.clone(),
-                    Value::Object(_) => params["history"].to_string(),
-                    _ => {
-                        let message = "parameter 'history' must be the history's JSON text \
-                                       or object ({\"Events\": [...]})";
-                        return Err(SessionError::Invalid(message.into()));
-                    }
-                };
-                let input = params["input"].as_str();
-                if let Some(input) = input {
-                    serde_json::from_str::<Value>(input).map_err(|e| {
-                        SessionError::Invalid(format!("the input is not valid JSON: {e}"))
-                    })?;
-                }
-                let report = runner.replay(&history, input)?;
-                with_field(&report, "reproduced", report.reproduced())
-            }
-            "chaos" => {
-                let input = params["input"].as_str().unwrap_or("{}");
-                let input: Value = serde_json::from_str(input).map_err(|e| {
-                    SessionError::Invalid(format!("the input is not valid JSON: {e}"))
-                })?;
-                let mut chaos = self.starter(params)?.manual_clock(false);
-                chaos.timeout = timeout(params);
-                let report = chaos.chaos(&input)?;
-                with_field(&report, "all_same", report.all_same())
-            }
+            "replay" => self.replay(params)?,
+            "chaos" => self.chaos(params)?,
             "register_function" => {
                 let handler = PathBuf::from(param(params, "handler")?);
                 let component =
@@ -356,5 +325,48 @@ impl Session {
             }
             other => return Err(SessionError::Invalid(format!("unknown method '{other}'"))),
         })
+    }
+
+    /// `replay`: re-runs a recorded history and reports whether it was reproduced.
+    fn replay(&self, params: &Value) -> Result<Value, SessionError> {
+        let history = match &params["history"] {
+            Value::String(text) => text.clone(),
+            Value::Object(_) => params["history"].to_string(),
+            _ => {
+                let message = "parameter 'history' must be the history's JSON text \
+                               or object ({\"Events\": [...]})";
+                return Err(SessionError::Invalid(message.into()));
+            }
+        };
+        let input = params["input"].as_str();
+        if let Some(input) = input {
+            json_input(input)?;
+        }
+        let report = self.runner.replay(&history, input)?;
+        Ok(with_field(&report, "reproduced", report.reproduced()))
+    }
+
+    /// `chaos`: crashes the execution at every checkpoint and compares the outcomes.
+    fn chaos(&self, params: &Value) -> Result<Value, SessionError> {
+        let input = json_input(params["input"].as_str().unwrap_or("{}"))?;
+        let mut chaos = self.starter(params)?.manual_clock(false);
+        chaos.timeout = timeout(params);
+        let report = chaos.chaos(&input)?;
+        Ok(with_field(&report, "all_same", report.all_same()))
+    }
+}
+
+/// The parsed execution input, or an error naming why it is not JSON.
+fn json_input(input: &str) -> Result<Value, SessionError> {
+    serde_json::from_str(input)
+        .map_err(|e| SessionError::Invalid(format!("the input is not valid JSON: {e}")))
+}
+
+/// The `error` parameter as an ErrorObject (an empty one when absent).
+fn error_param(params: &Value) -> Result<ErrorObject, SessionError> {
+    match &params["error"] {
+        Value::Null => Ok(ErrorObject::default()),
+        raw => serde_json::from_value(raw.clone())
+            .map_err(|e| SessionError::Invalid(format!("not an ErrorObject: {e}"))),
     }
 }

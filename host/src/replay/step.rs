@@ -48,26 +48,8 @@ impl ReplayEngine {
             }
             Some((Status::Started, attempt, ..)) => {
                 if config.semantics == StepSemantics::AtMostOncePerRetry {
-                    // The previous attempt began but never reported back: it counts as failed.
-                    let error = ErrorObject::new(
-                        STEP_INTERRUPTED,
-                        format!(
-                            "Step '{}' was interrupted before it finished (at-most-once per retry)",
-                            name.unwrap_or(&id)
-                        ),
-                    );
-                    return Ok(self
-                        .fail_attempt(
-                            execution,
-                            ctx,
-                            &request,
-                            &id,
-                            attempt + 1,
-                            config.retry.as_ref(),
-                            error,
-                            None,
-                        )?
-                        .map(StepStart::Done));
+                    return self
+                        .interrupted_attempt(execution, ctx, &request, &id, attempt, &config);
                 }
                 attempt + 1
             }
@@ -77,26 +59,61 @@ impl ReplayEngine {
                 return Ok(Ok(StepStart::Done(Outcome::Failed(error))));
             }
         };
-        let mock = name.and_then(|name| {
+        let op = OwnedRequest {
+            op_type: Type::Step,
+            sub_type,
+            name: name.map(str::to_owned),
+            parent,
+        };
+        self.open_attempt(execution, ctx, id, op, attempt, config.retry)
+    }
+
+    /// An at-most-once attempt that began but never reported back: it counts as failed.
+    fn interrupted_attempt(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        request: &Request,
+        id: &str,
+        attempt: u32,
+        config: &StepConfig,
+    ) -> OpResult<StepStart> {
+        let error = ErrorObject::new(
+            STEP_INTERRUPTED,
+            format!(
+                "Step '{}' was interrupted before it finished (at-most-once per retry)",
+                request.name.unwrap_or(id)
+            ),
+        );
+        let retry = config.retry.as_ref();
+        Ok(self
+            .fail_attempt(execution, ctx, request, id, attempt + 1, retry, error, None)?
+            .map(StepStart::Done))
+    }
+
+    /// Records the attempt as open, then hands it to the guest to run, or answers it
+    /// from a mock as the body would have (retry strategy and all).
+    fn open_attempt(
+        &mut self,
+        execution: &mut Execution,
+        ctx: ContextHandle,
+        id: String,
+        op: OwnedRequest,
+        attempt: u32,
+        retry: Option<RetryPolicy>,
+    ) -> OpResult<StepStart> {
+        let mock = op.name.as_deref().and_then(|name| {
             let path = self.context_path(ctx);
             execution.spec.mocks.step(&path, name).cloned()
         });
-        self.open_steps.insert(
-            id.clone(),
-            OpenStep {
-                ctx,
-                op: OwnedRequest {
-                    op_type: Type::Step,
-                    sub_type,
-                    name: name.map(str::to_owned),
-                    parent,
-                },
-                attempt,
-                retry: config.retry,
-            },
-        );
+        let open = OpenStep {
+            ctx,
+            op,
+            attempt,
+            retry,
+        };
+        self.open_steps.insert(id.clone(), open);
         if let Some(answer) = mock {
-            // The host answers the attempt as the body would have, retry strategy and all.
             let body = match answer {
                 MockAnswer::Result(payload) => Ok(payload),
                 MockAnswer::Error(error) => Err(error),

@@ -5,8 +5,9 @@ use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::runtime::{RegisteredFunction, Runtime};
+use crate::sandbox::InvocationReport;
 use crate::service::execution::InvocationRecord;
-use crate::service::{Execution, ExecutionCell, TimerKind};
+use crate::service::{Execution, ExecutionCell, InvocationOutcome, TimerKind};
 
 /// How long a driver waits before retrying a change the store refused.
 pub(super) const STORE_RETRY: Duration = Duration::from_millis(500);
@@ -44,34 +45,9 @@ pub(super) fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &Reg
             function.config.strict_determinism,
         );
         if let Some(dir) = &inner.logs_dir {
-            if let Err(e) = super::log_capture::append(
-                dir,
-                &function.name,
-                &cell.lock().arn,
-                &request_id,
-                &report.logs,
-                &report.stdout,
-            ) {
-                tracing::warn!("cannot write guest logs to {}: {e}", dir.display());
-            }
+            append_logs(dir, cell, function, &request_id, &report);
         }
-        let finished = cell.update(|execution| {
-            let error = match &report.outcome {
-                crate::service::InvocationOutcome::Crashed(e)
-                | crate::service::InvocationOutcome::Fatal(e) => Some(e.clone()),
-                _ => None,
-            };
-            execution.invocations.push(InvocationRecord {
-                request_id: request_id.clone(),
-                stdout: report.stdout,
-                stderr: report.stderr,
-                logs: report.logs,
-                warnings: report.warnings,
-                fuel_consumed: report.fuel_consumed,
-                error,
-            });
-            execution.finish_invocation(&request_id, report.outcome);
-        });
+        let finished = cell.update(|execution| record_invocation(execution, &request_id, report));
         match finished {
             Ok(()) => runtime.start_pending_children(cell),
             Err(_) => {
@@ -81,6 +57,46 @@ pub(super) fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &Reg
             }
         }
     }
+}
+
+/// Appends the invocation's guest logs to the logs folder (a failure is only warned of).
+fn append_logs(
+    dir: &std::path::Path,
+    cell: &ExecutionCell,
+    function: &RegisteredFunction,
+    request_id: &str,
+    report: &InvocationReport,
+) {
+    let arn = cell.lock().arn.clone();
+    let written = super::log_capture::append(
+        dir,
+        &function.name,
+        &arn,
+        request_id,
+        &report.logs,
+        &report.stdout,
+    );
+    if let Err(e) = written {
+        tracing::warn!("cannot write guest logs to {}: {e}", dir.display());
+    }
+}
+
+/// Records the invocation's output and ends it with its outcome.
+fn record_invocation(execution: &mut Execution, request_id: &str, report: InvocationReport) {
+    let error = match &report.outcome {
+        InvocationOutcome::Crashed(e) | InvocationOutcome::Fatal(e) => Some(e.clone()),
+        _ => None,
+    };
+    execution.invocations.push(InvocationRecord {
+        request_id: request_id.to_owned(),
+        stdout: report.stdout,
+        stderr: report.stderr,
+        logs: report.logs,
+        warnings: report.warnings,
+        fuel_consumed: report.fuel_consumed,
+        error,
+    });
+    execution.finish_invocation(request_id, report.outcome);
 }
 
 /// Waits until the execution needs an invocation, firing its timers meanwhile, and

@@ -110,31 +110,8 @@ fn first_divergence(
     gate: &GateLog,
     outcome: &InvocationOutcome,
 ) -> Option<Divergence> {
-    let position_of = |id: &str| gate.touched.iter().position(|t| t == id).map(|i| i + 1);
-    let name_of = |id: &str| {
-        history
-            .operations
-            .iter()
-            .find(|op| op.id == id)
-            .and_then(|op| op.name.clone())
-    };
-    if let Some((id, recorded, requested)) = &gate.mismatch {
-        return Some(Divergence {
-            position: gate.touched.iter().rposition(|t| t == id).map(|i| i + 1),
-            id: Some(id.clone()),
-            name: name_of(id),
-            expected: recorded.clone(),
-            got: requested.clone(),
-        });
-    }
-    if let Some((id, recorded, got)) = &gate.changed_result {
-        return Some(Divergence {
-            position: position_of(id),
-            id: Some(id.clone()),
-            name: name_of(id),
-            expected: format!("the child context's recorded {recorded}"),
-            got: got.clone(),
-        });
+    if let Some(divergence) = gate_mismatch(history, gate) {
+        return Some(divergence);
     }
     if let InvocationOutcome::Crashed(error) | InvocationOutcome::Fatal(error) = outcome {
         if gate.beyond.is_none() {
@@ -146,24 +123,7 @@ fn first_divergence(
     }
     if history.end.is_some() {
         if let Some((id, what)) = &gate.beyond {
-            let position = position_of(id).unwrap_or(gate.touched.len() + 1);
-            // Most often the history has an operation there under another id (another
-            // SDK's id scheme, or operations reordered inside a context).
-            let expected = match history.operations.get(position - 1) {
-                Some(op) if !gate.touched.contains(&op.id) => format!(
-                    "{} with id {}; the history has no operation with the code's id",
-                    crate::replay::describe_operation(op),
-                    op.id
-                ),
-                _ => "no such operation: the recorded execution ended without it".into(),
-            };
-            return Some(Divergence {
-                position: Some(position),
-                id: Some(id.clone()),
-                name: None,
-                expected,
-                got: what.clone(),
-            });
+            return Some(beyond_the_end(history, gate, id, what));
         }
     }
     if gate.beyond.is_none() {
@@ -180,6 +140,62 @@ fn first_divergence(
     }
     let end = history.end.as_ref()?;
     compare_end(end, outcome)
+}
+
+/// A recorded operation the code asked for differently, or a child context whose
+/// replayed result changed.
+fn gate_mismatch(history: &RecordedHistory, gate: &GateLog) -> Option<Divergence> {
+    let name_of = |id: &str| {
+        history
+            .operations
+            .iter()
+            .find(|op| op.id == id)
+            .and_then(|op| op.name.clone())
+    };
+    if let Some((id, recorded, requested)) = &gate.mismatch {
+        return Some(Divergence {
+            position: gate.touched.iter().rposition(|t| t == id).map(|i| i + 1),
+            id: Some(id.clone()),
+            name: name_of(id),
+            expected: recorded.clone(),
+            got: requested.clone(),
+        });
+    }
+    let (id, recorded, got) = gate.changed_result.as_ref()?;
+    Some(Divergence {
+        position: touched_position(gate, id),
+        id: Some(id.clone()),
+        name: name_of(id),
+        expected: format!("the child context's recorded {recorded}"),
+        got: got.clone(),
+    })
+}
+
+/// The code went on past the end of a finished history, at operation `id`.
+fn beyond_the_end(history: &RecordedHistory, gate: &GateLog, id: &str, what: &str) -> Divergence {
+    let position = touched_position(gate, id).unwrap_or(gate.touched.len() + 1);
+    // Most often the history has an operation there under another id (another
+    // SDK's id scheme, or operations reordered inside a context).
+    let expected = match history.operations.get(position - 1) {
+        Some(op) if !gate.touched.contains(&op.id) => format!(
+            "{} with id {}; the history has no operation with the code's id",
+            crate::replay::describe_operation(op),
+            op.id
+        ),
+        _ => "no such operation: the recorded execution ended without it".into(),
+    };
+    Divergence {
+        position: Some(position),
+        id: Some(id.to_owned()),
+        name: None,
+        expected,
+        got: what.to_owned(),
+    }
+}
+
+/// 1-based position of the first touch of operation `id`.
+fn touched_position(gate: &GateLog, id: &str) -> Option<usize> {
+    gate.touched.iter().position(|t| t == id).map(|i| i + 1)
 }
 
 /// The first recorded operation the code should have reached but did not: one whose

@@ -192,12 +192,7 @@ impl Sandbox {
             output.stdout.clone(),
         );
         state.engine.max_operations = limits.max_operations;
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limiter);
-        let _ = store.set_fuel(limits.fuel);
-        let ticks = (limits.invocation_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        let mut store = self.limited_store(state, limits);
 
         let started = Instant::now();
         let result = function.pre.instantiate(&mut store).and_then(|bindings| {
@@ -213,37 +208,12 @@ impl Sandbox {
             Err(error) => classify_failure(&error, store.data(), limits, started),
         };
         let warnings = lint.take_warnings();
-        if strict_determinism
-            && !warnings.is_empty()
-            && !matches!(outcome, InvocationOutcome::Crashed(_))
-        {
-            let first = &warnings[0];
-            outcome = InvocationOutcome::Fatal(ErrorObject::new(
-                "NondeterministicReadError",
-                format!(
-                    "strict determinism: the handler read the {} outside any step (after {} operations{}); \
-                     on AWS a replay would see a different value — move the read into a step",
-                    first.source,
-                    first.operations_before,
-                    first.after_operation.as_deref().map(|id| format!(", last {id}")).unwrap_or_default()
-                ),
-            ));
+        if strict_determinism && !matches!(outcome, InvocationOutcome::Crashed(_)) {
+            if let Some(first) = warnings.first() {
+                outcome = InvocationOutcome::Fatal(nondeterministic_read(first));
+            }
         }
-        let engine = &mut store.data_mut().engine;
-        let mut logs = std::mem::take(&mut engine.logs);
-        if engine.logs_dropped > 0 {
-            logs.push(LogLine {
-                level: "WARN".into(),
-                message: format!(
-                    "[durabox] {} more log lines dropped (limit {})",
-                    engine.logs_dropped,
-                    crate::replay::MAX_LOG_LINES
-                ),
-                context_id: None,
-                position: 0,
-                stdout_offset: output.stdout.kept_bytes(),
-            });
-        }
+        let logs = take_logs(&mut store.data_mut().engine, output.stdout.kept_bytes());
         InvocationReport {
             outcome,
             stdout: output.stdout.text(),
@@ -252,6 +222,56 @@ impl Sandbox {
             warnings,
             fuel_consumed,
         }
+    }
+}
+
+/// The strict-determinism failure for the first clock or random read outside a step.
+fn nondeterministic_read(first: &crate::model::DeterminismWarning) -> ErrorObject {
+    ErrorObject::new(
+        "NondeterministicReadError",
+        format!(
+            "strict determinism: the handler read the {} outside any step (after {} operations{}); \
+             on AWS a replay would see a different value — move the read into a step",
+            first.source,
+            first.operations_before,
+            first
+                .after_operation
+                .as_deref()
+                .map(|id| format!(", last {id}"))
+                .unwrap_or_default()
+        ),
+    )
+}
+
+/// The invocation's log lines, ending with a note when some were dropped over the limit.
+fn take_logs(engine: &mut crate::replay::ReplayEngine, stdout_offset: usize) -> Vec<LogLine> {
+    let mut logs = std::mem::take(&mut engine.logs);
+    if engine.logs_dropped > 0 {
+        logs.push(LogLine {
+            level: "WARN".into(),
+            message: format!(
+                "[durabox] {} more log lines dropped (limit {})",
+                engine.logs_dropped,
+                crate::replay::MAX_LOG_LINES
+            ),
+            context_id: None,
+            position: 0,
+            stdout_offset,
+        });
+    }
+    logs
+}
+
+impl Sandbox {
+    /// A store for one invocation with its fuel, memory and wall-clock limits set.
+    fn limited_store(&self, state: GuestState, limits: &Limits) -> Store<GuestState> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let _ = store.set_fuel(limits.fuel);
+        let ticks = (limits.invocation_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        store
     }
 }
 
@@ -301,6 +321,16 @@ fn classify_failure(
             format!("Runtime exited with error: exit status {}", exit.0),
         ));
     }
+    trap_outcome(error, state, limits, started)
+}
+
+/// A trap (or any other wasmtime error) as the Lambda runtime error it stands for.
+fn trap_outcome(
+    error: &wasmtime::Error,
+    state: &GuestState,
+    limits: &Limits,
+    started: Instant,
+) -> InvocationOutcome {
     let crashed =
         |kind: &str, message: String| InvocationOutcome::Crashed(ErrorObject::new(kind, message));
     match error.downcast_ref::<Trap>() {

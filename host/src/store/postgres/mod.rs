@@ -22,7 +22,7 @@ mod writer;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::{ExecutionDelta, ExecutionStore, Receipt, StoreError, StoredExecution};
 pub use testing::{test_database, TestDatabase};
@@ -47,6 +47,48 @@ pub struct PostgresStore {
     owner: Owner,
     writes: UnboundedSender<writer::Job>,
     reads: UnboundedSender<reader::Query>,
+}
+
+/// The store's thread: connects, creates the tables, reports on `ready`, then serves
+/// writes and reads until both queues close.
+fn store_thread(
+    config: tokio_postgres::Config,
+    owner: Owner,
+    write_queue: UnboundedReceiver<writer::Job>,
+    read_queue: UnboundedReceiver<reader::Query>,
+    ready: mpsc::SyncSender<Result<(), String>>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = ready.send(Err(format!("cannot start the store's runtime: {e}")));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let sessions = async {
+            let mut client = schema::connect(&config).await?;
+            schema::create(&mut client).await?;
+            let writer = writer::Session::prepare(client).await?;
+            let reader = <reader::Session as Reconnecting>::open(&config).await?;
+            Ok::<_, tokio_postgres::Error>((writer, reader))
+        };
+        let (writer, reader) = match sessions.await {
+            Ok(sessions) => sessions,
+            Err(e) => {
+                let _ = ready.send(Err(describe(&e)));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(()));
+        tokio::join!(
+            writer::run(config.clone(), writer, owner.clone(), write_queue),
+            reader::run(config, reader, owner, read_queue),
+        );
+    });
 }
 
 impl PostgresStore {
@@ -78,39 +120,7 @@ impl PostgresStore {
         let thread_owner = owner.clone();
         std::thread::Builder::new()
             .name("durabox-store-postgres".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(e) => {
-                        let _ = ready.send(Err(format!("cannot start the store's runtime: {e}")));
-                        return;
-                    }
-                };
-                runtime.block_on(async move {
-                    let sessions = async {
-                        let mut client = schema::connect(&config).await?;
-                        schema::create(&mut client).await?;
-                        let writer = writer::Session::prepare(client).await?;
-                        let reader = <reader::Session as Reconnecting>::open(&config).await?;
-                        Ok::<_, tokio_postgres::Error>((writer, reader))
-                    };
-                    let (writer, reader) = match sessions.await {
-                        Ok(sessions) => sessions,
-                        Err(e) => {
-                            let _ = ready.send(Err(describe(&e)));
-                            return;
-                        }
-                    };
-                    let _ = ready.send(Ok(()));
-                    tokio::join!(
-                        writer::run(config.clone(), writer, thread_owner.clone(), write_queue),
-                        reader::run(config, reader, thread_owner, read_queue),
-                    );
-                });
-            })
+            .spawn(move || store_thread(config, thread_owner, write_queue, read_queue, ready))
             .map_err(|e| failed(format!("cannot start the store's thread: {e}")))?;
         started
             .recv()

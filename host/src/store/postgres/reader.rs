@@ -50,6 +50,44 @@ struct Statements {
     holder: Statement,
 }
 
+const HEAD_SQL: &str = "SELECT arn, spec, record FROM execution_records WHERE arn = $1";
+
+const ALL_HEADS_SQL: &str =
+    "SELECT arn, spec, record FROM execution_records ORDER BY start_ms, arn";
+
+const CLAIM_SQL: &str = "UPDATE execution_records
+    SET owner = $2, lease_until = now() + make_interval(secs => $3)
+    WHERE arn = $1 AND (owner IS NULL OR owner = $2
+    OR lease_until IS NULL OR lease_until < now())
+    RETURNING arn";
+
+const SEIZE_SQL: &str = "UPDATE execution_records
+    SET owner = $2, lease_until = now() + make_interval(secs => $3)
+    WHERE arn = $1 AND status = 'RUNNING'
+    RETURNING arn";
+
+const RENEW_SQL: &str = "UPDATE execution_records
+    SET lease_until = now() + make_interval(secs => $2)
+    WHERE owner = $1 AND status = 'RUNNING'";
+
+const ORPHANS_SQL: &str = "SELECT arn FROM execution_records
+    WHERE status = 'RUNNING'
+    AND (owner IS NULL OR lease_until IS NULL OR lease_until < now())
+    ORDER BY start_ms, arn";
+
+const FIND_NAMED_SQL: &str = "SELECT arn FROM execution_records
+    WHERE function_name = $1 AND execution_name = $2";
+
+const HEADS_SQL: &str = "SELECT arn, spec, record FROM execution_records
+    WHERE function_name = $1 ORDER BY start_ms, arn";
+
+const ADVERTISE_SQL: &str = "INSERT INTO servers (owner, url) VALUES ($1, $2)
+    ON CONFLICT (owner) DO UPDATE SET url = $2, advertised = now()";
+
+const HOLDER_SQL: &str = "SELECT s.url FROM execution_records r JOIN servers s ON s.owner = r.owner
+    WHERE r.arn = $1 AND r.owner <> $2 AND r.status = 'RUNNING'
+    AND r.lease_until > now()";
+
 /// Columns of a delta row, in `replay`'s order.
 const DELTA_COLUMNS: &str = "operation_positions, operations, events, invocations";
 
@@ -61,79 +99,26 @@ impl Reconnecting for Session {
     async fn open(config: &Config) -> Result<Self, tokio_postgres::Error> {
         let client = schema::connect(config).await?;
         let statements = Statements {
-            head: client
-                .prepare("SELECT arn, spec, record FROM execution_records WHERE arn = $1")
-                .await?,
+            head: client.prepare(HEAD_SQL).await?,
             deltas: client
                 .prepare(&format!(
                     "SELECT {DELTA_COLUMNS} FROM execution_deltas WHERE arn = $1 ORDER BY id"
                 ))
                 .await?,
-            all_heads: client
-                .prepare("SELECT arn, spec, record FROM execution_records ORDER BY start_ms, arn")
-                .await?,
+            all_heads: client.prepare(ALL_HEADS_SQL).await?,
             all_deltas: client
                 .prepare(&format!(
                     "SELECT {DELTA_COLUMNS}, arn FROM execution_deltas ORDER BY id"
                 ))
                 .await?,
-            claim: client
-                .prepare(
-                    "UPDATE execution_records
-                     SET owner = $2, lease_until = now() + make_interval(secs => $3)
-                     WHERE arn = $1 AND (owner IS NULL OR owner = $2
-                         OR lease_until IS NULL OR lease_until < now())
-                     RETURNING arn",
-                )
-                .await?,
-            seize: client
-                .prepare(
-                    "UPDATE execution_records
-                     SET owner = $2, lease_until = now() + make_interval(secs => $3)
-                     WHERE arn = $1 AND status = 'RUNNING'
-                     RETURNING arn",
-                )
-                .await?,
-            renew: client
-                .prepare(
-                    "UPDATE execution_records
-                     SET lease_until = now() + make_interval(secs => $2)
-                     WHERE owner = $1 AND status = 'RUNNING'",
-                )
-                .await?,
-            orphans: client
-                .prepare(
-                    "SELECT arn FROM execution_records
-                     WHERE status = 'RUNNING'
-                         AND (owner IS NULL OR lease_until IS NULL OR lease_until < now())
-                     ORDER BY start_ms, arn",
-                )
-                .await?,
-            find_named: client
-                .prepare(
-                    "SELECT arn FROM execution_records
-                     WHERE function_name = $1 AND execution_name = $2",
-                )
-                .await?,
-            heads: client
-                .prepare(
-                    "SELECT arn, spec, record FROM execution_records
-                     WHERE function_name = $1 ORDER BY start_ms, arn",
-                )
-                .await?,
-            advertise: client
-                .prepare(
-                    "INSERT INTO servers (owner, url) VALUES ($1, $2)
-                     ON CONFLICT (owner) DO UPDATE SET url = $2, advertised = now()",
-                )
-                .await?,
-            holder: client
-                .prepare(
-                    "SELECT s.url FROM execution_records r JOIN servers s ON s.owner = r.owner
-                     WHERE r.arn = $1 AND r.owner <> $2 AND r.status = 'RUNNING'
-                         AND r.lease_until > now()",
-                )
-                .await?,
+            claim: client.prepare(CLAIM_SQL).await?,
+            seize: client.prepare(SEIZE_SQL).await?,
+            renew: client.prepare(RENEW_SQL).await?,
+            orphans: client.prepare(ORPHANS_SQL).await?,
+            find_named: client.prepare(FIND_NAMED_SQL).await?,
+            heads: client.prepare(HEADS_SQL).await?,
+            advertise: client.prepare(ADVERTISE_SQL).await?,
+            holder: client.prepare(HOLDER_SQL).await?,
         };
         Ok(Self { client, statements })
     }
@@ -155,63 +140,67 @@ pub(super) async fn run(
                 continue;
             }
         };
-        let Session { client, statements } = session;
-        let id = owner.id.as_str();
-        match query {
-            Query::Load(arn, reply) => send(reply, load(client, statements, &arn).await),
-            Query::LoadAll(reply) => send(reply, load_all(client, statements).await),
-            Query::Claim(arn, lease, reply) => {
-                let won = client
-                    .query_opt(&statements.claim, &[&arn, &id, &lease.as_secs_f64()])
-                    .await;
-                send(reply, won.map(|row| row.is_some()));
-            }
-            Query::Seize(arn, lease, reply) => {
-                let won = client
-                    .query_opt(&statements.seize, &[&arn, &id, &lease.as_secs_f64()])
-                    .await;
-                send(reply, won.map(|row| row.is_some()));
-            }
-            Query::Renew(lease, reply) => {
-                let renewed = client
-                    .execute(&statements.renew, &[&id, &lease.as_secs_f64()])
-                    .await;
-                send(reply, renewed.map(|_| ()));
-            }
-            Query::Orphans(reply) => {
-                let rows = client.query(&statements.orphans, &[]).await;
-                send(
-                    reply,
-                    rows.and_then(|rows| rows.iter().map(|row| row.try_get(0)).collect()),
-                );
-            }
-            Query::FindNamed((function, name), reply) => {
-                let row = client
-                    .query_opt(&statements.find_named, &[&function, &name])
-                    .await;
-                send(
-                    reply,
-                    row.and_then(|row| row.map(|r| r.try_get(0)).transpose()),
-                );
-            }
-            Query::Heads(function, reply) => {
-                let rows = client.query(&statements.heads, &[&function]).await;
-                send(
-                    reply,
-                    rows.and_then(|rows| rows.iter().map(stored).collect()),
-                );
-            }
-            Query::Advertise(url, reply) => {
-                let done = client.execute(&statements.advertise, &[&id, &url]).await;
-                send(reply, done.map(|_| ()));
-            }
-            Query::Holder(arn, reply) => {
-                let row = client.query_opt(&statements.holder, &[&arn, &id]).await;
-                send(
-                    reply,
-                    row.and_then(|row| row.map(|r| r.try_get(0)).transpose()),
-                );
-            }
+        answer(session, owner.id.as_str(), query).await;
+    }
+}
+
+/// Runs one query and sends its answer.
+async fn answer(session: &mut Session, id: &str, query: Query) {
+    let Session { client, statements } = session;
+    match query {
+        Query::Load(arn, reply) => send(reply, load(client, statements, &arn).await),
+        Query::LoadAll(reply) => send(reply, load_all(client, statements).await),
+        Query::Claim(arn, lease, reply) => {
+            let won = client
+                .query_opt(&statements.claim, &[&arn, &id, &lease.as_secs_f64()])
+                .await;
+            send(reply, won.map(|row| row.is_some()));
+        }
+        Query::Seize(arn, lease, reply) => {
+            let won = client
+                .query_opt(&statements.seize, &[&arn, &id, &lease.as_secs_f64()])
+                .await;
+            send(reply, won.map(|row| row.is_some()));
+        }
+        Query::Renew(lease, reply) => {
+            let renewed = client
+                .execute(&statements.renew, &[&id, &lease.as_secs_f64()])
+                .await;
+            send(reply, renewed.map(|_| ()));
+        }
+        Query::Orphans(reply) => {
+            let rows = client.query(&statements.orphans, &[]).await;
+            send(
+                reply,
+                rows.and_then(|rows| rows.iter().map(|row| row.try_get(0)).collect()),
+            );
+        }
+        Query::FindNamed((function, name), reply) => {
+            let row = client
+                .query_opt(&statements.find_named, &[&function, &name])
+                .await;
+            send(
+                reply,
+                row.and_then(|row| row.map(|r| r.try_get(0)).transpose()),
+            );
+        }
+        Query::Heads(function, reply) => {
+            let rows = client.query(&statements.heads, &[&function]).await;
+            send(
+                reply,
+                rows.and_then(|rows| rows.iter().map(stored).collect()),
+            );
+        }
+        Query::Advertise(url, reply) => {
+            let done = client.execute(&statements.advertise, &[&id, &url]).await;
+            send(reply, done.map(|_| ()));
+        }
+        Query::Holder(arn, reply) => {
+            let row = client.query_opt(&statements.holder, &[&arn, &id]).await;
+            send(
+                reply,
+                row.and_then(|row| row.map(|r| r.try_get(0)).transpose()),
+            );
         }
     }
 }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_postgres::{Client, Config, Statement, Transaction};
 
 use super::{describe, schema, usable, Owner, Reconnecting};
-use crate::store::ExecutionDelta;
+use crate::store::{ExecutionDelta, NewExecution};
 
 /// Deltas committed together at most (bounds the time a batch holds row locks).
 const MAX_BATCH: usize = 512;
@@ -216,76 +216,109 @@ async fn apply(
     owner: &Owner,
     delta: &ExecutionDelta,
 ) -> Result<(), Failure> {
-    let arn = &delta.arn;
     let first_event = delta.events.first().map_or(0, |(seq, _)| *seq as i64);
-    let event_count = delta.events.len() as i64;
-    // Events are appended in order, never twice: anything else is a lost delta.
-    let follows = |before: i64| event_count == 0 || before == first_event - 1;
-    let not_following = || {
-        Failure::Failed(format!(
-            "execution {arn}: events from {first_event} do not follow the stored ones"
-        ))
+    let stored_events = match &delta.new {
+        Some(new) => {
+            insert_record(transaction, statements, owner, delta, new).await?;
+            0
+        }
+        None => update_record(transaction, statements, owner, delta).await?,
     };
-    if let Some(new) = &delta.new {
-        if !follows(0) {
-            return Err(not_following());
-        }
-        transaction
-            .execute(
-                &statements.insert_record,
-                &[
-                    arn,
-                    &new.function_name,
-                    &new.execution_name,
-                    &delta.status,
-                    &new.start_ms,
-                    &delta.end_ms,
-                    &new.spec,
-                    &delta.record.as_deref().unwrap_or("{}"),
-                    &event_count,
-                    &owner.id,
-                    &owner.lease.as_secs_f64(),
-                ],
-            )
-            .await
-            .map_err(|e| {
-                let duplicate = e.as_db_error().is_some_and(|db| {
-                    *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
-                        && db.constraint() == Some(schema::NAME_INDEX)
-                });
-                if duplicate {
-                    Failure::NameTaken
-                } else {
-                    e.into()
-                }
-            })?;
-    } else {
-        let status = delta.record.as_ref().map(|_| delta.status.as_str());
-        let row = transaction
-            .query_opt(
-                &statements.update_record,
-                &[arn, &status, &delta.end_ms, &delta.record, &event_count],
-            )
-            .await?
-            .ok_or_else(|| Failure::Failed(format!("execution {arn} is not stored")))?;
-        let holder: Option<String> = row.try_get(0)?;
-        if holder.as_deref() != Some(owner.id.as_str()) {
-            return Err(Failure::LeaseLost);
-        }
-        if !follows(row.try_get(1)?) {
-            return Err(not_following());
-        }
+    // Events are appended in order, never twice: anything else is a lost delta.
+    if !delta.events.is_empty() && stored_events != first_event - 1 {
+        return Err(Failure::Failed(format!(
+            "execution {}: events from {first_event} do not follow the stored ones",
+            delta.arn
+        )));
     }
     if delta.operations.is_empty() && delta.events.is_empty() && delta.invocations.is_empty() {
         return Ok(());
     }
+    insert_delta(transaction, statements, delta, first_event).await
+}
+
+/// A new execution's record; a name another execution of the function holds is refused.
+async fn insert_record(
+    transaction: &Transaction<'_>,
+    statements: &Statements,
+    owner: &Owner,
+    delta: &ExecutionDelta,
+    new: &NewExecution,
+) -> Result<(), Failure> {
+    let event_count = delta.events.len() as i64;
+    transaction
+        .execute(
+            &statements.insert_record,
+            &[
+                &delta.arn,
+                &new.function_name,
+                &new.execution_name,
+                &delta.status,
+                &new.start_ms,
+                &delta.end_ms,
+                &new.spec,
+                &delta.record.as_deref().unwrap_or("{}"),
+                &event_count,
+                &owner.id,
+                &owner.lease.as_secs_f64(),
+            ],
+        )
+        .await
+        .map_err(|e| {
+            let duplicate = e.as_db_error().is_some_and(|db| {
+                *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+                    && db.constraint() == Some(schema::NAME_INDEX)
+            });
+            if duplicate {
+                Failure::NameTaken
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(())
+}
+
+/// Updates a stored record this server holds; returns how many events were stored before.
+async fn update_record(
+    transaction: &Transaction<'_>,
+    statements: &Statements,
+    owner: &Owner,
+    delta: &ExecutionDelta,
+) -> Result<i64, Failure> {
+    let arn = &delta.arn;
+    let event_count = delta.events.len() as i64;
+    let status = delta.record.as_ref().map(|_| delta.status.as_str());
+    let row = transaction
+        .query_opt(
+            &statements.update_record,
+            &[arn, &status, &delta.end_ms, &delta.record, &event_count],
+        )
+        .await?
+        .ok_or_else(|| Failure::Failed(format!("execution {arn} is not stored")))?;
+    let holder: Option<String> = row.try_get(0)?;
+    if holder.as_deref() != Some(owner.id.as_str()) {
+        return Err(Failure::LeaseLost);
+    }
+    Ok(row.try_get(1)?)
+}
+
+/// The delta's operations, events and invocations, appended in one statement.
+async fn insert_delta(
+    transaction: &Transaction<'_>,
+    statements: &Statements,
+    delta: &ExecutionDelta,
+    first_event: i64,
+) -> Result<(), Failure> {
     let positions = delta
         .operations
         .iter()
         .map(|(p, _)| i32::try_from(*p))
         .collect::<Result<Vec<i32>, _>>()
         .map_err(|_| {
-            Failure::Failed(format!("execution {arn}: operation position out of range"))
+            Failure::Failed(format!(
+                "execution {}: operation position out of range",
+                delta.arn
+            ))
         })?;
     let operations: Vec<&str> = delta.operations.iter().map(|(_, d)| d.as_str()).collect();
     let events: Vec<&str> = delta.events.iter().map(|(_, d)| d.as_str()).collect();
@@ -294,7 +327,7 @@ async fn apply(
         .execute(
             &statements.insert_delta,
             &[
-                arn,
+                &delta.arn,
                 &first_event,
                 &positions,
                 &operations,

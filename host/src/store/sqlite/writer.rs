@@ -7,7 +7,7 @@ use std::sync::mpsc;
 
 use rusqlite::{params, Connection};
 
-use crate::store::ExecutionDelta;
+use crate::store::{ExecutionDelta, NewExecution};
 
 /// Deltas committed together at most (bounds the time a batch holds the write lock).
 const MAX_BATCH: usize = 512;
@@ -91,63 +91,11 @@ fn refused(message: String) -> rusqlite::Error {
 }
 
 fn apply(connection: &Connection, delta: &ExecutionDelta) -> rusqlite::Result<()> {
-    let arn = &delta.arn;
-    let appended = delta.events.len() as i64;
     // Events are appended in order, never twice: anything else means a lost delta.
     let before = delta.events.first().map(|(seq, _)| *seq as i64 - 1);
-    if let Some(new) = &delta.new {
-        if before.is_some_and(|b| b != 0) {
-            return Err(refused(format!(
-                "execution {arn}: its first event is not 1"
-            )));
-        }
-        connection
-            .prepare_cached(
-                "INSERT INTO execution_records (arn, function_name, execution_name, status,
-                     start_ms, end_ms, spec, record, event_count)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                arn,
-                new.function_name,
-                new.execution_name,
-                delta.status,
-                new.start_ms,
-                delta.end_ms,
-                new.spec,
-                delta.record.as_deref().unwrap_or("{}"),
-                appended,
-            ])?;
-    } else {
-        let updated = match (&delta.record, before) {
-            (Some(record), before) => connection
-                .prepare_cached(
-                    "UPDATE execution_records
-                     SET status = ?2, end_ms = ?3, record = ?4, event_count = event_count + ?5
-                     WHERE arn = ?1 AND (?6 IS NULL OR event_count = ?6)",
-                )?
-                .execute(params![
-                    arn,
-                    delta.status,
-                    delta.end_ms,
-                    record,
-                    appended,
-                    before
-                ])?,
-            (None, Some(before)) => connection
-                .prepare_cached(
-                    "UPDATE execution_records SET event_count = event_count + ?2
-                     WHERE arn = ?1 AND event_count = ?3",
-                )?
-                .execute(params![arn, appended, before])?,
-            (None, None) => 1,
-        };
-        if updated != 1 {
-            return Err(refused(format!(
-                "execution {arn}: not stored, or its events from {} do not follow the stored ones",
-                before.map_or(0, |b| b + 1)
-            )));
-        }
+    match &delta.new {
+        Some(new) => insert_record(connection, delta, new, before)?,
+        None => update_record(connection, delta, before)?,
     }
     if delta.operations.is_empty() && delta.events.is_empty() && delta.invocations.is_empty() {
         return Ok(());
@@ -161,12 +109,85 @@ fn apply(connection: &Connection, delta: &ExecutionDelta) -> rusqlite::Result<()
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
         .execute(params![
-            arn,
+            delta.arn,
             before.map_or(0, |b| b + 1),
             operations,
             events,
             invocations
         ])?;
+    Ok(())
+}
+
+/// A new execution's record; its events must start at 1.
+fn insert_record(
+    connection: &Connection,
+    delta: &ExecutionDelta,
+    new: &NewExecution,
+    before: Option<i64>,
+) -> rusqlite::Result<()> {
+    if before.is_some_and(|b| b != 0) {
+        return Err(refused(format!(
+            "execution {}: its first event is not 1",
+            delta.arn
+        )));
+    }
+    connection
+        .prepare_cached(
+            "INSERT INTO execution_records (arn, function_name, execution_name, status,
+                 start_ms, end_ms, spec, record, event_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            delta.arn,
+            new.function_name,
+            new.execution_name,
+            delta.status,
+            new.start_ms,
+            delta.end_ms,
+            new.spec,
+            delta.record.as_deref().unwrap_or("{}"),
+            delta.events.len() as i64,
+        ])?;
+    Ok(())
+}
+
+/// Updates a stored record whose events end right before this delta's first.
+fn update_record(
+    connection: &Connection,
+    delta: &ExecutionDelta,
+    before: Option<i64>,
+) -> rusqlite::Result<()> {
+    let arn = &delta.arn;
+    let appended = delta.events.len() as i64;
+    let updated = match (&delta.record, before) {
+        (Some(record), before) => connection
+            .prepare_cached(
+                "UPDATE execution_records
+                 SET status = ?2, end_ms = ?3, record = ?4, event_count = event_count + ?5
+                 WHERE arn = ?1 AND (?6 IS NULL OR event_count = ?6)",
+            )?
+            .execute(params![
+                arn,
+                delta.status,
+                delta.end_ms,
+                record,
+                appended,
+                before
+            ])?,
+        (None, Some(before)) => connection
+            .prepare_cached(
+                "UPDATE execution_records SET event_count = event_count + ?2
+                 WHERE arn = ?1 AND event_count = ?3",
+            )?
+            .execute(params![arn, appended, before])?,
+        (None, None) => 1,
+    };
+    if updated != 1 {
+        return Err(refused(format!(
+            "execution {arn}: not stored, or its events from {} do not follow the stored ones",
+            before.map_or(0, |b| b + 1)
+        )));
+    }
     Ok(())
 }
 
