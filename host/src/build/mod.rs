@@ -3,9 +3,10 @@
 //! Detect the language → fingerprint the inputs → reuse `<cache>/builds/<fingerprint>.wasm`
 //! or build it (Python: componentize-py; JS/TS: esbuild + componentize-js; Rust: cargo for
 //! `wasm32-wasip2`) with the SDK sources embedded in this binary → copy to the output.
-//! Tools are provisioned into the cache on first use ([`tools`]).
+//! Tools (componentize-py, componentize-js, esbuild) are provisioned into the cache on
+//! first use.
 
-pub mod embedded;
+mod embedded;
 mod fingerprint;
 mod js;
 mod python;
@@ -20,9 +21,11 @@ use crate::cache::{CacheDir, EntryKind};
 /// The handler languages `durabox build` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
+    /// Built with componentize-py.
     Python,
-    /// JavaScript or TypeScript.
+    /// JavaScript or TypeScript, bundled by esbuild and built with componentize-js.
     JavaScript,
+    /// A cargo project, built for `wasm32-wasip2`.
     Rust,
 }
 
@@ -39,41 +42,72 @@ impl std::fmt::Display for Language {
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// The path given does not exist.
     #[error("{0} does not exist")]
     NotFound(PathBuf),
+    /// Nothing at the path marks a language durabox builds.
     #[error(
         "cannot tell the language of {0}: pass a .py, .js, .mjs, .cjs, .ts, .mts or .cts file, or a folder \
          with Cargo.toml (Rust), package.json or .js/.ts files (JavaScript/TypeScript), or \
          pyproject.toml, requirements.txt or .py files (Python)"
     )]
     UnknownLanguage(PathBuf),
+    /// A folder with both Python and JavaScript/TypeScript sources.
     #[error(
         "{path} holds both Python and JavaScript/TypeScript sources: pass the handler file itself"
     )]
-    MixedLanguages { path: PathBuf },
+    MixedLanguages {
+        /// The folder given.
+        path: PathBuf,
+    },
+    /// A folder of a known language without a handler file of a name durabox looks for.
     #[error("no {language} handler found in {dir}: looked for {looked_for}; pass the handler file itself")]
     NoEntry {
+        /// The language the folder's contents point to.
         language: Language,
+        /// The folder searched.
         dir: PathBuf,
+        /// The file names tried, for the message.
         looked_for: String,
     },
+    /// A folder with several candidate Python handlers.
     #[error("{dir} has several Python handlers ({candidates}): pass the one to build")]
-    AmbiguousEntry { dir: PathBuf, candidates: String },
+    AmbiguousEntry {
+        /// The folder searched.
+        dir: PathBuf,
+        /// The candidates found, comma-separated.
+        candidates: String,
+    },
+    /// The project cannot be built as it is (the message says why).
     #[error("{0}")]
     Invalid(String),
+    /// A tool the build needs is not installed and cannot be provisioned.
     #[error("{tool} is needed but was not found: {hint}")]
-    ToolMissing { tool: String, hint: String },
+    ToolMissing {
+        /// The missing program (`npm`, `cargo`, or a newer `node`).
+        tool: String,
+        /// How to install it.
+        hint: String,
+    },
+    /// A build tool failed, or could not be started (its output went to stderr).
     #[error("could not {what}: `{command}` exited with {status}")]
     Tool {
+        /// The step that failed, as a verb phrase (`build the component`).
         what: String,
+        /// The command line run.
         command: String,
+        /// Its exit status, or why it could not start.
         status: String,
     },
+    /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// The underlying error.
         source: std::io::Error,
     },
+    /// No cache folder could be found (no `DURABOX_CACHE_DIR`, no `HOME`).
     #[error("no cache folder: set DURABOX_CACHE_DIR or HOME")]
     NoCache,
 }
@@ -88,7 +122,7 @@ impl BuildError {
 }
 
 /// Where progress lines go (the CLI prints them to stderr).
-pub type Progress = dyn Fn(&str) + Send + Sync;
+pub(crate) type Progress = dyn Fn(&str) + Send + Sync;
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -104,11 +138,13 @@ pub struct BuildRequest {
 /// What a build produced.
 #[derive(Debug, Clone)]
 pub struct BuildOutput {
+    /// The handler's language.
     pub language: Language,
-    /// The entry that was built (file, or Cargo.toml for Rust).
-    pub entry: PathBuf,
+    /// Where the component was written (absolute).
     pub component: PathBuf,
+    /// The component's size in bytes.
     pub bytes: u64,
+    /// Wall time of the whole build, cache lookup included.
     pub elapsed: Duration,
     /// Whether the component came from the cache (inputs unchanged).
     pub cached: bool,
@@ -116,7 +152,7 @@ pub struct BuildOutput {
 
 /// A handler located: its language, project folder and entry file.
 #[derive(Debug, Clone)]
-pub struct Handler {
+pub(crate) struct Handler {
     pub language: Language,
     /// The folder whose contents are the build's inputs.
     pub project: PathBuf,
@@ -131,7 +167,8 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn new(cache: CacheDir, progress: Box<Progress>) -> Self {
+    /// A builder on `cache` that reports progress lines to `progress`.
+    pub(crate) fn new(cache: CacheDir, progress: Box<Progress>) -> Self {
         Self { cache, progress }
     }
 
@@ -144,6 +181,7 @@ impl Builder {
         ))
     }
 
+    /// The cache folder components and tools go to.
     pub fn cache(&self) -> &CacheDir {
         &self.cache
     }
@@ -174,6 +212,8 @@ impl Builder {
         })
     }
 
+    /// Builds the handler at `request.path` and copies the component to the output path,
+    /// reusing a cached component of the same inputs unless `request.force`.
     pub fn build(&self, request: &BuildRequest) -> Result<BuildOutput, BuildError> {
         let started = Instant::now();
         let handler = locate(&request.path)?;
@@ -223,7 +263,6 @@ impl Builder {
         let bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
         Ok(BuildOutput {
             language: handler.language,
-            entry: handler.entry,
             component: out,
             bytes,
             elapsed: started.elapsed(),
@@ -252,7 +291,7 @@ const PYTHON_MARKERS: &[&str] = &["pyproject.toml", "requirements.txt", "setup.p
 const JS_EXTENSIONS: &[&str] = &["ts", "mts", "cts", "js", "mjs", "cjs"];
 
 /// Finds the language, project folder and entry of the handler at `path`.
-pub fn locate(path: &Path) -> Result<Handler, BuildError> {
+pub(crate) fn locate(path: &Path) -> Result<Handler, BuildError> {
     if !path.exists() {
         return Err(BuildError::NotFound(path.to_owned()));
     }

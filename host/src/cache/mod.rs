@@ -17,20 +17,25 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// The cap when `DURABOX_CACHE_MAX_MB` is not set.
-pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
+pub(crate) const DEFAULT_MAX_BYTES: u64 = 2 << 30;
 
 /// The kinds of entry, by sub-folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
+    /// A compiled component (`artifacts/`), made by the sandbox.
     Artifact,
+    /// A component made by `durabox build` (`builds/`).
     Build,
+    /// The WIT and SDK sources embedded in the binary, unpacked (`sources/`).
     Sources,
+    /// A build tool installed on first use (`toolchains/`).
     Toolchain,
+    /// A handler's Python dependencies (`pydeps/`).
     PythonDeps,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 5] = [
+    pub(crate) const ALL: [EntryKind; 5] = [
         EntryKind::Artifact,
         EntryKind::Build,
         EntryKind::Sources,
@@ -64,9 +69,13 @@ const USED_MARK: &str = ".durabox-used";
 /// One cached file or folder.
 #[derive(Debug, Clone)]
 pub struct CacheEntry {
+    /// Which sub-folder it is in.
     pub kind: EntryKind,
+    /// The file or folder.
     pub path: PathBuf,
+    /// Its size (a folder's: every file in it).
     pub bytes: u64,
+    /// Its last use ([`SystemTime::UNIX_EPOCH`] when unknown).
     pub last_used: SystemTime,
 }
 
@@ -78,26 +87,30 @@ pub struct CacheDir {
 }
 
 impl CacheDir {
-    pub fn new(root: PathBuf, max_bytes: u64) -> Self {
+    /// The cache at `root`, evicting past `max_bytes`.
+    pub(crate) fn new(root: PathBuf, max_bytes: u64) -> Self {
         Self { root, max_bytes }
     }
 
-    /// The default folder (see [`default_cache_root`]) with the cap from
-    /// `DURABOX_CACHE_MAX_MB` (default 2 GiB); `None` without a home folder.
+    /// The default folder — `$DURABOX_CACHE_DIR`, else `$XDG_CACHE_HOME/durabox`, else
+    /// `~/.cache/durabox` — with the cap from `DURABOX_CACHE_MAX_MB` (default 2 GiB);
+    /// `None` without a home folder.
     pub fn from_env() -> Option<Self> {
         default_cache_root().map(|root| Self::new(root, max_bytes_from_env()))
     }
 
+    /// The cache folder.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The size cap eviction keeps the folder under, in bytes.
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
     }
 
     /// `<root>/<kind folder>/<name>`.
-    pub fn path(&self, kind: EntryKind, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, kind: EntryKind, name: &str) -> PathBuf {
         self.root.join(kind.folder()).join(name)
     }
 
@@ -143,7 +156,7 @@ impl CacheDir {
 
     /// Removes least-recently-used entries until the folder is under the cap, never one
     /// of `keep` (entries the caller is using). Returns what it removed.
-    pub fn evict(&self, keep: &[&Path]) -> Vec<CacheEntry> {
+    pub(crate) fn evict(&self, keep: &[&Path]) -> Vec<CacheEntry> {
         let entries = self.entries();
         let mut total: u64 = entries.iter().map(|e| e.bytes).sum();
         let mut removed = Vec::new();
@@ -181,14 +194,14 @@ impl CacheDir {
 /// writers in several processes and in several threads of one embedding process (test
 /// runners building handlers side by side) never share one, and each renames its own
 /// into place.
-pub fn scratch_path(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn scratch_path(path: &Path, suffix: &str) -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     path.with_extension(format!("tmp{}-{n}{suffix}", std::process::id()))
 }
 
 /// Records a use of the entry at `path` (a file, or a folder entry).
-pub fn touch(path: &Path) {
+pub(crate) fn touch(path: &Path) {
     let target = if path.is_dir() {
         path.join(USED_MARK)
     } else {
@@ -205,7 +218,7 @@ pub fn touch(path: &Path) {
 
 /// The default cache folder: `$DURABOX_CACHE_DIR`, else `$XDG_CACHE_HOME/durabox`, else
 /// `~/.cache/durabox`.
-pub fn default_cache_root() -> Option<PathBuf> {
+pub(crate) fn default_cache_root() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("DURABOX_CACHE_DIR") {
         return Some(PathBuf::from(dir));
     }
@@ -217,7 +230,7 @@ pub fn default_cache_root() -> Option<PathBuf> {
 
 /// `DURABOX_CACHE_MAX_MB` in bytes, else [`DEFAULT_MAX_BYTES`]; an unreadable value is
 /// reported and ignored.
-pub fn max_bytes_from_env() -> u64 {
+pub(crate) fn max_bytes_from_env() -> u64 {
     match std::env::var("DURABOX_CACHE_MAX_MB") {
         Ok(value) => match value.trim().parse::<u64>() {
             Ok(mb) => mb.saturating_mul(1 << 20),
@@ -247,7 +260,7 @@ fn modified(path: &Path) -> SystemTime {
 }
 
 /// Bytes of every file under `dir` (symbolic links not followed).
-pub fn folder_size(dir: &Path) -> u64 {
+pub(crate) fn folder_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

@@ -12,12 +12,21 @@ use super::{
 /// Why a history cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
+    /// The text is not JSON.
     #[error("the history is not JSON: {0}")]
     NotJson(#[from] serde_json::Error),
+    /// Neither `{"Events": [...]}` nor a bare event list.
     #[error("the history has no \"Events\" list (expected GetDurableExecutionHistory output)")]
     NoEvents,
+    /// One event cannot be read.
     #[error("event {index}: {reason}")]
-    BadEvent { index: usize, reason: String },
+    BadEvent {
+        /// Its position in the list (0-based).
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No event starts the execution.
     #[error("the history has no ExecutionStarted event")]
     NoStart,
 }
@@ -25,6 +34,7 @@ pub enum HistoryError {
 /// How a recorded execution ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecordedEnd {
+    /// SUCCEEDED, with the result payload if any.
     Succeeded(Option<String>),
     /// FAILED, TIMED_OUT or STOPPED, with the event type that ended it.
     Failed(EventType, ErrorObject),
@@ -37,6 +47,7 @@ pub struct RecordedHistory {
     pub input: Option<String>,
     /// Every operation but the EXECUTION one, in order of first event.
     pub operations: Vec<Operation>,
+    /// How the execution ended; None while it was still running.
     pub end: Option<RecordedEnd>,
 }
 
@@ -75,15 +86,16 @@ impl RecordedHistory {
             match event.event_type {
                 EventType::ExecutionStarted => {
                     started = true;
-                    history.input = payload(event, "Input");
+                    history.input = event.details.input_payload().map(str::to_owned);
                 }
                 EventType::ExecutionSucceeded => {
-                    history.end = Some(RecordedEnd::Succeeded(payload(event, "Result")));
+                    let result = event.details.result_payload().map(str::to_owned);
+                    history.end = Some(RecordedEnd::Succeeded(result));
                 }
                 EventType::ExecutionFailed
                 | EventType::ExecutionTimedOut
                 | EventType::ExecutionStopped => {
-                    let error = error(event).unwrap_or_default();
+                    let error = event.details.error().cloned().unwrap_or_default();
                     history.end = Some(RecordedEnd::Failed(event.event_type, error));
                 }
                 EventType::InvocationCompleted
@@ -126,8 +138,8 @@ impl RecordedHistory {
             }
             _ => Type::ChainedInvoke,
         };
-        let result = payload(event, "Result");
-        let error = error(event);
+        let result = event.details.result_payload().map(str::to_owned);
+        let error = event.details.error().cloned();
         let op = self.operation_for(event, op_type);
         let ended = |op: &mut Operation, status| {
             op.status = status;
@@ -158,9 +170,9 @@ impl RecordedHistory {
             }
             E::StepSucceeded | E::StepFailed => {
                 let delay = event
-                    .detail("RetryDetails")
-                    .and_then(|r| r.get("NextAttemptDelaySeconds"))
-                    .and_then(Value::as_u64)
+                    .details
+                    .retry_details()
+                    .and_then(|r| r.next_attempt_delay_seconds)
                     .unwrap_or(0);
                 let retrying = event.event_type == E::StepFailed && delay > 0;
                 let details = op.step_details.get_or_insert_with(StepDetails::default);
@@ -177,8 +189,8 @@ impl RecordedHistory {
             }
             E::WaitStarted => {
                 let end = event
-                    .detail("ScheduledEndTimestamp")
-                    .and_then(timestamp_millis)
+                    .details
+                    .scheduled_end_timestamp()
                     .unwrap_or(event.timestamp);
                 op.wait_details = Some(WaitDetails {
                     scheduled_end_timestamp: end,
@@ -187,11 +199,7 @@ impl RecordedHistory {
             E::WaitSucceeded => ended(op, Status::Succeeded),
             E::WaitCancelled => ended(op, Status::Cancelled),
             E::CallbackStarted => {
-                let callback_id = event
-                    .detail("CallbackId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let callback_id = event.details.callback_id().unwrap_or_default().to_owned();
                 op.callback_details = Some(CallbackDetails {
                     callback_id,
                     ..Default::default()
@@ -220,23 +228,6 @@ impl RecordedHistory {
             }
         }
     }
-}
-
-/// `<Key>.Payload` of an event's details.
-fn payload(event: &Event, key: &str) -> Option<String> {
-    event
-        .detail(key)
-        .and_then(|w| w.get("Payload"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
-/// `Error.Payload` of an event's details.
-fn error(event: &Event) -> Option<ErrorObject> {
-    event
-        .detail("Error")
-        .and_then(|w| w.get("Payload"))
-        .and_then(|p| serde_json::from_value(p.clone()).ok())
 }
 
 /// The event with `EventTimestamp` as epoch seconds, whatever form it came in.

@@ -13,7 +13,7 @@ use super::ErrorObject;
 /// 64 hex characters; std's SipHash on them was ~10 % of a 1000-step execution.
 /// foldhash is several times faster on such keys and still seeded per process, so keys a
 /// client chooses (raw checkpoints, the HTTP API) cannot be aimed at one bucket ahead of time.
-pub type IdMap<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
+pub(crate) type IdMap<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
 
 /// The first `chars` lowercase hex digits of `bytes` (`chars` ≤ 2 × `bytes.len()`),
 /// built in one buffer (hex::encode pushed char by char, then the tail was cut off).
@@ -45,7 +45,9 @@ pub enum SdkFlavour {
 /// A new operation's id and the key the ids of operations inside it derive from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DerivedId {
+    /// The operation id (`Id`).
     pub id: String,
+    /// The key of the operations inside it (Python: the id itself; JS: the plain step id).
     pub key: String,
 }
 
@@ -74,7 +76,7 @@ impl SdkFlavour {
     /// Branch `index` (0-based) of the map/parallel whose container key is `key`: the
     /// Python SDK numbers branches from 0, the JS SDK runs each as the container's next
     /// child context (from 1).
-    pub fn branch(self, key: &str, index: u32) -> DerivedId {
+    pub(crate) fn branch(self, key: &str, index: u32) -> DerivedId {
         match self {
             SdkFlavour::Durabox | SdkFlavour::Python => self.derive(Some(key), index),
             SdkFlavour::Js => self.derive(Some(key), index + 1),
@@ -83,7 +85,7 @@ impl SdkFlavour {
 
     /// The error a wait-for-condition strategy gives up with after `max_attempts`, typed
     /// as the SDK types it (Python SDK 3.0 `waits.py`: its WaitForConditionError).
-    pub fn condition_exhausted(self, max_attempts: u32) -> ErrorObject {
+    pub(crate) fn condition_exhausted(self, max_attempts: u32) -> ErrorObject {
         let message = format!(
             "wait_for_condition exhausted {max_attempts} attempts before the condition was met"
         );
@@ -108,7 +110,7 @@ pub fn hash_step_id(step_id: &str) -> String {
 }
 
 /// A UUID-shaped id (`8-4-4-4-12` hex digits) derived from `seed`.
-pub fn uuid_from(seed: &str) -> String {
+pub(crate) fn uuid_from(seed: &str) -> String {
     let hash = hash_step_id(seed);
     format!(
         "{}-{}-{}-{}-{}",

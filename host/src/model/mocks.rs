@@ -26,13 +26,9 @@ pub struct Mocks {
 }
 
 impl Mocks {
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty() && self.invokes.is_empty()
-    }
-
     /// The answer for step `name` whose enclosing named contexts are `path` (outermost
     /// first): a key with a `/` matches the whole path, a plain key the name anywhere.
-    pub fn step(&self, path: &[&str], name: &str) -> Option<&MockAnswer> {
+    pub(crate) fn step(&self, path: &[&str], name: &str) -> Option<&MockAnswer> {
         let full = path
             .iter()
             .copied()
@@ -46,7 +42,7 @@ impl Mocks {
     }
 
     /// The answer for a chained invoke of `function` (a name, or an ARN ending in it).
-    pub fn invoke(&self, function: &str) -> Option<&MockAnswer> {
+    pub(crate) fn invoke(&self, function: &str) -> Option<&MockAnswer> {
         self.invokes
             .iter()
             .find(|(key, _)| key == function)

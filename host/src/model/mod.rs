@@ -11,23 +11,31 @@ pub mod mocks;
 
 use serde::{Deserialize, Serialize};
 
-pub use event::{Event, EventType};
+pub use event::{Event, EventDetails, EventError, EventPayload, EventType, RetryDetails};
 
 /// Epoch milliseconds.
 pub type Millis = i64;
 
+/// AWS `OperationType`: what kind of durable operation an [`Operation`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OperationType {
+    /// The execution itself: the first operation, holding the input payload.
     Execution,
+    /// A child context (also a map/parallel container or branch, by subtype).
     Context,
+    /// A step: a body run by the guest, with retries.
     Step,
+    /// A durable wait (sleep) until a timestamp.
     Wait,
+    /// A callback an outside system completes by its callback id.
     Callback,
+    /// An invocation of another durable function.
     ChainedInvoke,
 }
 
 impl OperationType {
+    /// The AWS wire name (`"CHAINED_INVOKE"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Execution => "EXECUTION",
@@ -40,18 +48,25 @@ impl OperationType {
     }
 }
 
+/// AWS `OperationAction`: what an [`OperationUpdate`] does to its operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OperationAction {
+    /// Creates the operation (or starts a step's next attempt).
     Start,
+    /// Completes it with a result payload.
     Succeed,
+    /// Completes it with an error.
     Fail,
+    /// Ends a step attempt (or condition check) and schedules the next one after a delay.
     Retry,
+    /// Cancels a started WAIT.
     Cancel,
 }
 
 impl OperationAction {
-    pub fn as_str(self) -> &'static str {
+    /// The AWS wire name (`"SUCCEED"`).
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Start => "START",
             Self::Succeed => "SUCCEED",
@@ -62,20 +77,30 @@ impl OperationAction {
     }
 }
 
+/// AWS `OperationStatus`: where an [`Operation`] stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OperationStatus {
+    /// Running: a step attempt, a context's body, a wait's timer, a pending callback.
     Started,
+    /// A step (or condition check) waiting for its retry delay to pass.
     Pending,
+    /// A step whose retry delay has passed: the next attempt may run.
     Ready,
+    /// Completed with a result.
     Succeeded,
+    /// Completed with an error.
     Failed,
+    /// A WAIT cancelled before its end.
     Cancelled,
+    /// A callback, chained invoke or the EXECUTION operation whose timeout passed.
     TimedOut,
+    /// The EXECUTION operation (or a chained invoke's) of a stopped execution.
     Stopped,
 }
 
 impl OperationStatus {
+    /// Whether the operation has ended (no further transition is possible).
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -84,20 +109,28 @@ impl OperationStatus {
     }
 }
 
+/// AWS `ExecutionStatus`: where a durable execution stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExecutionStatus {
+    /// Not ended: invoking the handler or suspended until a timer or callback.
     Running,
+    /// The handler returned a result.
     Succeeded,
+    /// The handler failed, or the host failed the execution (crashes, limits).
     Failed,
+    /// The execution timeout (`ExecutionTimeout`) passed first.
     TimedOut,
+    /// StopDurableExecution ended it.
     Stopped,
 }
 
 impl ExecutionStatus {
+    /// Whether the execution has ended (anything but [`ExecutionStatus::Running`]).
     pub fn is_terminal(self) -> bool {
         self != Self::Running
     }
+    /// The AWS wire name (`"TIMED_OUT"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "RUNNING",
@@ -113,17 +146,22 @@ impl ExecutionStatus {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ErrorObject {
+    /// `ErrorMessage`: the human-readable message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// `ErrorType`: the error's class or kind (`"ValueError"`, `"Sandbox.Timedout"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
+    /// `ErrorData`: extra data the SDK serialized with the error, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_data: Option<String>,
+    /// `StackTrace`: one frame per line, as the guest reported it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stack_trace: Option<Vec<String>>,
 }
 
 impl ErrorObject {
+    /// An error with only its type and message set.
     pub fn new(error_type: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             error_type: Some(error_type.into()),
@@ -133,7 +171,7 @@ impl ErrorObject {
     }
 
     /// Serialized length, the measure AWS limits apply to.
-    pub fn json_len(&self) -> usize {
+    pub(crate) fn json_len(&self) -> usize {
         serde_json::to_string(self).map(|s| s.len()).unwrap_or(0)
     }
 }
@@ -148,58 +186,78 @@ impl std::fmt::Display for ErrorObject {
     }
 }
 
+/// AWS `ExecutionDetails`, on the EXECUTION operation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecutionDetails {
+    /// `InputPayload`: the execution's input, JSON text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_payload: Option<String>,
 }
 
+/// AWS `ContextDetails`, on a CONTEXT operation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContextDetails {
+    /// `ReplayChildren`: the result was too large to store (over 256 KiB), so a replay
+    /// re-runs the context's children to rebuild it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replay_children: bool,
+    /// `Result`: the context's JSON result once it succeeded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// `Error`: why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorObject>,
 }
 
+/// AWS `StepDetails`, on a STEP operation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StepDetails {
     /// Completed attempts; the SDK's current attempt is `attempt + 1`.
     pub attempt: u32,
+    /// `NextAttemptTimestamp`: when a PENDING step's next attempt is due (epoch ms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_attempt_timestamp: Option<Millis>,
+    /// `Result`: the step's JSON result once it succeeded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// `Error`: the last attempt's error (kept while a retry is pending).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorObject>,
 }
 
+/// AWS `WaitDetails`, on a WAIT operation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct WaitDetails {
+    /// `ScheduledEndTimestamp`: when the wait ends (epoch ms, execution clock).
     pub scheduled_end_timestamp: Millis,
 }
 
+/// AWS `CallbackDetails`, on a CALLBACK operation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CallbackDetails {
+    /// `CallbackId`: what SendDurableExecutionCallback{Success,Failure,Heartbeat} name.
     pub callback_id: String,
+    /// `Result`: the JSON payload the callback was completed with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// `Error`: the failure it was completed with, or its timeout.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorObject>,
 }
 
+/// AWS `ChainedInvokeDetails`, on a CHAINED_INVOKE operation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ChainedInvokeDetails {
+    /// `Result`: the invoked execution's JSON result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// `Error`: how the invoked execution failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorObject>,
 }
@@ -208,35 +266,55 @@ pub struct ChainedInvokeDetails {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Operation {
+    /// `Id`: derived from the operation's position by the SDK's scheme ([`ids`]).
     pub id: String,
+    /// `ParentId`: the enclosing context's operation id (None at the root).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
+    /// `Name`: the name the handler gave the operation, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `Type`.
     #[serde(rename = "Type")]
     pub op_type: OperationType,
+    /// `SubType`: the SDK's finer kind (`"Map"`, `"ParallelBranch"`, `"WaitForCallback"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
+    /// `StartTimestamp` (epoch ms, execution clock).
     pub start_timestamp: Millis,
+    /// `EndTimestamp`, once the operation ended (epoch ms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_timestamp: Option<Millis>,
+    /// `Status`.
     pub status: OperationStatus,
+    /// Set on the EXECUTION operation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_details: Option<ExecutionDetails>,
+    /// Set on CONTEXT operations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_details: Option<ContextDetails>,
+    /// Set on STEP operations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step_details: Option<StepDetails>,
+    /// Set on WAIT operations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_details: Option<WaitDetails>,
+    /// Set on CALLBACK operations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_details: Option<CallbackDetails>,
+    /// Set on CHAINED_INVOKE operations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chained_invoke_details: Option<ChainedInvokeDetails>,
 }
 
 impl Operation {
-    pub fn new(id: String, op_type: OperationType, status: OperationStatus, now: Millis) -> Self {
+    /// An operation started at `now` with no parent, name, subtype or details.
+    pub(crate) fn new(
+        id: String,
+        op_type: OperationType,
+        status: OperationStatus,
+        now: Millis,
+    ) -> Self {
         Self {
             id,
             parent_id: None,
@@ -294,38 +372,51 @@ impl Operation {
     }
 }
 
+/// AWS `ContextOptions`, on a CONTEXT update.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContextOptions {
+    /// `ReplayChildren`: the result is not stored; a replay re-runs the children.
     #[serde(default)]
     pub replay_children: bool,
 }
 
+/// AWS `StepOptions`, on a STEP `RETRY` update.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StepOptions {
+    /// `NextAttemptDelaySeconds`: how long the step stays PENDING before its next attempt.
     pub next_attempt_delay_seconds: u64,
 }
 
+/// AWS `WaitOptions`, on a WAIT `START` update.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct WaitOptions {
+    /// `WaitSeconds`: 1 to 31,622,400 (366 days).
     pub wait_seconds: u64,
 }
 
+/// AWS `CallbackOptions`, on a CALLBACK `START` update.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CallbackOptions {
+    /// `TimeoutSeconds`: the callback times out this long after it started (0: never).
     #[serde(default)]
     pub timeout_seconds: u64,
+    /// `HeartbeatTimeoutSeconds`: it times out when no heartbeat arrives for this long
+    /// (0: no heartbeat needed).
     #[serde(default)]
     pub heartbeat_timeout_seconds: u64,
 }
 
+/// AWS `ChainedInvokeOptions`, on a CHAINED_INVOKE `START` update.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ChainedInvokeOptions {
+    /// `FunctionName`: the durable function to invoke (a name or an ARN).
     pub function_name: String,
+    /// `TenantId`, passed through.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
 }
@@ -334,35 +425,52 @@ pub struct ChainedInvokeOptions {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OperationUpdate {
+    /// `Id` of the operation to create or change.
     pub id: String,
+    /// `ParentId`: the enclosing context's operation id (None at the root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
+    /// `Name` the handler gave the operation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `Type`.
     #[serde(rename = "Type")]
     pub op_type: OperationType,
+    /// `SubType` (at most 32 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
+    /// `Action`.
     pub action: OperationAction,
+    /// `Payload`: the JSON result of a `SUCCEED` (or a step's checkpointed state).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
+    /// `Error` of a `FAIL` or `RETRY`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorObject>,
+    /// For CONTEXT updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_options: Option<ContextOptions>,
+    /// For STEP `RETRY` updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_options: Option<StepOptions>,
+    /// For WAIT `START` updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_options: Option<WaitOptions>,
+    /// For CALLBACK `START` updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_options: Option<CallbackOptions>,
+    /// For CHAINED_INVOKE `START` updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chained_invoke_options: Option<ChainedInvokeOptions>,
 }
 
 impl OperationUpdate {
     /// An update with only identity and action set.
-    pub fn new(id: impl Into<String>, op_type: OperationType, action: OperationAction) -> Self {
+    pub(crate) fn new(
+        id: impl Into<String>,
+        op_type: OperationType,
+        action: OperationAction,
+    ) -> Self {
         Self {
             id: id.into(),
             parent_id: None,
@@ -384,7 +492,10 @@ impl OperationUpdate {
 /// A log line written by guest code through its durable context.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogLine {
+    /// `DEBUG`, `INFO`, `WARN` or `ERROR`.
     pub level: String,
+    /// The text; a longer one than [`MAX_LOG_LINE_BYTES`](crate::replay::MAX_LOG_LINE_BYTES)
+    /// is cut there and marked `… [truncated, N bytes]`.
     pub message: String,
     /// The operation the line belongs to: the step whose body logged it, else the
     /// context's operation (None = root).
@@ -413,7 +524,7 @@ pub struct DeterminismWarning {
 }
 
 /// Payload and size limits AWS enforces (reference §1.9).
-pub mod limits {
+pub(crate) mod limits {
     /// Operation payloads other than a synchronous execution result.
     pub const MAX_OPERATION_PAYLOAD: usize = 1024 * 1024;
     /// Synchronous EXECUTION result.

@@ -14,23 +14,23 @@ mod condition;
 mod gate;
 mod invoke;
 mod log;
-pub mod retry;
+pub(crate) mod retry;
 mod step;
 mod types;
 
-pub use batch::{
-    completion, BatchConfig, BatchDone, BatchHandle, BatchItem, BatchKind, BatchOutcome,
-    BatchStart, CompletionConfig, CompletionReason, CustomOutcome, ItemStatus, Nesting, NextBranch,
+pub(crate) use batch::{
+    BatchConfig, BatchHandle, BatchKind, BatchOutcome, BatchStart, CompletionConfig,
+    CompletionReason, CustomOutcome, ItemStatus, Nesting, NextBranch,
 };
-pub use condition::{ConditionDecision, ConditionStart};
-pub use gate::{describe_operation, same_json, GateLog};
-pub use types::{
+pub(crate) use condition::{ConditionDecision, ConditionStart};
+pub(crate) use gate::{describe_operation, same_json, GateLog};
+pub(crate) use types::{
     CallbackConfig, CallbackOutcome, ChildStart, ContextHandle, Outcome, RetryDecision, StepConfig,
     StepSemantics, StepStart,
 };
 
 use crate::model::ids::{DerivedId, IdMap, SdkFlavour};
-pub use crate::model::LogLine;
+pub(crate) use crate::model::LogLine;
 use crate::model::{
     limits, CallbackOptions, ContextOptions, ErrorObject, Operation, OperationAction as Action,
     OperationStatus as Status, OperationType as Type, OperationUpdate, StepOptions, WaitOptions,
@@ -39,25 +39,25 @@ use crate::service::{Execution, ServiceError};
 use retry::RetryPolicy;
 
 /// Log lines kept per invocation; later ones are counted, not kept.
-pub const MAX_LOG_LINES: usize = 10_000;
+pub(crate) const MAX_LOG_LINES: usize = 10_000;
 /// Longest log line kept; longer ones are truncated.
 pub const MAX_LOG_LINE_BYTES: usize = 16 * 1024;
 /// Log bytes kept per invocation.
 pub const MAX_LOG_BYTES: usize = 4 << 20;
 
 /// Error type recorded when an at-most-once step was interrupted mid-attempt.
-pub const STEP_INTERRUPTED: &str = "StepInterruptedError";
+pub(crate) const STEP_INTERRUPTED: &str = "StepInterruptedError";
 
 /// Why a durable call returned no value (mirrors WIT `op-error`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OpError {
+pub(crate) enum OpError {
     Suspended,
     InvalidArgument(String),
 }
 
 /// A guest bug that ends the execution: the host traps the guest with it.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum ReplayFault {
+pub(crate) enum ReplayFault {
     #[error("Non-deterministic operation identity at id={id}: recorded {recorded}, but the code asked for {requested}")]
     NonDeterminism {
         id: String,
@@ -104,7 +104,7 @@ impl ReplayFault {
     }
 }
 
-pub type OpResult<T> = Result<Result<T, OpError>, ReplayFault>;
+pub(crate) type OpResult<T> = Result<Result<T, OpError>, ReplayFault>;
 
 /// How a recorded (or new) CONTEXT operation continues.
 enum ContextResume {
@@ -215,7 +215,7 @@ fn describe(
     )
 }
 
-pub struct ReplayEngine {
+pub(crate) struct ReplayEngine {
     frames: Vec<Frame>,
     open_steps: IdMap<OpenStep>,
     open_conditions: IdMap<condition::OpenCondition>,

@@ -14,6 +14,7 @@ use crate::service::{ExecutionCell, PendingCallback};
 pub enum CallbackAction {
     /// SendDurableExecutionCallbackSuccess with this JSON result (None: no result).
     Succeed(Option<String>),
+    /// SendDurableExecutionCallbackFailure with this error.
     Fail(ErrorObject),
     /// A heartbeat; the callback stays pending for the next action.
     Heartbeat,
@@ -24,16 +25,16 @@ pub enum CallbackAction {
 pub struct CallbackScript(Vec<(String, CallbackAction)>);
 
 impl CallbackScript {
+    /// Adds an answer for the callback named `name` (`*`: any), after those already given.
     pub fn push(&mut self, name: impl Into<String>, action: CallbackAction) {
         self.0.push((name.into(), action));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Takes the first answer for the oldest pending callback that has one.
-    pub fn next_for(&mut self, pending: &[PendingCallback]) -> Option<(String, CallbackAction)> {
+    pub(crate) fn next_for(
+        &mut self,
+        pending: &[PendingCallback],
+    ) -> Option<(String, CallbackAction)> {
         pending.iter().find_map(|callback| {
             let at = self.0.iter().position(|(name, _)| {
                 name == "*" || callback.name.as_deref() == Some(name.as_str())
@@ -43,7 +44,7 @@ impl CallbackScript {
     }
 
     /// Answers every pending callback the script has an answer for; returns how many.
-    pub fn answer_pending(
+    pub(crate) fn answer_pending(
         &mut self,
         runtime: &Runtime,
         cell: &ExecutionCell,
@@ -61,7 +62,7 @@ impl CallbackScript {
 }
 
 /// Sends one answer to the service.
-pub fn send(
+pub(crate) fn send(
     runtime: &Runtime,
     callback_id: &str,
     action: CallbackAction,

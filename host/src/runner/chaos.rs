@@ -28,6 +28,7 @@ pub struct CrashPoint {
 pub struct ChaosReport {
     /// The uninterrupted run's checkpoints, in order.
     pub checkpoints: Vec<String>,
+    /// One per checkpoint: the run that crashed right after it.
     pub points: Vec<CrashPoint>,
 }
 
@@ -41,6 +42,7 @@ impl ChaosReport {
 /// One run with shuffled branches and what it changed.
 #[derive(Clone, Debug, Serialize)]
 pub struct ShuffledRun {
+    /// The branch-order seed of this run.
     pub seed: u64,
     /// How the outcome differs from the run in index order; empty when it does not.
     pub differences: Vec<String>,
@@ -49,6 +51,7 @@ pub struct ShuffledRun {
 /// Runs with shuffled branch order, seed by seed.
 #[derive(Clone, Debug, Serialize)]
 pub struct ShuffleReport {
+    /// One per seed, in seed order.
     pub runs: Vec<ShuffledRun>,
 }
 

@@ -8,15 +8,14 @@ mod driver;
 mod driver_pool;
 mod log_capture;
 mod manual_clock;
-pub mod replay_check;
-pub mod result;
+pub(crate) mod replay_check;
+pub(crate) mod result;
 pub mod runtime;
 pub mod scenario;
 mod stored;
 pub mod test_runner;
-pub mod tree;
+pub(crate) mod tree;
 
-pub use chaos::{ChaosReport, CrashPoint, ShuffleReport};
 pub use replay_check::{replay_history, Divergence, ReplayReport};
 pub use result::{ExecutionResult, OperationView, ResultError};
 pub use runtime::{FunctionConfig, Runtime, RuntimeError, RuntimeOptions, StartOptions};

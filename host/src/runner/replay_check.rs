@@ -14,9 +14,13 @@ use crate::service::{Execution, ExecutionCell, ExecutionSpec, InvocationOutcome}
 pub struct Divergence {
     /// 1-based position among the operations in start order, where one applies.
     pub position: Option<usize>,
+    /// The operation id there (None when the whole execution differs, e.g. its result).
     pub id: Option<String>,
+    /// The recorded operation's name, if it has one.
     pub name: Option<String>,
+    /// What the history recorded there, in words.
     pub expected: String,
+    /// What the code did instead, in words.
     pub got: String,
 }
 
@@ -36,6 +40,7 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
+    /// Whether the code reproduces the history (no divergence).
     pub fn reproduced(&self) -> bool {
         self.divergence.is_none()
     }

@@ -15,6 +15,7 @@ use crate::store::{ExecutionStore, StoreError};
 /// Settings of one registered function.
 #[derive(Clone, Debug)]
 pub struct FunctionConfig {
+    /// Per-invocation limits: fuel, memory, wall time, operations.
     pub limits: Limits,
     /// Environment variables the guest sees through WASI.
     pub env: Vec<(String, String)>,
@@ -42,28 +43,42 @@ impl Default for FunctionConfig {
     }
 }
 
+/// Why a [`Runtime`] call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
+    /// Loading a component failed.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// The service refused the call (the AWS API error it maps to).
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// The execution store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// No function of that name is registered.
     #[error("function '{0}' is not registered")]
     UnknownFunction(String),
+    /// A wait gave up before the execution got where it was waited for (or a thread could
+    /// not be started).
     #[error("{0}")]
     Timeout(String),
+    /// An argument is not usable: input that is not JSON, a history without its input,
+    /// advancing a clock that is not manual.
     #[error("{0}")]
     InvalidInput(String),
+    /// The execution ended before what was waited for happened (a callback created).
     #[error("{0}")]
     Ended(String),
 }
 
+/// A function registered with a [`Runtime`]: its loaded component and settings.
 pub struct RegisteredFunction {
-    pub name: String,
+    /// The name executions and chained invokes call it by.
+    pub(crate) name: String,
+    /// The component.
     pub loaded: LoadedFunction,
-    pub config: FunctionConfig,
+    /// Its settings.
+    pub(crate) config: FunctionConfig,
 }
 
 /// How to start an execution.
@@ -71,19 +86,23 @@ pub struct RegisteredFunction {
 pub struct StartOptions {
     /// Defaults to a fresh unique name.
     pub execution_name: Option<String>,
+    /// Timers (waits, retry delays) fire at once instead of in real time; the
+    /// execution's clock jumps ahead to each.
     pub skip_time: bool,
     /// With skipped time, skip to callback timeouts and heartbeat deadlines too (once the
     /// execution has been idle `timeout_grace`), as AWS's testing runners do. Off: a
     /// pending callback's deadline passes only in real time, so a test can answer it.
     pub fire_callback_timeouts: bool,
-    /// Time moves only when the test advances it ([`Runtime::advance_clocks`]); timers
+    /// Time moves only when the test advances it ([`Runtime::advance_clock`]); timers
     /// fire exactly when due. Overrides `skip_time`.
     pub manual_clock: bool,
     /// Steps and chained invokes answered without running them.
     pub mocks: Mocks,
     /// Chaos testing (crash points, branch order); see [`crate::runner::chaos`].
     pub chaos: Option<ChaosPlan>,
+    /// The AWS region in the execution's ARN.
     pub region: String,
+    /// The AWS account id in the execution's ARN.
     pub account_id: String,
 }
 
@@ -102,7 +121,10 @@ impl Default for StartOptions {
     }
 }
 
+/// How to build a [`Runtime`].
 pub struct RuntimeOptions {
+    /// Where compiled components are cached (`None`: compiled on every load). Defaults
+    /// to durabox's cache folder.
     pub cache_dir: Option<PathBuf>,
     /// Where guest log lines go, one JSON-lines file per function
     /// (`<dir>/<function>.jsonl`), shaped like CloudWatch Logs events.
@@ -164,6 +186,7 @@ impl WeakRuntime {
 }
 
 impl Runtime {
+    /// A runtime with no functions registered and no store (executions live in memory).
     pub fn new(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         Ok(Self {
             inner: Arc::new(Inner {
@@ -177,10 +200,12 @@ impl Runtime {
         })
     }
 
+    /// The service: every execution this runtime holds, and the AWS API over them.
     pub fn service(&self) -> &Service {
         &self.inner.service
     }
 
+    /// The sandbox components are loaded into and run in.
     pub fn sandbox(&self) -> &Sandbox {
         &self.inner.sandbox
     }
@@ -196,6 +221,7 @@ impl Runtime {
         Ok(self.register(name, loaded, config))
     }
 
+    /// Registers a loaded component under `name`, replacing any function of that name.
     pub fn register(
         &self,
         name: &str,
@@ -216,6 +242,7 @@ impl Runtime {
         function
     }
 
+    /// The function registered under `name`.
     pub fn function(&self, name: &str) -> Result<Arc<RegisteredFunction>, RuntimeError> {
         self.inner
             .functions

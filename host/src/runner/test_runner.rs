@@ -18,6 +18,8 @@ use crate::service::ChaosPlan;
 /// Name the runner registers its component under.
 pub const TEST_FUNCTION: &str = "test-function";
 
+/// Runs one registered function's executions for a test: start, wait, answer
+/// callbacks, inspect the result (the Rust counterpart of AWS's testing runners).
 pub struct TestRunner {
     runtime: Runtime,
     function: String,
@@ -32,6 +34,7 @@ impl TestRunner {
         Self::with_config(path, FunctionConfig::default())
     }
 
+    /// Loads the component at `path` with the given limits and environment.
     pub fn with_config(
         path: impl AsRef<Path>,
         config: FunctionConfig,
@@ -167,11 +170,12 @@ impl TestRunner {
         parent
             .events
             .iter()
-            .filter_map(|e| e.detail("DurableExecutionArn").and_then(|a| a.as_str()))
+            .filter_map(|e| e.details.durable_execution_arn())
             .map(|child| self.snapshot(child))
             .collect()
     }
 
+    /// The runtime the runner starts executions on.
     pub fn runtime(&self) -> &Runtime {
         &self.runtime
     }
@@ -213,6 +217,7 @@ impl TestRunner {
         }))
     }
 
+    /// Blocks until the execution ends and returns its result (an error after `timeout`).
     pub fn wait_for_result(
         &self,
         arn: &str,
@@ -255,6 +260,7 @@ impl TestRunner {
         })
     }
 
+    /// SendDurableExecutionCallbackSuccess with an optional JSON result.
     pub fn send_callback_success(
         &self,
         callback_id: &str,
@@ -266,6 +272,7 @@ impl TestRunner {
             .send_callback_success(callback_id, result.map(str::to_owned))?)
     }
 
+    /// SendDurableExecutionCallbackFailure with the given error.
     pub fn send_callback_failure(
         &self,
         callback_id: &str,
@@ -277,6 +284,7 @@ impl TestRunner {
             .send_callback_failure(callback_id, error)?)
     }
 
+    /// SendDurableExecutionCallbackHeartbeat: pushes the heartbeat deadline back.
     pub fn send_callback_heartbeat(&self, callback_id: &str) -> Result<(), RuntimeError> {
         Ok(self
             .runtime

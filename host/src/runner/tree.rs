@@ -41,12 +41,11 @@ impl<'a> Index<'a> {
             if event.event_type != EventType::StepFailed {
                 continue;
             }
-            let (Some(id), Some(error)) = (event.id.as_deref(), event.detail("Error")) else {
+            let (Some(id), Some(error)) = (event.id.as_deref(), event.details.error()) else {
                 continue;
             };
-            let error = &error["Payload"];
-            let kind = error["ErrorType"].as_str().unwrap_or("Error");
-            let message = error["ErrorMessage"].as_str().unwrap_or("");
+            let kind = error.error_type.as_deref().unwrap_or("Error");
+            let message = error.error_message.as_deref().unwrap_or("");
             failures
                 .entry(id)
                 .or_default()

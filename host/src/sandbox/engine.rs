@@ -22,9 +22,11 @@ pub const DEFAULT_MAX_QUEUED_INVOCATIONS: usize = 1000;
 pub struct PoolConfig {
     /// Component instances alive at once = invocations running at once.
     pub component_instances: u32,
-    /// Core instances and memories across them (a Python component holds several).
+    /// Core instances across all component instances (a Python component holds several).
     pub core_instances: u32,
+    /// Linear memories across all component instances.
     pub memories: u32,
+    /// Tables across all component instances.
     pub tables: u32,
     /// Upper bound of any one linear memory; per-function caps are lower (`Limits`).
     pub max_memory_bytes: usize,

@@ -18,8 +18,9 @@ use std::time::Instant;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap};
 
-pub use cache::content_hash;
-pub use engine::{pagemap_scan_available, PoolConfig, DEFAULT_MAX_QUEUED_INVOCATIONS, EPOCH_TICK};
+use cache::content_hash;
+use engine::EPOCH_TICK;
+pub use engine::{pagemap_scan_available, PoolConfig, DEFAULT_MAX_QUEUED_INVOCATIONS};
 pub use limits::Limits;
 pub use slots::SlotUsage;
 
@@ -31,17 +32,23 @@ use host::{DurableFunctionPre, GuestState};
 /// Errors loading a component.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// The component file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The underlying error.
         source: std::io::Error,
     },
+    /// The bytes are not a component wasmtime can compile.
     #[error("not a WebAssembly component (or it failed to compile): {0}")]
     Compile(String),
+    /// The component compiled but does not fit the host's WIT world (imports or exports).
     #[error(
         "the component does not implement the durabox:durable@0.1.0 `durable-function` world: {0}"
     )]
     WrongWorld(String),
+    /// The wasmtime engine or linker could not be set up.
     #[error("wasmtime engine setup failed: {0}")]
     Engine(String),
 }
@@ -58,15 +65,23 @@ pub struct LoadedFunction {
 
 /// What one invocation produced.
 pub struct InvocationReport {
+    /// How the invocation ended: returned, suspended, failed, crashed or hit a guest bug.
     pub outcome: InvocationOutcome,
-    pub stdout: String,
-    pub stderr: String,
-    pub logs: Vec<LogLine>,
+    /// What the guest wrote to stdout (capped).
+    pub(crate) stdout: String,
+    /// What the guest wrote to stderr (capped).
+    pub(crate) stderr: String,
+    /// Log lines written through the durable context (capped, see
+    /// [`MAX_LOG_BYTES`](crate::replay::MAX_LOG_BYTES)).
+    pub(crate) logs: Vec<LogLine>,
     /// Determinism lint findings.
-    pub warnings: Vec<DeterminismWarning>,
-    pub fuel_consumed: u64,
+    pub(crate) warnings: Vec<DeterminismWarning>,
+    /// Wasm fuel (roughly, instructions) the invocation used.
+    pub(crate) fuel_consumed: u64,
 }
 
+/// The wasmtime engine, linker and artifact cache every component runs through; one per
+/// [`Runtime`](crate::Runtime), shared by all its executions.
 pub struct Sandbox {
     engine: Engine,
     linker: Linker<GuestState>,
@@ -86,7 +101,10 @@ impl Sandbox {
 
     /// A sandbox whose pooling allocator has `pool`'s sizes: at most
     /// `pool.component_instances` invocations run at once; the others wait for a slot.
-    pub fn with_pool(cache_dir: Option<PathBuf>, pool: &PoolConfig) -> Result<Self, SandboxError> {
+    pub(crate) fn with_pool(
+        cache_dir: Option<PathBuf>,
+        pool: &PoolConfig,
+    ) -> Result<Self, SandboxError> {
         let engine = engine::build_engine(pool).map_err(|e| SandboxError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
@@ -127,6 +145,8 @@ impl Sandbox {
         self.slots.usage().queue_full(self.max_queued)
     }
 
+    /// Loads the component at `path`: compiled, or taken from the artifact cache when
+    /// the same bytes were compiled before by this wasmtime build.
     pub fn load_file(&self, path: &Path) -> Result<LoadedFunction, SandboxError> {
         let bytes = std::fs::read(path).map_err(|source| SandboxError::Read {
             path: path.to_owned(),
@@ -135,7 +155,8 @@ impl Sandbox {
         self.load_bytes(&bytes)
     }
 
-    pub fn load_bytes(&self, bytes: &[u8]) -> Result<LoadedFunction, SandboxError> {
+    /// [`Sandbox::load_file`] with the component's bytes.
+    pub(crate) fn load_bytes(&self, bytes: &[u8]) -> Result<LoadedFunction, SandboxError> {
         if !bytes.starts_with(b"\0asm") {
             return Err(SandboxError::Compile(
                 "the file does not start with the WebAssembly magic bytes".into(),

@@ -22,19 +22,24 @@ use serde::Deserialize;
 use crate::runner::FunctionConfig;
 use crate::sandbox::Limits;
 
+/// What `durabox serve` serves and how: the TOML file's shape (see the module docs).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServeConfig {
+    /// Timers (waits, retry delays) fire at once instead of in real time.
     #[serde(default)]
     pub skip_time: bool,
     /// With `skip_time`: skip to callback timeouts and heartbeat deadlines too, once an
     /// execution is idle (otherwise only real time passes them; `service::clock`).
     #[serde(default)]
     pub fire_callback_timeouts: bool,
+    /// The AWS region in execution ARNs (default `us-east-1`).
     #[serde(default = "default_region")]
     pub region: String,
+    /// The AWS account id in execution ARNs (default `123456789012`).
     #[serde(default = "default_account")]
     pub account_id: String,
+    /// The functions served, by name (`[functions.<name>]`).
     #[serde(default)]
     pub functions: BTreeMap<String, FunctionSpec>,
     /// Invocations that may wait for a free instance before new executions are refused
@@ -70,24 +75,37 @@ impl Default for ServeConfig {
     }
 }
 
+/// One served function (`[functions.<name>]`); unset settings take the defaults of
+/// [`FunctionConfig`] and [`Limits`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionSpec {
+    /// The component file (relative to the config file when read from one).
     pub component: PathBuf,
+    /// Environment variables the guest sees.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// [`Limits::fuel`].
     pub fuel: Option<u64>,
+    /// [`Limits::memory_bytes`], in MiB.
     pub memory_mb: Option<usize>,
+    /// [`Limits::invocation_timeout`], in seconds.
     pub invocation_timeout_seconds: Option<u64>,
+    /// [`FunctionConfig::execution_timeout_seconds`].
     pub execution_timeout_seconds: Option<u64>,
+    /// [`FunctionConfig::max_consecutive_crashes`].
     pub max_consecutive_crashes: Option<u32>,
+    /// [`Limits::max_operations`].
     pub max_operations_per_invocation: Option<u32>,
+    /// [`FunctionConfig::max_invocations`].
     pub max_invocations: Option<u32>,
+    /// [`FunctionConfig::strict_determinism`].
     #[serde(default)]
     pub strict_determinism: bool,
 }
 
 impl FunctionSpec {
+    /// The component at `component` with every setting at its default.
     pub fn new(component: PathBuf) -> Self {
         Self {
             component,
@@ -103,6 +121,7 @@ impl FunctionSpec {
         }
     }
 
+    /// The runtime settings these amount to.
     pub fn function_config(&self) -> FunctionConfig {
         let limits = Limits::default();
         let defaults = FunctionConfig::default();

@@ -18,9 +18,9 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
 pub use config::{FunctionSpec, ServeConfig};
-pub use errors::ApiError;
-pub use routes::{function_name, Server};
-pub use wire::AwsListener;
+use errors::ApiError;
+use routes::Server;
+use wire::AwsListener;
 
 use crate::runner::Runtime;
 
@@ -95,7 +95,8 @@ fn default_advertised_url(mut bound: SocketAddr) -> String {
     format!("http://{bound}")
 }
 
-pub fn router(server: Arc<Server>) -> axum::Router {
+/// The axum router answering every request through `server`.
+fn router(server: Arc<Server>) -> axum::Router {
     axum::Router::new()
         .fallback(dispatch)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

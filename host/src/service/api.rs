@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{Execution, ServiceError};
 use crate::model::event::seconds;
-use crate::model::{Millis, Operation};
+use crate::model::{Event, Millis, Operation};
 
 /// Operation fields holding epoch milliseconds; the rest-json API sends epoch seconds.
 const TIMESTAMP_FIELDS: [&str; 4] = [
@@ -69,6 +69,7 @@ pub fn paginate<T: Clone>(
 }
 
 impl Execution {
+    /// The ARN of the function version the execution runs (`…:function:NAME:$LATEST`).
     pub fn function_arn(&self) -> String {
         format!(
             "arn:aws:lambda:{}:{}:function:{}:$LATEST",
@@ -146,16 +147,17 @@ impl Execution {
         marker: Option<&str>,
         reverse: bool,
     ) -> Result<Value, ServiceError> {
-        let mut events: Vec<Value> = self
-            .events()
-            .iter()
-            .map(|e| e.to_json(include_execution_data))
-            .collect();
+        // Only the page's events are written as JSON.
+        let mut events: Vec<&Event> = self.events().iter().collect();
         if reverse {
             events.reverse();
         }
         let size = page_size(max_items, events.len().max(1))?;
         let (page, next) = paginate(&events, marker, size)?;
+        let page: Vec<Value> = page
+            .into_iter()
+            .map(|e| e.to_json(include_execution_data))
+            .collect();
         let mut out = json!({ "Events": page });
         if let Some(next) = next {
             out["NextMarker"] = json!(next);

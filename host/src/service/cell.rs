@@ -25,6 +25,7 @@ pub struct ExecutionCell {
 }
 
 impl ExecutionCell {
+    /// A cell without a store: changes live in memory only.
     pub fn new(execution: Execution) -> Arc<Self> {
         Self::build(execution, None, false)
     }
@@ -169,6 +170,7 @@ impl ExecutionCell {
         self.lost.load(Ordering::SeqCst)
     }
 
+    /// The store changes are committed to, if any.
     pub fn store(&self) -> Option<&Arc<dyn ExecutionStore>> {
         self.store.as_ref()
     }

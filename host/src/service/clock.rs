@@ -31,6 +31,7 @@ pub fn after_seconds(at: Millis, seconds: u64) -> Millis {
     at.saturating_add(millis)
 }
 
+/// An execution's clock: real time, real time plus skipped time, or manual.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionClock {
     skip_time: bool,
@@ -45,6 +46,7 @@ pub struct ExecutionClock {
 }
 
 impl ExecutionClock {
+    /// A clock on real time, skipping idle time when `skip_time` is set.
     pub fn new(skip_time: bool) -> Self {
         Self {
             skip_time,
@@ -60,6 +62,14 @@ impl ExecutionClock {
         self
     }
 
+    /// A manual clock standing at `at`: tests that pin timestamps start here.
+    #[cfg(test)]
+    pub(crate) fn manual_at(mut self, at: Millis) -> Self {
+        self.manual_at = Some(at);
+        self
+    }
+
+    /// Whether only a test moves the clock.
     pub fn is_manual(&self) -> bool {
         self.manual_at.is_some()
     }
@@ -70,6 +80,7 @@ impl ExecutionClock {
         self
     }
 
+    /// Whether idle time is skipped.
     pub fn skips_time(&self) -> bool {
         self.skip_time
     }
@@ -79,6 +90,7 @@ impl ExecutionClock {
         self.skip_time && !self.fire_callback_deadlines
     }
 
+    /// The execution's current time.
     pub fn now(&self) -> Millis {
         self.manual_at.unwrap_or_else(|| real_now() + self.skipped)
     }

@@ -24,12 +24,16 @@ use crate::store::ExecutionStore;
 /// Errors of the service API, named after the AWS exceptions they map to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ServiceError {
+    /// An invalid request (`InvalidParameterValueException`).
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// No such execution, callback or operation (`ResourceNotFoundException`).
     #[error("{0}")]
     ResourceNotFound(String),
+    /// The callback already timed out (`CallbackTimeoutException`).
     #[error("{0}")]
     CallbackTimeout(String),
+    /// The execution's state forbids the request (`ResourceConflictException`).
     #[error("{0}")]
     ResourceConflict(String),
     /// The execution outgrew durabox's per-execution bound (`model::limits`).
@@ -57,6 +61,7 @@ impl ServiceError {
         }
     }
 
+    /// The error as an AWS `ErrorObject` (type and message).
     pub fn to_error_object(&self) -> ErrorObject {
         ErrorObject::new(self.aws_type(), self.to_string())
     }
@@ -71,6 +76,7 @@ pub struct Service {
 }
 
 impl Service {
+    /// Adds an execution, keyed by its ARN.
     pub fn insert(&self, cell: Arc<ExecutionCell>) {
         let arn = cell.lock().arn.clone();
         self.executions
@@ -144,6 +150,7 @@ impl Service {
             .remove(arn)
     }
 
+    /// Every execution held here.
     pub fn all(&self) -> Vec<Arc<ExecutionCell>> {
         self.executions
             .read()
@@ -171,6 +178,7 @@ impl Service {
         self.get(arn).map_err(|_| not_found())
     }
 
+    /// SendDurableExecutionCallbackSuccess: answers a callback with a result.
     pub fn send_callback_success(
         &self,
         callback_id: &str,
@@ -180,6 +188,7 @@ impl Service {
             .update(|e| e.callback_succeed(callback_id, result))?
     }
 
+    /// SendDurableExecutionCallbackFailure: answers a callback with an error.
     pub fn send_callback_failure(
         &self,
         callback_id: &str,
@@ -189,6 +198,7 @@ impl Service {
             .update(|e| e.callback_fail(callback_id, error))?
     }
 
+    /// SendDurableExecutionCallbackHeartbeat: pushes a callback's heartbeat deadline.
     pub fn send_callback_heartbeat(&self, callback_id: &str) -> Result<(), ServiceError> {
         self.execution_of_callback(callback_id)?
             .update(|e| e.callback_heartbeat(callback_id))?

@@ -6,6 +6,7 @@
 //! changed since the last commit, already serialized) and gets [`StoredExecution`]s back.
 //! A commit returns only once the delta is durable.
 
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
 #[cfg(test)]
@@ -14,48 +15,109 @@ mod test_deltas;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use postgres::{test_database, PostgresStore, TestDatabase, DEFAULT_LEASE};
-pub use sqlite::SqliteStore;
+#[cfg(feature = "postgres")]
+use postgres::PostgresStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{test_database, TestDatabase, DEFAULT_LEASE};
+use sqlite::SqliteStore;
 
+/// Why a store operation failed. `url` fields carry the PostgreSQL URL without its
+/// password.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// SQLite refused an operation.
     #[error("sqlite store {path}: {source}")]
     Sqlite {
+        /// The database file.
         path: PathBuf,
+        /// The underlying error.
         source: rusqlite::Error,
     },
+    /// A stored document of the execution does not parse.
     #[error("stored execution {arn} is unreadable: {source}")]
     Corrupt {
+        /// The execution.
         arn: String,
+        /// The parse error.
         source: serde_json::Error,
     },
+    /// Another process holds the SQLite file's writer lock.
     #[error("sqlite store {path} is in use by another durabox process (one writer per file; {lock} is locked)")]
-    InUse { path: PathBuf, lock: PathBuf },
+    InUse {
+        /// The database file.
+        path: PathBuf,
+        /// The lock file beside it.
+        lock: PathBuf,
+    },
+    /// The writer lock file could not be created or locked.
     #[error("sqlite store {path}: cannot take the writer lock {lock}: {source}")]
     Lock {
+        /// The database file.
         path: PathBuf,
+        /// The lock file beside it.
         lock: PathBuf,
+        /// The underlying error.
         source: std::io::Error,
     },
+    /// A SQLite commit failed and was rolled back.
     #[error("sqlite store {path}: write failed, nothing of it was stored: {message}")]
-    Write { path: PathBuf, message: String },
+    Write {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The file holds an older durabox's layout, which this version does not read.
     #[error("sqlite store {path} was written by an older durabox (one JSON document per execution in table `executions`); it is left untouched: start with a new file, or finish those executions with the older version")]
-    Legacy { path: PathBuf },
+    Legacy {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The SQLite writer thread has stopped.
     #[error("sqlite store {path}: the writer thread is gone")]
-    WriterGone { path: PathBuf },
+    WriterGone {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// Connecting to PostgreSQL or reading from it failed (or PostgreSQL support is not
+    /// built in).
     #[error("postgres store {url}: {message}")]
-    Postgres { url: String, message: String },
+    Postgres {
+        /// The store URL.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// A PostgreSQL commit failed and was rolled back.
     #[error("postgres store {url}: write failed, nothing of it was stored: {message}")]
-    PostgresWrite { url: String, message: String },
+    PostgresWrite {
+        /// The store URL.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// Another server took the execution over: this server's lease on it ran out.
     #[error("postgres store {url}: execution {arn} was taken over by another durabox server (this server's lease on it ran out); nothing was stored")]
-    LeaseLost { url: String, arn: String },
+    LeaseLost {
+        /// The store URL.
+        url: String,
+        /// The execution.
+        arn: String,
+    },
+    /// The PostgreSQL store's thread stopped.
     #[error("postgres store {url}: the store's thread is gone")]
-    PostgresGone { url: String },
+    PostgresGone {
+        /// The store URL.
+        url: String,
+    },
     /// Another server sharing the store started an execution of that name first.
     #[error("postgres store {url}: an execution of {function_name} named {execution_name} is already stored")]
     NameTaken {
+        /// The store URL.
         url: String,
+        /// The function.
         function_name: String,
+        /// The execution name asked for.
         execution_name: String,
     },
 }
@@ -63,8 +125,11 @@ pub enum StoreError {
 /// Identity of an execution, written once with its first delta.
 #[derive(Clone, Debug)]
 pub struct NewExecution {
+    /// The function it runs.
     pub function_name: String,
+    /// Its name (unique per function).
     pub execution_name: String,
+    /// Its start (epoch ms, execution clock).
     pub start_ms: i64,
     /// The execution's spec (input, settings), JSON.
     pub spec: String,
@@ -73,10 +138,13 @@ pub struct NewExecution {
 /// What changed in one execution since its last commit.
 #[derive(Clone, Debug, Default)]
 pub struct ExecutionDelta {
+    /// The execution's ARN, its key.
     pub arn: String,
     /// Set on the execution's first commit.
     pub new: Option<NewExecution>,
+    /// Its status after the change (`RUNNING`, `SUCCEEDED`, …).
     pub status: String,
+    /// Its end (epoch ms) once it ended.
     pub end_ms: Option<i64>,
     /// The small mutable part of the execution (status, clock, scheduling), JSON; None
     /// when it did not change.
@@ -91,7 +159,7 @@ pub struct ExecutionDelta {
 
 impl ExecutionDelta {
     /// True when committing it would write nothing.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.new.is_none()
             && self.record.is_none()
             && self.operations.is_empty()
@@ -103,11 +171,17 @@ impl ExecutionDelta {
 /// One execution as stored: the parts of its deltas, put back together in order.
 #[derive(Clone, Debug, Default)]
 pub struct StoredExecution {
+    /// The execution's ARN.
     pub arn: String,
+    /// [`NewExecution::spec`] of its first delta.
     pub spec: String,
+    /// The latest [`ExecutionDelta::record`].
     pub record: String,
+    /// Each operation's latest JSON, in start order.
     pub operations: Vec<String>,
+    /// The history events' JSON, in order.
     pub events: Vec<String>,
+    /// The captured-output records' JSON, in order.
     pub invocations: Vec<String>,
 }
 
@@ -116,7 +190,7 @@ pub struct Receipt(Box<dyn FnOnce() -> Result<(), StoreError> + Send>);
 
 impl Receipt {
     /// A commit that already ended.
-    pub fn ready(outcome: Result<(), StoreError>) -> Self {
+    pub(crate) fn ready(outcome: Result<(), StoreError>) -> Self {
         Self(Box::new(move || outcome))
     }
 
@@ -125,6 +199,7 @@ impl Receipt {
         Self(Box::new(wait))
     }
 
+    /// Blocks until the commit is durable (`Ok`) or has failed.
     pub fn wait(self) -> Result<(), StoreError> {
         (self.0)()
     }
@@ -146,6 +221,7 @@ pub trait ExecutionStore: Send + Sync {
     fn submit(&self, delta: ExecutionDelta) -> Receipt {
         Receipt::ready(self.commit(delta))
     }
+    /// Forgets the execution (DeleteDurableExecution); no error when it is not stored.
     fn delete(&self, arn: &str) -> Result<(), StoreError>;
     /// The stored state of one execution, if it is stored.
     fn load(&self, arn: &str) -> Result<Option<StoredExecution>, StoreError>;
@@ -212,13 +288,17 @@ pub trait ExecutionStore: Send + Sync {
 /// The `--store` choice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreSpec {
+    /// `memory`: nothing is stored; executions end with the process.
     Memory,
+    /// `sqlite:PATH`: one SQLite file, one writing process.
     Sqlite(PathBuf),
     /// A `postgres://` (or `postgresql://`) URL.
     Postgres(String),
 }
 
 impl StoreSpec {
+    /// Parses `memory`, `sqlite:PATH` or a `postgres://` URL; the error says what is
+    /// accepted.
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.split_once(':') {
             _ if text == "memory" => Ok(Self::Memory),
@@ -232,14 +312,23 @@ impl StoreSpec {
         }
     }
 
+    /// Opens the store (creating the file or tables); `None` for [`StoreSpec::Memory`].
     pub fn open(&self) -> Result<Option<std::sync::Arc<dyn ExecutionStore>>, StoreError> {
         Ok(match self {
             Self::Memory => None,
             Self::Sqlite(path) => Some(std::sync::Arc::new(SqliteStore::open(path)?)),
+            #[cfg(feature = "postgres")]
             Self::Postgres(url) => Some(std::sync::Arc::new(PostgresStore::open(
                 url,
                 DEFAULT_LEASE,
             )?)),
+            #[cfg(not(feature = "postgres"))]
+            Self::Postgres(url) => {
+                return Err(StoreError::Postgres {
+                    url: url.clone(),
+                    message: "this durabox was built without the `postgres` feature".into(),
+                })
+            }
         })
     }
 }

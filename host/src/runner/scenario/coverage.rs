@@ -13,7 +13,7 @@ use crate::runner::ExecutionResult;
 /// Coverage per handler (component or source path).
 #[derive(Debug, Default, Serialize)]
 pub struct Coverage {
-    pub handlers: BTreeMap<String, HandlerCoverage>,
+    handlers: BTreeMap<String, HandlerCoverage>,
 }
 
 /// What the scenarios of one handler exercised.

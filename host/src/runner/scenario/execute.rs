@@ -12,15 +12,18 @@ use crate::runner::{ExecutionResult, Runtime, RuntimeError, StartOptions};
 /// What running a scenario showed.
 #[derive(Debug)]
 pub struct ScenarioRun {
+    /// The scenario's name.
     pub name: String,
     /// Empty when the scenario passed.
     pub failures: Vec<String>,
+    /// Wall time of the run.
     pub elapsed: Duration,
     /// The execution at the end (None when it could not start).
     pub result: Option<ExecutionResult>,
 }
 
 impl ScenarioRun {
+    /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }

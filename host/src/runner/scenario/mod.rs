@@ -26,11 +26,20 @@ use crate::model::ErrorObject;
 /// Why a scenario file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    /// The file is not a valid scenario file.
     #[error("{file}: {reason}")]
-    Invalid { file: PathBuf, reason: String },
+    Invalid {
+        /// The scenario file.
+        file: PathBuf,
+        /// What is wrong, for the message.
+        reason: String,
+    },
+    /// The file could not be read.
     #[error("cannot read {file}: {source}")]
     Read {
+        /// The scenario file.
         file: PathBuf,
+        /// The underlying error.
         source: std::io::Error,
     },
 }
@@ -46,15 +55,18 @@ pub enum Subject {
 
 /// One clock step of a scenario run on a manual clock.
 #[derive(Clone, Debug)]
-pub enum ClockStep {
+pub(crate) enum ClockStep {
+    /// Advance the manual clock by this much.
     Advance(Duration),
+    /// Check the execution's state now.
     Expect(Expected),
 }
 
 /// Expected state (subset: absent keys are not checked).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct Expected {
+pub(crate) struct Expected {
+    /// The execution status (`SUCCEEDED`, …).
     pub execution_status: Option<String>,
     /// The result as JSON (compared as values).
     pub result: Option<Value>,
@@ -65,22 +77,28 @@ pub struct Expected {
 /// A scenario ready to run.
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// The scenario's `Name` (else the file's stem, with its index in a list).
     pub name: String,
-    pub file: PathBuf,
+    /// What runs the handler.
     pub subject: Subject,
     /// Chained-invoke targets: function name → component or handler.
     pub functions: BTreeMap<String, Subject>,
     /// The input as JSON text.
-    pub input: String,
-    pub mocks: Mocks,
-    pub callbacks: CallbackScript,
+    pub(crate) input: String,
+    /// Steps and invokes answered without running them.
+    pub(crate) mocks: Mocks,
+    /// Answers given to callbacks once they are pending.
+    pub(crate) callbacks: CallbackScript,
     /// Some: run on a manual clock through these steps; None: skip time.
-    pub clock: Option<Vec<ClockStep>>,
-    pub fire_callback_timeouts: bool,
-    pub expected: Expected,
+    pub(crate) clock: Option<Vec<ClockStep>>,
+    /// See [`StartOptions::fire_callback_timeouts`](crate::runner::StartOptions).
+    pub(crate) fire_callback_timeouts: bool,
+    /// The state expected at the end.
+    pub(crate) expected: Expected,
     /// Events that must appear in this order (each a subset of the event).
-    pub expected_history: Vec<Value>,
-    pub timeout: Duration,
+    pub(crate) expected_history: Vec<Value>,
+    /// How long the execution may take.
+    pub(crate) timeout: Duration,
 }
 
 #[derive(Deserialize)]
@@ -194,12 +212,12 @@ pub fn load_file(file: &Path) -> Result<Vec<Scenario>, ScenarioError> {
             } else {
                 stem.to_owned()
             };
-            resolve(spec, file, base, fallback).map_err(invalid)
+            resolve(spec, base, fallback).map_err(invalid)
         })
         .collect()
 }
 
-fn resolve(spec: Spec, file: &Path, base: &Path, fallback: String) -> Result<Scenario, String> {
+fn resolve(spec: Spec, base: &Path, fallback: String) -> Result<Scenario, String> {
     let _ = spec.description;
     let name = spec.name.unwrap_or(fallback);
     let subject = match (spec.component, spec.handler) {
@@ -239,7 +257,6 @@ fn resolve(spec: Spec, file: &Path, base: &Path, fallback: String) -> Result<Sce
         callback_script(spec.callback_actions).map_err(|e| format!("scenario '{name}': {e}"))?;
     Ok(Scenario {
         name,
-        file: file.to_owned(),
         subject,
         functions,
         input: spec

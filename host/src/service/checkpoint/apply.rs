@@ -1,12 +1,10 @@
 //! Processors of STEP, CONTEXT, WAIT and CALLBACK updates: each updates its operation
 //! and records the history event AWS records for it.
 
-use serde_json::{json, Map, Value};
-
-use crate::model::event::{error_wrapper, payload_wrapper, seconds};
 use crate::model::{
-    CallbackDetails, ContextDetails, EventType, OperationAction as Action,
-    OperationStatus as Status, OperationUpdate, StepDetails, WaitDetails,
+    CallbackDetails, ContextDetails, EventDetails, EventError, EventPayload, EventType,
+    OperationAction as Action, OperationStatus as Status, OperationUpdate, RetryDetails,
+    StepDetails, WaitDetails,
 };
 use crate::service::clock;
 use crate::service::execution::{CallbackTimer, Execution};
@@ -52,24 +50,25 @@ impl Execution {
         details.result = None;
         details.error = None;
         details.next_attempt_timestamp = None;
-        self.push_op_event(id, EventType::StepStarted, Map::new(), now);
+        self.push_op_event(id, EventType::StepStarted, EventDetails::Empty, now);
     }
 
     pub(super) fn apply_context(&mut self, update: &OperationUpdate, now: i64) {
         let id = update.id.as_str();
         let (status, event_type, details) = match update.action {
-            Action::Start => (Status::Started, EventType::ContextStarted, Map::new()),
+            Action::Start => (
+                Status::Started,
+                EventType::ContextStarted,
+                EventDetails::Empty,
+            ),
             Action::Succeed => {
-                let mut d = Map::new();
-                d.insert("Result".into(), payload_wrapper(update.payload.as_deref()));
+                let result = Some(EventPayload::new(update.payload.clone()));
+                let d = EventDetails::Succeeded { result };
                 (Status::Succeeded, EventType::ContextSucceeded, d)
             }
             _ => {
-                let mut d = Map::new();
-                d.insert(
-                    "Error".into(),
-                    error_wrapper(&update.error.clone().unwrap_or_default()),
-                );
+                let error = Some(EventError::new(update.error.clone().unwrap_or_default()));
+                let d = EventDetails::Failed { error };
                 (Status::Failed, EventType::ContextFailed, d)
             }
         };
@@ -96,16 +95,16 @@ impl Execution {
             op.wait_details = Some(WaitDetails {
                 scheduled_end_timestamp: end,
             });
-            let mut d = Map::new();
-            d.insert("Duration".into(), json!(secs));
-            d.insert("ScheduledEndTimestamp".into(), seconds(end));
+            let d = EventDetails::WaitStarted {
+                duration: secs,
+                scheduled_end_timestamp: end,
+            };
             self.push_op_event(id, EventType::WaitStarted, d, now);
         } else {
             self.upsert(update, Status::Cancelled, now);
-            let mut d = Map::new();
-            if let Some(error) = &update.error {
-                d.insert("Error".into(), error_wrapper(error));
-            }
+            let d = EventDetails::Failed {
+                error: update.error.clone().map(EventError::new),
+            };
             self.push_op_event(id, EventType::WaitCancelled, d, now);
         }
     }
@@ -130,17 +129,12 @@ impl Execution {
                 options.heartbeat_timeout_seconds,
             ),
         );
-        let mut d = Map::new();
-        d.insert("CallbackId".into(), json!(callback_id));
-        if options.heartbeat_timeout_seconds > 0 {
-            d.insert(
-                "HeartbeatTimeout".into(),
-                json!(options.heartbeat_timeout_seconds),
-            );
-        }
-        if options.timeout_seconds > 0 {
-            d.insert("Timeout".into(), json!(options.timeout_seconds));
-        }
+        let set = |seconds: u64| (seconds > 0).then_some(seconds);
+        let d = EventDetails::CallbackStarted {
+            callback_id,
+            heartbeat_timeout: set(options.heartbeat_timeout_seconds),
+            timeout: set(options.timeout_seconds),
+        };
         self.push_op_event(id, EventType::CallbackStarted, d, now);
     }
 }
@@ -151,30 +145,30 @@ fn step_end_event(
     update: &OperationUpdate,
     delay: Option<u64>,
     current_attempt: u32,
-) -> (EventType, Map<String, Value>) {
-    let mut retry = Map::new();
-    retry.insert("CurrentAttempt".into(), json!(current_attempt));
-    match (update.action, delay) {
-        (Action::Retry, Some(delay)) => {
-            retry.insert("NextAttemptDelaySeconds".into(), json!(delay));
-        }
-        // A final failure: no next attempt (AWS records a delay of 0).
-        (Action::Fail, _) => {
-            retry.insert("NextAttemptDelaySeconds".into(), json!(0));
-        }
-        _ => {}
-    }
-    let mut details = Map::new();
-    let event_type = match &update.error {
-        Some(error) => {
-            details.insert("Error".into(), error_wrapper(error));
-            EventType::StepFailed
-        }
-        None => {
-            details.insert("Result".into(), payload_wrapper(update.payload.as_deref()));
-            EventType::StepSucceeded
-        }
+) -> (EventType, EventDetails) {
+    let retry_details = RetryDetails {
+        current_attempt,
+        next_attempt_delay_seconds: match (update.action, delay) {
+            (Action::Retry, Some(delay)) => Some(delay),
+            // A final failure: no next attempt (AWS records a delay of 0).
+            (Action::Fail, _) => Some(0),
+            _ => None,
+        },
     };
-    details.insert("RetryDetails".into(), Value::Object(retry));
-    (event_type, details)
+    match &update.error {
+        Some(error) => (
+            EventType::StepFailed,
+            EventDetails::StepFailed {
+                error: EventError::new(error.clone()),
+                retry_details,
+            },
+        ),
+        None => (
+            EventType::StepSucceeded,
+            EventDetails::StepSucceeded {
+                result: EventPayload::new(update.payload.clone()),
+                retry_details,
+            },
+        ),
+    }
 }

@@ -2,14 +2,11 @@
 //! processed (a mocked answer, an unknown function failing at once, or a child
 //! execution the runtime starts).
 
-use serde_json::{json, Map, Value};
-
 use super::invalid;
-use crate::model::event::{error_wrapper, payload_wrapper};
 use crate::model::mocks::MockAnswer;
 use crate::model::{
-    ChainedInvokeDetails, ErrorObject, EventType, ExecutionStatus, OperationStatus as Status,
-    OperationUpdate,
+    ChainedInvokeDetails, ErrorObject, EventDetails, EventError, EventPayload, EventType,
+    ExecutionStatus, OperationStatus as Status, OperationUpdate,
 };
 use crate::service::execution::{Execution, PendingInvoke};
 use crate::service::ServiceError;
@@ -58,17 +55,16 @@ impl Execution {
             .as_ref()
             .is_some_and(|t| t.exists(&function));
         self.upsert(update, Status::Started, now);
-        let mut details = Map::new();
-        details.insert("FunctionName".into(), json!(options.function_name));
-        if let Some(tenant) = &options.tenant_id {
-            details.insert("TenantId".into(), json!(tenant));
-        }
+        let started = InvokeStarted {
+            function_name: options.function_name,
+            tenant_id: options.tenant_id,
+        };
         if let Some(answer) = self.spec.mocks.invoke(&function).cloned() {
-            self.answer_mocked_invoke(update, answer, details, now);
+            self.answer_mocked_invoke(update, answer, started, now);
         } else if !known {
-            self.fail_unknown_invoke(&update.id, &function, details, now);
+            self.fail_unknown_invoke(&update.id, &function, started, now);
         } else {
-            self.start_child_invoke(update, function, options.tenant_id, details, now);
+            self.start_child_invoke(update, function, started, now);
         }
     }
 
@@ -77,12 +73,12 @@ impl Execution {
         &mut self,
         update: &OperationUpdate,
         answer: MockAnswer,
-        mut details: Map<String, Value>,
+        started: InvokeStarted,
         now: i64,
     ) {
         let id = update.id.as_str();
         let input = update.payload.clone().unwrap_or_else(|| "{}".into());
-        details.insert("Input".into(), payload_wrapper(Some(&input)));
+        let details = started.details(Some(input), None);
         self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
         let (status, result, error) = match answer {
             MockAnswer::Result(result) => (ExecutionStatus::Succeeded, result, None),
@@ -92,13 +88,8 @@ impl Execution {
     }
 
     /// Unknown targets fail at once and keep no input (as the service does).
-    fn fail_unknown_invoke(
-        &mut self,
-        id: &str,
-        function: &str,
-        details: Map<String, Value>,
-        now: i64,
-    ) {
+    fn fail_unknown_invoke(&mut self, id: &str, function: &str, started: InvokeStarted, now: i64) {
+        let details = started.details(None, None);
         self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
         let error = ErrorObject::new(
             "ResourceNotFoundException",
@@ -114,8 +105,9 @@ impl Execution {
             result: None,
             error: Some(error.clone()),
         });
-        let mut failed = Map::new();
-        failed.insert("Error".into(), error_wrapper(&error));
+        let failed = EventDetails::Failed {
+            error: Some(EventError::new(error)),
+        };
         self.push_op_event(id, EventType::ChainedInvokeFailed, failed, now);
     }
 
@@ -125,10 +117,10 @@ impl Execution {
         &mut self,
         update: &OperationUpdate,
         function: String,
-        tenant_id: Option<String>,
-        mut details: Map<String, Value>,
+        started: InvokeStarted,
         now: i64,
     ) {
+        let tenant_id = started.tenant_id.clone();
         let id = update.id.as_str();
         let child_id = crate::model::ids::hash_step_id(&format!("{}/{id}", self.arn));
         let invocation_id = format!(
@@ -147,9 +139,7 @@ impl Execution {
         self.operation_mut(id)
             .expect("just inserted")
             .chained_invoke_details = Some(ChainedInvokeDetails::default());
-        details.insert("Input".into(), payload_wrapper(Some(&input)));
-        details.insert("ExecutedVersion".into(), json!("$LATEST"));
-        details.insert("DurableExecutionArn".into(), json!(&child_arn));
+        let details = started.details(Some(input.clone()), Some(child_arn.clone()));
         self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
         let invoke = PendingInvoke {
             op_id: id.to_owned(),
@@ -163,6 +153,26 @@ impl Execution {
         self.open_invokes
             .insert(id.to_owned(), invoke.child_arn.clone());
         self.pending_invokes.push(invoke);
+    }
+}
+
+/// What every ChainedInvokeStarted records: the target as given, and the tenant.
+struct InvokeStarted {
+    function_name: String,
+    tenant_id: Option<String>,
+}
+
+impl InvokeStarted {
+    /// The event's details, with the child's input (none for an unknown target) and, for
+    /// a started child, its ARN and the version it runs.
+    fn details(self, input: Option<String>, child_arn: Option<String>) -> EventDetails {
+        EventDetails::ChainedInvokeStarted {
+            executed_version: child_arn.is_some().then(|| "$LATEST".to_owned()),
+            durable_execution_arn: child_arn,
+            function_name: self.function_name,
+            input: input.map(|i| EventPayload::new(Some(i))),
+            tenant_id: self.tenant_id,
+        }
     }
 }
 

@@ -28,6 +28,7 @@ impl Execution {
         }
     }
 
+    /// Completes the callback `callback_id` with `result` (an empty body: no payload).
     pub fn callback_succeed(
         &mut self,
         callback_id: &str,
@@ -41,6 +42,7 @@ impl Execution {
         Ok(())
     }
 
+    /// Completes the callback `callback_id` with `error`.
     pub fn callback_fail(
         &mut self,
         callback_id: &str,
@@ -59,6 +61,7 @@ impl Execution {
         Ok(())
     }
 
+    /// A heartbeat: the callback's heartbeat deadline starts again.
     pub fn callback_heartbeat(&mut self, callback_id: &str) -> Result<(), ServiceError> {
         let op_id = self.active_callback(callback_id)?;
         let now = self.clock.now();
@@ -94,13 +97,16 @@ impl Execution {
         details.error = error.clone();
         let (event_type, details) = match (status, error) {
             (Status::Succeeded, _) => {
-                let mut d = Map::new();
-                d.insert("Result".into(), payload_wrapper(result.as_deref()));
-                (EventType::CallbackSucceeded, d)
+                let result = Some(EventPayload::new(result));
+                (
+                    EventType::CallbackSucceeded,
+                    EventDetails::Succeeded { result },
+                )
             }
             (status, error) => {
-                let mut d = Map::new();
-                d.insert("Error".into(), error_wrapper(&error.unwrap_or_default()));
+                let d = EventDetails::Failed {
+                    error: Some(EventError::new(error.unwrap_or_default())),
+                };
                 let event_type = if status == Status::TimedOut {
                     EventType::CallbackTimedOut
                 } else {
@@ -149,7 +155,10 @@ impl Execution {
 /// A callback waiting for its answer (see [`Execution::pending_callbacks`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingCallback {
+    /// The id an answer names.
     pub callback_id: String,
+    /// The CALLBACK operation's id.
     pub operation_id: String,
+    /// The operation's name.
     pub name: Option<String>,
 }

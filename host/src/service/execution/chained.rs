@@ -5,11 +5,17 @@ use super::*;
 /// A chained invoke the runtime must start (the target's child execution).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PendingInvoke {
+    /// The CHAINED_INVOKE operation's id.
     pub op_id: String,
+    /// The target function's name.
     pub function_name: String,
+    /// The child's input payload.
     pub input: String,
+    /// The child execution's name.
     pub execution_name: String,
+    /// The child execution's id.
     pub invocation_id: String,
+    /// The tenant the child runs for, if given.
     pub tenant_id: Option<String>,
     /// The child execution's ARN (derived from the parent and the operation).
     #[serde(default)]
@@ -19,19 +25,24 @@ pub struct PendingInvoke {
 /// A chained invoke whose operation waits for its child's end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenInvoke {
+    /// The CHAINED_INVOKE operation's id.
     pub op_id: String,
+    /// The child execution's ARN.
     pub child_arn: String,
 }
 
 /// The operation of a parent execution that a child execution completes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ParentLink {
+    /// The parent execution's ARN.
     pub arn: String,
+    /// The CHAINED_INVOKE operation in it.
     pub op_id: String,
 }
 
 /// Which functions chained invokes can reach.
 pub trait InvokeTargets: Send + Sync {
+    /// Whether a function named `function_name` is registered.
     fn exists(&self, function_name: &str) -> bool;
 }
 
@@ -110,10 +121,13 @@ impl Execution {
             result: result.clone(),
             error: error.clone(),
         });
-        let mut details = Map::new();
-        match &error {
-            None => details.insert("Result".into(), payload_wrapper(result.as_deref())),
-            Some(error) => details.insert("Error".into(), error_wrapper(error)),
+        let details = match error {
+            None => EventDetails::Succeeded {
+                result: Some(EventPayload::new(result)),
+            },
+            Some(error) => EventDetails::Failed {
+                error: Some(EventError::new(error)),
+            },
         };
         self.push_op_event(op_id, event_type, details, now);
         true

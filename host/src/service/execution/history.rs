@@ -4,6 +4,7 @@
 use super::*;
 
 impl Execution {
+    /// The history so far, in order.
     pub fn events(&self) -> &[Event] {
         &self.events
     }
@@ -19,7 +20,7 @@ impl Execution {
         &mut self,
         id: &str,
         event_type: EventType,
-        details: Map<String, Value>,
+        details: EventDetails,
         timestamp: Millis,
     ) {
         let op = self.operation(id);
@@ -36,10 +37,11 @@ impl Execution {
         self.push_event(event);
     }
 
+    /// An event of the execution itself, carrying its invocation id and name.
     pub(super) fn push_execution_event(
         &mut self,
         event_type: EventType,
-        details: Map<String, Value>,
+        details: EventDetails,
         at: Millis,
     ) {
         let event = Event {

@@ -7,20 +7,27 @@ use super::*;
 /// A completion requested by an EXECUTION checkpoint, applied when the invocation ends.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum PendingCompletion {
+    /// Succeed with this result payload.
     Succeeded(Option<String>),
+    /// Fail with this error.
     Failed(ErrorObject),
 }
 
 /// What one invocation printed and logged (not part of AWS history).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct InvocationRecord {
+    /// The invocation's request id.
     pub request_id: String,
+    /// What the guest wrote to stdout.
     pub stdout: String,
+    /// What the guest wrote to stderr.
     pub stderr: String,
+    /// Log lines written through the durable context.
     pub logs: Vec<LogLine>,
     /// Determinism lint findings (reads of clocks or random numbers outside steps).
     #[serde(default)]
     pub warnings: Vec<DeterminismWarning>,
+    /// Wasm fuel the invocation used.
     pub fuel_consumed: u64,
     /// The error the invocation ended with, if it crashed or faulted.
     pub error: Option<ErrorObject>,
@@ -31,7 +38,9 @@ pub struct InvocationRecord {
 pub enum InvocationOutcome {
     /// None: the handler returned no result payload.
     Succeeded(Option<String>),
+    /// The handler returned an error: the execution fails.
     Failed(ErrorObject),
+    /// The handler suspended: something pending will invoke it again.
     Pending,
     /// The sandbox ended the invocation (trap, exit, fuel, memory, timeout); the execution
     /// is re-invoked up to the crash limit. The error is recorded on InvocationCompleted.
@@ -61,10 +70,12 @@ impl Execution {
         request_id(&self.spec.invocation_id, self.invocation_count)
     }
 
+    /// Operations changed since the current invocation began (`UpdatedOperationIds`).
     pub fn updated_ids(&self) -> &[String] {
         &self.updated_ids
     }
 
+    /// Invocations begun so far.
     pub fn invocation_count(&self) -> u32 {
         self.invocation_count
     }
@@ -100,13 +111,18 @@ impl Execution {
     /// The `InvocationCompleted` event: when the invocation ran, and the error of a crash.
     fn push_invocation_completed(&mut self, request_id: &str, outcome: &InvocationOutcome) {
         let now = self.clock.now();
-        let mut details = Map::new();
-        details.insert("StartTimestamp".into(), seconds(self.invocation_start));
-        details.insert("EndTimestamp".into(), seconds(now));
-        details.insert("RequestId".into(), json!(request_id));
-        if let InvocationOutcome::Crashed(error) | InvocationOutcome::Fatal(error) = outcome {
-            details.insert("Error".into(), error_wrapper(error));
-        }
+        let error = match outcome {
+            InvocationOutcome::Crashed(error) | InvocationOutcome::Fatal(error) => {
+                Some(EventError::new(error.clone()))
+            }
+            _ => None,
+        };
+        let details = EventDetails::InvocationCompleted {
+            end_timestamp: now,
+            error,
+            request_id: request_id.to_owned(),
+            start_timestamp: self.invocation_start,
+        };
         self.push_event(Event {
             event_type: EventType::InvocationCompleted,
             event_id: 0,

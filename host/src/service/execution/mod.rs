@@ -23,27 +23,34 @@ use crate::model::ids::IdMap;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use super::clock::ExecutionClock;
 use super::ServiceError;
-use crate::model::event::{error_wrapper, payload_wrapper, seconds};
 use crate::model::DeterminismWarning;
 use crate::model::{
-    ErrorObject, Event, EventType, ExecutionDetails, ExecutionStatus, LogLine, Millis, Operation,
-    OperationStatus as Status, OperationType as Type,
+    ErrorObject, Event, EventDetails, EventError, EventPayload, EventType, ExecutionDetails,
+    ExecutionStatus, LogLine, Millis, Operation, OperationStatus as Status, OperationType as Type,
 };
 
 /// Identity and settings of a new execution.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ExecutionSpec {
+    /// The function the execution runs.
     pub function_name: String,
+    /// `DurableExecutionName`.
     pub execution_name: String,
+    /// The execution's id: the last part of its ARN and the EXECUTION operation's id.
     pub invocation_id: String,
+    /// The region in ARNs.
     pub region: String,
+    /// The account in ARNs.
     pub account_id: String,
+    /// The input payload (JSON).
     pub input: String,
+    /// `ExecutionTimeout`: the execution times out this long after its start.
     pub execution_timeout_seconds: u64,
+    /// Skip idle time instead of sleeping (`service::clock`).
     pub skip_time: bool,
     /// With skipped time, also skip to callback timeouts (`service::clock`).
     #[serde(default)]
@@ -78,6 +85,7 @@ impl ExecutionSpec {
 }
 
 impl ExecutionSpec {
+    /// The execution's ARN (`…:function:NAME:$LATEST/durable-execution/NAME/ID`).
     pub fn arn(&self) -> String {
         format!(
             "arn:aws:lambda:{}:{}:function:{}:$LATEST/durable-execution/{}/{}",
@@ -90,14 +98,19 @@ impl ExecutionSpec {
     }
 }
 
+/// The deadlines of a started callback.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallbackTimer {
+    /// When the callback times out, if it has a timeout.
     pub timeout_at: Option<Millis>,
+    /// When it times out unless a heartbeat comes first, if it has a heartbeat timeout.
     pub heartbeat_at: Option<Millis>,
+    /// The heartbeat timeout in seconds (0: none); each heartbeat restarts it.
     pub heartbeat_seconds: u64,
 }
 
 impl CallbackTimer {
+    /// The deadlines of a callback started at `now` (0 seconds: no deadline).
     pub fn new(now: Millis, timeout_seconds: u64, heartbeat_seconds: u64) -> Self {
         let at = |secs: u64| (secs > 0).then(|| super::clock::after_seconds(now, secs));
         Self {
@@ -114,8 +127,11 @@ impl CallbackTimer {
 /// callback can always be answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimerKind {
+    /// A wait ends or a step retry comes due.
     Progress,
+    /// A callback's timeout or heartbeat deadline.
     Timeout,
+    /// The execution's own timeout.
     ExecutionTimeout,
 }
 
@@ -124,14 +140,22 @@ pub enum TimerKind {
 /// only make sense inside a running process.
 #[derive(Serialize, Deserialize)]
 pub struct Execution {
+    /// `DurableExecutionArn`.
     pub arn: String,
+    /// What the execution was started with.
     #[serde(skip)]
     pub spec: ExecutionSpec,
+    /// Running or how it ended.
     pub status: ExecutionStatus,
+    /// When it started.
     pub start: Millis,
+    /// When it ended.
     pub end: Option<Millis>,
+    /// The result payload of a successful end.
     pub result: Option<String>,
+    /// The error of a failed, timed-out or stopped end.
     pub error: Option<ErrorObject>,
+    /// The execution's (virtual) clock.
     pub clock: ExecutionClock,
     #[serde(skip)]
     operations: Vec<Operation>,
@@ -154,12 +178,15 @@ pub struct Execution {
     /// stored: the next invocation, the first thing after a restart, starts it afresh.
     #[serde(skip)]
     pub(super) updated_ids: Vec<String>,
+    /// The handler must be invoked (again).
     pub needs_invocation: bool,
+    /// An invocation of the handler is running.
     pub invocation_running: bool,
     invocation_count: u32,
     invocation_start: Millis,
     consecutive_crashes: u32,
     invalid_pending: u32,
+    /// Crashed invocations in a row after which the execution fails.
     pub max_consecutive_crashes: u32,
     /// Bumped on each change, so waiters can tell something happened.
     #[serde(skip)]
@@ -192,6 +219,7 @@ pub struct Execution {
     /// Set on a chained-invoke child: the parent operation it completes.
     #[serde(default)]
     pub parent: Option<ParentLink>,
+    /// The functions chained invokes can reach (None: none).
     #[serde(skip)]
     pub invoke_targets: Option<std::sync::Arc<dyn InvokeTargets>>,
     /// Set for the replay gate: the engine runs nothing the recorded history lacks.
@@ -223,10 +251,22 @@ pub struct ChaosPlan {
 }
 
 impl Execution {
+    /// A new execution: its EXECUTION operation and the ExecutionStarted event.
     pub fn new(spec: ExecutionSpec) -> Self {
         let clock = ExecutionClock::new(spec.skip_time)
             .firing_callback_deadlines(spec.fire_callback_timeouts)
             .manual(spec.manual_clock);
+        Self::with_clock(spec, clock)
+    }
+
+    /// An execution whose manual clock starts at `at`, so its history is the same on
+    /// every run (the history snapshot tests).
+    #[cfg(test)]
+    pub(crate) fn starting_at(spec: ExecutionSpec, at: Millis) -> Self {
+        Self::with_clock(spec, ExecutionClock::new(false).manual_at(at))
+    }
+
+    fn with_clock(spec: ExecutionSpec, clock: ExecutionClock) -> Self {
         let now = clock.now();
         let mut execution = Self {
             arn: spec.arn(),
@@ -286,12 +326,10 @@ impl Execution {
             input_payload: Some(self.spec.input.clone()),
         });
         self.insert_operation(op);
-        let mut details = Map::new();
-        details.insert("Input".into(), payload_wrapper(Some(&self.spec.input)));
-        details.insert(
-            "ExecutionTimeout".into(),
-            json!(self.spec.execution_timeout_seconds),
-        );
+        let details = EventDetails::ExecutionStarted {
+            execution_timeout: self.spec.execution_timeout_seconds,
+            input: EventPayload::new(Some(self.spec.input.clone())),
+        };
         self.push_execution_event(EventType::ExecutionStarted, details, now);
     }
 
@@ -316,6 +354,7 @@ impl Execution {
         execution
     }
 
+    /// The id of the EXECUTION operation (the invocation id).
     pub fn execution_op_id(&self) -> &str {
         &self.spec.invocation_id
     }

@@ -4,6 +4,7 @@
 use super::*;
 
 impl Execution {
+    /// The operation `id`, if it exists.
     pub fn operation(&self, id: &str) -> Option<&Operation> {
         self.index.get(id).map(|&i| &self.operations[i])
     }

@@ -4,16 +4,17 @@
 use super::*;
 
 impl Execution {
+    /// Ends the execution SUCCEEDED with `result`.
     pub fn succeed(&mut self, result: Option<String>) {
         let now = self.close(ExecutionStatus::Succeeded);
-        let mut details = Map::new();
-        if let Some(result) = &result {
-            details.insert("Result".into(), payload_wrapper(Some(result)));
-        }
+        let details = EventDetails::Succeeded {
+            result: result.clone().map(|r| EventPayload::new(Some(r))),
+        };
         self.result = result;
         self.push_execution_event(EventType::ExecutionSucceeded, details, now);
     }
 
+    /// Ends the execution FAILED with `error`.
     pub fn fail(&mut self, error: ErrorObject) {
         self.finish_with_error(ExecutionStatus::Failed, EventType::ExecutionFailed, error);
     }
@@ -36,8 +37,9 @@ impl Execution {
         error: ErrorObject,
     ) {
         let now = self.close(status);
-        let mut details = Map::new();
-        details.insert("Error".into(), error_wrapper(&error));
+        let details = EventDetails::Failed {
+            error: Some(EventError::new(error.clone())),
+        };
         self.error = Some(error);
         self.push_execution_event(event, details, now);
     }
@@ -85,14 +87,12 @@ impl Execution {
         if !self.paused {
             self.paused = true;
             let now = self.clock.now();
-            let reason_copy = reason.clone();
-            let mut details = Map::new();
-            details.insert("PauseRequestTimestamp".into(), seconds(now));
-            if let Some(reason) = reason {
-                details.insert("Reason".into(), payload_wrapper(Some(&reason)));
-            }
-            details.insert("ExecutionTimeoutPaused".into(), json!(timeout_paused));
-            self.pause_request = Some((now, reason_copy, timeout_paused));
+            let details = EventDetails::ExecutionPaused {
+                execution_timeout_paused: timeout_paused,
+                pause_request_timestamp: now,
+                reason: reason.clone().map(|r| EventPayload::new(Some(r))),
+            };
+            self.pause_request = Some((now, reason, timeout_paused));
             self.push_execution_event(EventType::ExecutionPaused, details, now);
         }
         Ok(())
@@ -109,11 +109,10 @@ impl Execution {
         self.paused = false;
         self.pause_request = None;
         let now = self.clock.now();
-        let mut details = Map::new();
-        details.insert("ResumeRequestTimestamp".into(), seconds(now));
-        if let Some(reason) = reason {
-            details.insert("Reason".into(), payload_wrapper(Some(&reason)));
-        }
+        let details = EventDetails::ExecutionResumed {
+            reason: reason.map(|r| EventPayload::new(Some(r))),
+            resume_request_timestamp: now,
+        };
         self.push_execution_event(EventType::ExecutionResumed, details, now);
         Ok(())
     }

@@ -130,8 +130,7 @@ impl Execution {
                         op.end_timestamp = Some(end);
                         let duration = (end - op.start_timestamp) / 1000;
                         let id = op.id.clone();
-                        let mut d = Map::new();
-                        d.insert("Duration".into(), json!(duration));
+                        let d = EventDetails::WaitSucceeded { duration };
                         self.push_op_event(&id, EventType::WaitSucceeded, d, end);
                         self.updated_ids.push(id);
                         fired = true;

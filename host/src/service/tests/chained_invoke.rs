@@ -96,17 +96,17 @@ fn chained_invoke_to_a_known_target_waits_for_the_child() {
         ("target", "{\"a\":1}")
     );
     let started = e.events().last().unwrap();
-    let child_arn = started
-        .detail("DurableExecutionArn")
-        .unwrap()
-        .as_str()
-        .unwrap();
+    let child_arn = started.details.durable_execution_arn().unwrap();
     assert_eq!(child_arn, pending[0].child_arn);
     assert!(child_arn.ends_with(&format!(
         "/durable-execution/{0}/{0}",
         pending[0].invocation_id
     )));
-    assert_eq!(started.detail("TenantId").unwrap(), "tenant-1");
+    let crate::model::EventDetails::ChainedInvokeStarted { tenant_id, .. } = &started.details
+    else {
+        panic!("ChainedInvokeStarted expected: {started:?}")
+    };
+    assert_eq!(tenant_id.as_deref(), Some("tenant-1"));
     e.complete_chained_invoke(
         "i",
         crate::model::ExecutionStatus::Succeeded,

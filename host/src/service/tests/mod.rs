@@ -4,6 +4,7 @@
 
 mod callbacks;
 mod chained_invoke;
+mod history_snapshots;
 mod lifecycle;
 mod steps;
 mod timers;

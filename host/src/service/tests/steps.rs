@@ -1,6 +1,7 @@
 //! The STEP state machine: attempts, retries after a delay, and RetryDetails.
 
 use super::*;
+use crate::model::RetryDetails;
 
 #[test]
 fn step_state_machine() {
@@ -73,11 +74,21 @@ fn step_state_machine() {
                 EventType::StepFailed | EventType::StepSucceeded
             )
         })
-        .map(|ev| ev.detail("RetryDetails").cloned().unwrap())
+        .map(|ev| *ev.details.retry_details().unwrap())
         .collect();
-    assert_eq!(ends[0]["CurrentAttempt"], 1);
-    assert_eq!(ends[0]["NextAttemptDelaySeconds"], 2);
-    assert_eq!(ends[1]["CurrentAttempt"], 2);
+    assert_eq!(
+        ends,
+        [
+            RetryDetails {
+                current_attempt: 1,
+                next_attempt_delay_seconds: Some(2)
+            },
+            RetryDetails {
+                current_attempt: 2,
+                next_attempt_delay_seconds: None
+            }
+        ]
+    );
 }
 
 #[test]
@@ -92,6 +103,6 @@ fn retry_with_payload_is_recorded_as_step_succeeded() {
         .unwrap();
     let last = e.events().last().unwrap();
     assert_eq!(last.event_type, EventType::StepSucceeded);
-    assert_eq!(last.detail("Result").unwrap()["Payload"], "{\"n\":1}");
+    assert_eq!(last.details.result_payload(), Some("{\"n\":1}"));
     assert_eq!(e.operation("c").unwrap().result(), Some("{\"n\":1}"));
 }

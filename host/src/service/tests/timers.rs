@@ -23,7 +23,10 @@ fn waits_complete_at_their_scheduled_time() {
     assert_eq!(op.end_timestamp, Some(end));
     let last = e.events().last().unwrap();
     assert_eq!(last.event_type, EventType::WaitSucceeded);
-    assert_eq!(last.detail("Duration").unwrap(), 30);
+    assert_eq!(
+        last.details,
+        crate::model::EventDetails::WaitSucceeded { duration: 30 }
+    );
     assert!(e.needs_invocation);
 }
 

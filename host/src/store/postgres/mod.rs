@@ -134,11 +134,6 @@ impl PostgresStore {
         })
     }
 
-    /// The lease this store takes on executions it starts or claims.
-    pub fn lease(&self) -> Duration {
-        self.owner.lease
-    }
-
     fn gone(&self) -> StoreError {
         StoreError::PostgresGone {
             url: self.url.clone(),
