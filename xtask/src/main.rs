@@ -31,7 +31,7 @@ fn main() -> Result<()> {
                  demo          build the CLI and the Rust quickstart guest, run it\n  \
                  test          install what is needed, build every guest, run all tests\n  \
                  build-guests  build every guest to target/guests/<lang>/<name>.wasm\n  \
-                 bench         durabox against AWS's Python testing runner (--quick: fewer runs)\n  \
+                 bench         durabox against AWS's Python and JS testing runners (--quick: fewer runs)\n  \
                  reliability   durabox serve under load, SIGKILL, a locked db, a full disk (--quick)"
             );
             bail!("unknown or missing task")
@@ -202,6 +202,19 @@ fn lint() -> Result<()> {
         "warnings",
     ]);
     run(clippy)?;
+    // What an embedder builds with `default-features = false`: no CLI, server or PostgreSQL.
+    let mut embedded = cargo();
+    embedded.args([
+        "clippy",
+        "-p",
+        "durabox",
+        "--lib",
+        "--no-default-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(embedded)?;
     let mut guests = cargo();
     guests.args([
         "clippy",
@@ -220,18 +233,20 @@ fn lint() -> Result<()> {
 }
 
 /// `cargo xtask bench [--quick]`: the same workloads in AWS's official Python testing
-/// runner (tests/bench/official.py --serve, in the venv target/bench-venv), in durabox and
-/// on the do-nothing host (host/examples/bench), samples interleaved; prints a table and
-/// writes target/bench/results.json.
+/// runner (tests/bench/official.py --serve, in the venv target/bench-venv), in AWS's
+/// official JS testing runner (tests/bench/js/official.mjs --serve, its packages in
+/// target/bench-js), in durabox and on the do-nothing host (host/examples/bench), samples
+/// interleaved; prints a table and writes target/bench/results.json.
 fn bench(root: &Path, quick: bool) -> Result<()> {
     let started = std::time::Instant::now();
     build_guests(root)?;
     let python = bench_venv(root)?;
+    let js = bench_js(root);
     let out_dir = root.join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
 
     eprintln!(
-        "xtask: durabox, the do-nothing host and the official runner (host/examples/bench, dev profile)"
+        "xtask: durabox, the do-nothing host and the official runners (host/examples/bench, dev profile)"
     );
     let mut durabox = cargo();
     durabox.args([
@@ -246,11 +261,11 @@ fn bench(root: &Path, quick: bool) -> Result<()> {
     if quick {
         durabox.arg("--quick");
     }
-    durabox
-        .arg("--python")
-        .arg(&python)
-        .arg("--out")
-        .arg(out_dir.join("results.json"));
+    durabox.arg("--python").arg(&python);
+    if let Some((node, dir)) = &js {
+        durabox.arg("--node").arg(node).arg("--js-runner").arg(dir);
+    }
+    durabox.arg("--out").arg(out_dir.join("results.json"));
     run(durabox)?;
     eprintln!("xtask: bench done in {:.0?}", started.elapsed());
     Ok(())
@@ -286,6 +301,73 @@ fn bench_venv(root: &Path) -> Result<PathBuf> {
     }
     std::fs::write(&stamp, wanted)?;
     Ok(python)
+}
+
+/// The official JS runner's packages: `npm ci` from tests/bench/js (package.json and the
+/// committed package-lock.json) into target/bench-js, again only when the lock file
+/// changes (a copy of it is the stamp). Returns node and that folder, or None, saying why,
+/// when node or npm is missing or the install fails: the bench then runs without the JS
+/// runner.
+fn bench_js(root: &Path) -> Option<(PathBuf, PathBuf)> {
+    let without = |why: String| {
+        eprintln!("xtask: {why}; the bench runs without AWS's JS testing runner");
+        None
+    };
+    let Some(node) = find_program("node") else {
+        return without(
+            "node is not on PATH (the official JS runner needs node >= 20 and npm)".into(),
+        );
+    };
+    match Command::new(&node).arg("--version").output() {
+        Ok(out) if out.status.success() => eprintln!(
+            "xtask: node {} for the official JS runner",
+            String::from_utf8_lossy(&out.stdout).trim()
+        ),
+        _ => return without(format!("{} --version failed", node.display())),
+    }
+    let Some(npm) = find_program("npm") else {
+        return without("npm is not on PATH (it installs the official JS runner)".into());
+    };
+    let source = root.join("tests/bench/js");
+    let dir = root.join("target/bench-js");
+    let installed = (|| -> Result<()> {
+        let lock = std::fs::read_to_string(source.join("package-lock.json"))?;
+        let stamp = dir.join("installed-package-lock.json");
+        if std::fs::read_to_string(&stamp).ok().as_deref() == Some(lock.as_str())
+            && dir.join("node_modules").is_dir()
+        {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)?;
+        for file in ["package.json", "package-lock.json"] {
+            std::fs::copy(source.join(file), dir.join(file))?;
+        }
+        eprintln!("xtask: npm ci (tests/bench/js) into {}", dir.display());
+        let mut ci = Command::new(&npm);
+        ci.current_dir(&dir)
+            .args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--cache",
+            ])
+            .arg(root.join("target/npm-cache"));
+        run(ci)?;
+        std::fs::write(&stamp, lock)?;
+        Ok(())
+    })();
+    match installed {
+        Ok(()) => Some((node, dir)),
+        Err(e) => without(format!("installing the official JS runner failed: {e:#}")),
+    }
+}
+
+/// `name`'s path on PATH, if it is there.
+fn find_program(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
 }
 
 /// `cargo xtask reliability [--quick] [--only PREFIX]`: host/examples/reliability

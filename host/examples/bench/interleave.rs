@@ -1,7 +1,8 @@
-//! Interleaved samples: for one workload, one warm-up execution on every side (official
-//! runner, each durabox guest, the do-nothing host), then rounds of one official
-//! execution followed by durabox executions, each followed by a do-nothing-host
-//! execution. Every side sees the machine in the same state, round after round.
+//! Interleaved samples: for one workload, one warm-up execution on every side (each
+//! official runner, each durabox guest, the do-nothing host), then rounds of one execution
+//! per official runner (Python, then JS) followed by durabox executions, each followed by
+//! a do-nothing-host execution. Every side sees the machine in the same state, round after
+//! round.
 
 use std::time::{Duration, Instant};
 
@@ -96,8 +97,8 @@ pub struct Side<'a> {
 #[derive(Default)]
 pub struct SideResult {
     pub durabox: Vec<Timing>,
-    /// Per round, the median of the round's durabox executions: as many samples as the
-    /// official runner's.
+    /// Per round, the median of the round's durabox executions: as many samples as an
+    /// official runner's (the first ones for a runner in fewer rounds).
     pub per_round: Vec<Timing>,
     pub limit: Vec<Timing>,
     pub invocations: u32,
@@ -110,19 +111,58 @@ fn median_timing(times: &[Timing]) -> Timing {
     }
 }
 
-/// Measures one workload on every side, interleaved; returns the official samples
-/// (none without the official runner) and each side's results.
+/// An official runner taking part in a workload's rounds.
+pub struct Anchor<'a> {
+    pub runner: &'a mut Official,
+    /// The workload its warm-up execution runs (usually the measured one itself).
+    pub warm_up: &'a str,
+    /// The first `rounds` rounds get one of its executions each; 0: it sits out.
+    pub rounds: usize,
+}
+
+/// What an official runner measured in a workload: its samples, or why it stopped.
+#[derive(Default)]
+pub struct AnchorResult {
+    pub samples: Vec<Sample>,
+    pub error: Option<String>,
+}
+
+impl AnchorResult {
+    fn take(&mut self, workload: &str, label: &str, sample: Result<Sample, String>) -> bool {
+        match sample {
+            Ok(sample) => {
+                self.samples.push(sample);
+                true
+            }
+            Err(error) => {
+                eprintln!("bench: {label} could not run {workload}: {error}");
+                self.error = Some(error);
+                false
+            }
+        }
+    }
+}
+
+/// Measures one workload on every side, interleaved; returns each official runner's
+/// samples and each side's results. In every round, each runner still taking part runs
+/// one execution, then the durabox sides theirs.
 pub fn measure_workload(
     runtime: &Runtime,
-    mut official: Option<&mut Official>,
-    official_name: &str,
+    anchors: &mut [Anchor<'_>],
+    workload: &str,
     rounds: usize,
     sides: &[Side<'_>],
-) -> anyhow::Result<(Vec<Sample>, Vec<SideResult>)> {
+) -> anyhow::Result<(Vec<AnchorResult>, Vec<SideResult>)> {
     let rounds = rounds.max(1);
+    let mut anchor_results: Vec<AnchorResult> =
+        anchors.iter().map(|_| AnchorResult::default()).collect();
     // Warm-up: one execution on every side, none of them kept.
-    if let Some(official) = official.as_deref_mut() {
-        official.sample(official_name)?;
+    for (anchor, result) in anchors.iter_mut().zip(&mut anchor_results) {
+        if anchor.rounds > 0 {
+            if let Err(error) = anchor.runner.sample(anchor.warm_up) {
+                result.take(anchor.warm_up, anchor.runner.label, Err(error));
+            }
+        }
     }
     let mut results = Vec::with_capacity(sides.len());
     for side in sides {
@@ -135,10 +175,12 @@ pub fn measure_workload(
             ..SideResult::default()
         });
     }
-    let mut official_samples = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        if let Some(official) = official.as_deref_mut() {
-            official_samples.push(official.sample(official_name)?);
+        for (anchor, result) in anchors.iter_mut().zip(&mut anchor_results) {
+            if round < anchor.rounds && result.error.is_none() {
+                let sample = anchor.runner.sample(workload);
+                result.take(workload, anchor.runner.label, sample);
+            }
         }
         for (side, result) in sides.iter().zip(&mut results) {
             let n = (side.reps * (round + 1) / rounds - side.reps * round / rounds).max(1);
@@ -156,5 +198,5 @@ pub fn measure_workload(
             result.durabox.extend(this_round);
         }
     }
-    Ok((official_samples, results))
+    Ok((anchor_results, results))
 }

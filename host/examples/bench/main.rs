@@ -1,19 +1,26 @@
 //! The durabox side of `cargo xtask bench`: the workloads of `tests/bench/official.py`
-//! run in-process with the durabox library, beside two anchors measured in the same run:
+//! run in-process with the durabox library, beside three anchors measured in the same run:
 //!
-//! * the official runner (`official.py --serve`, a child process asked for one sample at a
-//!   time): wall time and its process's CPU time, so its idle sleeps are seen apart;
+//! * AWS's official Python testing runner (`official.py --serve`, a child process asked
+//!   for one sample at a time): wall time and its process's CPU time, so its idle sleeps
+//!   are seen apart (`ratios`, `cpu_ratios`: official ÷ durabox);
+//! * AWS's official JS testing runner (`tests/bench/js/official.mjs --serve`, the same
+//!   protocol, run by node from the folder its packages are installed in): `ratios_js`,
+//!   `cpu_ratios_js`;
 //! * the do-nothing host ([`limit`]): the same component on the same engine, every durable
 //!   call answered at once: the sandbox's own limit (`vs_limit` = durabox ÷ limit).
 //!
 //! Samples interleave: for each workload, one warm-up execution on every side, then
-//! rounds of one official execution followed by durabox executions alternating with the
-//! do-nothing host's. The official runner and durabox get the same number of samples
-//! (durabox's sample of a round is the median of its executions in that round).
+//! rounds of one execution per official runner followed by durabox executions alternating
+//! with the do-nothing host's. Each official runner and durabox get the same number of
+//! samples (durabox's sample of a round is the median of its executions in that round);
+//! the JS runner takes part in the first rounds only where its executions are long.
 //!
-//! `cargo run -p durabox --example bench -- [--quick] [--python PYTHON] [--out FILE]
-//! [--cache-dir DIR]` after `cargo xtask build-guests`. `--python` is the bench venv's
-//! interpreter (with the official runner installed); without it only durabox and the
+//! `cargo run -p durabox --example bench -- [--quick] [--python PYTHON] [--node NODE
+//! --js-runner DIR] [--out FILE] [--cache-dir DIR]` after `cargo xtask build-guests`.
+//! `--python` is the bench venv's interpreter (with the official runner installed);
+//! `--js-runner` the folder with the JS runner's node_modules (target/bench-js, installed
+//! by `cargo xtask bench`; `--node` defaults to `node`); without them only durabox and the
 //! limit run. `--out` receives the results; `--cache-dir` replaces target/durabox-cache
 //! for compiled components. Prints a table on stdout.
 
@@ -33,23 +40,31 @@ use durabox::sandbox::LoadedFunction;
 use durabox::service::{Execution, ExecutionCell, ExecutionSpec};
 use serde_json::{json, Map, Value};
 
-use interleave::{run_once, Side, SideResult};
+use interleave::{run_once, Anchor, AnchorResult, Side, SideResult};
 use limit::LimitHost;
-use official::{Official, Sample};
+use official::Official;
 
 const QUICKSTART_INPUT: &str = "\"input str\"";
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(600);
 
-/// A workload: its name (as in official.py), the function and the input; durabox's
-/// executions and the official runner's samples (after one warm-up each).
+/// A workload: its name (as in official.py and official.mjs), the function and the input;
+/// durabox's executions and the official runners' samples (after one warm-up each).
 struct Workload {
     name: &'static str,
     function: &'static str,
     input: &'static str,
     quick_reps: usize,
     full_reps: usize,
+    /// Rounds: the Python runner's samples.
     official_quick: usize,
     official_full: usize,
+    /// The JS runner's samples (at most the rounds): it ticks a fake clock of 20 ms per
+    /// checkpoint, so a step costs it ~20 ms of wall time.
+    js_quick: usize,
+    js_full: usize,
+    /// The workload of the JS runner's warm-up: the same handler at 100 steps where one
+    /// execution of this workload is 20 s (steps1000) or 100 s (steps5000).
+    js_warm_up: &'static str,
 }
 
 const WORKLOADS: &[Workload] = &[
@@ -61,6 +76,9 @@ const WORKLOADS: &[Workload] = &[
         full_reps: 200,
         official_quick: 5,
         official_full: 7,
+        js_quick: 5,
+        js_full: 7,
+        js_warm_up: "quickstart",
     },
     Workload {
         name: "empty",
@@ -70,6 +88,9 @@ const WORKLOADS: &[Workload] = &[
         full_reps: 200,
         official_quick: 3,
         official_full: 7,
+        js_quick: 3,
+        js_full: 7,
+        js_warm_up: "empty",
     },
     Workload {
         name: "steps100",
@@ -79,6 +100,9 @@ const WORKLOADS: &[Workload] = &[
         full_reps: 50,
         official_quick: 3,
         official_full: 5,
+        js_quick: 3,
+        js_full: 5,
+        js_warm_up: "steps100",
     },
     Workload {
         name: "steps1000",
@@ -88,6 +112,9 @@ const WORKLOADS: &[Workload] = &[
         full_reps: 20,
         official_quick: 3,
         official_full: 3,
+        js_quick: 1,
+        js_full: 3,
+        js_warm_up: "steps100",
     },
     Workload {
         name: "steps100_waits5",
@@ -97,6 +124,9 @@ const WORKLOADS: &[Workload] = &[
         full_reps: 50,
         official_quick: 3,
         official_full: 3,
+        js_quick: 3,
+        js_full: 3,
+        js_warm_up: "steps100_waits5",
     },
     Workload {
         name: "map100",
@@ -106,6 +136,9 @@ const WORKLOADS: &[Workload] = &[
         full_reps: 50,
         official_quick: 3,
         official_full: 3,
+        js_quick: 3,
+        js_full: 3,
+        js_warm_up: "map100",
     },
     Workload {
         name: "steps5000",
@@ -115,12 +148,17 @@ const WORKLOADS: &[Workload] = &[
         full_reps: 5,
         official_quick: 1,
         official_full: 2,
+        js_quick: 0,
+        js_full: 1,
+        js_warm_up: "steps100",
     },
 ];
 
 struct Args {
     quick: bool,
     python: Option<PathBuf>,
+    node: Option<PathBuf>,
+    js_runner: Option<PathBuf>,
     out: Option<PathBuf>,
     cache_dir: Option<PathBuf>,
 }
@@ -129,6 +167,8 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
         quick: false,
         python: None,
+        node: None,
+        js_runner: None,
         out: None,
         cache_dir: None,
     };
@@ -137,6 +177,8 @@ fn parse_args() -> anyhow::Result<Args> {
         match arg.as_str() {
             "--quick" => args.quick = true,
             "--python" => args.python = Some(it.next().context("--python PYTHON")?.into()),
+            "--node" => args.node = Some(it.next().context("--node NODE")?.into()),
+            "--js-runner" => args.js_runner = Some(it.next().context("--js-runner DIR")?.into()),
             "--out" => args.out = Some(it.next().context("--out FILE")?.into()),
             "--cache-dir" => args.cache_dir = Some(it.next().context("--cache-dir DIR")?.into()),
             other => bail!("unknown argument {other}"),
@@ -314,6 +356,90 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
+/// Per key, the share of the wall time spent idle ((wall − CPU) ÷ wall).
+fn idle_share(wall: &Map<String, Value>, cpu: &Map<String, Value>) -> Map<String, Value> {
+    wall.iter()
+        .map(|(k, w)| {
+            let share = match (w.as_f64(), cpu.get(k).and_then(Value::as_f64)) {
+                (Some(w), Some(c)) if w > 0.0 => json!(round(1.0 - c / w, 3)),
+                _ => Value::Null,
+            };
+            (k.clone(), share)
+        })
+        .collect()
+}
+
+/// What one official runner measured over all the workloads.
+#[derive(Default)]
+struct AnchorStats {
+    median_ms: Map<String, Value>,
+    median_cpu_ms: Map<String, Value>,
+    repetitions: Map<String, Value>,
+    warm_up: Map<String, Value>,
+    /// Workloads it did not run, and why.
+    not_measured: Map<String, Value>,
+    /// official ÷ durabox, wall and CPU, per durabox side (`<key>_rust_vs_<suffix>`).
+    ratios: Map<String, Value>,
+    cpu_ratios: Map<String, Value>,
+}
+
+impl AnchorStats {
+    fn workload(&mut self, label: &str, name: &str, warm_up: &str, result: &AnchorResult) {
+        if let Some(error) = &result.error {
+            self.not_measured.insert(name.into(), json!(error));
+        }
+        if result.samples.is_empty() {
+            self.median_ms.insert(name.into(), Value::Null);
+            self.median_cpu_ms.insert(name.into(), Value::Null);
+            return;
+        }
+        let samples = &result.samples;
+        let wall = median(samples.iter().map(|s| s.wall_ms).collect());
+        let cpu = median(samples.iter().map(|s| s.cpu_ms).collect());
+        eprintln!(
+            "{label} {name}: {wall:.1} ms wall, {cpu:.1} ms CPU ({:.0} % idle), median of {}",
+            (1.0 - cpu / wall) * 100.0,
+            samples.len()
+        );
+        self.median_ms.insert(name.into(), json!(round(wall, 3)));
+        self.median_cpu_ms.insert(name.into(), json!(round(cpu, 3)));
+        self.repetitions.insert(name.into(), json!(samples.len()));
+        self.warm_up.insert(name.into(), json!(warm_up));
+    }
+
+    /// The workload's median wall and CPU time against durabox's per-round medians of the
+    /// rounds this runner took part in (the first ones): as many samples on both sides.
+    fn compare(&mut self, official_key: &str, ratio_key: String, r: &SideResult) {
+        let n = self
+            .repetitions
+            .get(official_key)
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let rounds = &r.per_round[..n.min(r.per_round.len())];
+        let (wall, cpu) = if rounds.is_empty() {
+            (None, None)
+        } else {
+            (
+                Some(median(rounds.iter().map(|t| t.wall).collect())),
+                Some(median(rounds.iter().map(|t| t.cpu).collect())),
+            )
+        };
+        let get = |map: &Map<String, Value>| map.get(official_key).and_then(Value::as_f64);
+        self.ratios
+            .insert(ratio_key.clone(), ratio(get(&self.median_ms), wall));
+        self.cpu_ratios
+            .insert(ratio_key, ratio(get(&self.median_cpu_ms), cpu));
+    }
+
+    fn idle_ms(&self) -> Map<String, Value> {
+        idle(&self.median_ms, &self.median_cpu_ms)
+    }
+
+    fn idle_share(&self) -> Map<String, Value> {
+        idle_share(&self.median_ms, &self.median_cpu_ms)
+    }
+}
+
 /// Everything the interleaved workload rounds measured, as results.json sections.
 #[derive(Default)]
 struct Measured {
@@ -321,37 +447,17 @@ struct Measured {
     durabox_cpu_ms: Map<String, Value>,
     durabox_spread: Map<String, Value>,
     invocations: Map<String, Value>,
-    official_ms: Map<String, Value>,
-    official_cpu_ms: Map<String, Value>,
-    official_reps: Map<String, Value>,
+    /// AWS's Python testing runner (`ratios`, `cpu_ratios`: `..._vs_pyt`).
+    python: AnchorStats,
+    /// AWS's JS testing runner (`ratios_js`, `cpu_ratios_js`: `..._vs_js`).
+    js: AnchorStats,
     limit_ms: Map<String, Value>,
     limit_cpu_ms: Map<String, Value>,
-    ratios: Map<String, Value>,
-    cpu_ratios: Map<String, Value>,
     vs_limit: Map<String, Value>,
     vs_limit_cpu: Map<String, Value>,
 }
 
 impl Measured {
-    fn official(&mut self, name: &str, samples: &[Sample]) {
-        if samples.is_empty() {
-            self.official_ms.insert(name.into(), Value::Null);
-            self.official_cpu_ms.insert(name.into(), Value::Null);
-            return;
-        }
-        let wall = median(samples.iter().map(|s| s.wall_ms).collect());
-        let cpu = median(samples.iter().map(|s| s.cpu_ms).collect());
-        eprintln!(
-            "official {name}: {wall:.1} ms wall, {cpu:.1} ms CPU ({:.0} % idle), median of {}",
-            (1.0 - cpu / wall) * 100.0,
-            samples.len()
-        );
-        self.official_ms.insert(name.into(), json!(round(wall, 3)));
-        self.official_cpu_ms
-            .insert(name.into(), json!(round(cpu, 3)));
-        self.official_reps.insert(name.into(), json!(samples.len()));
-    }
-
     fn side(&mut self, key: &str, r: &SideResult) {
         let walls: Vec<f64> = r.durabox.iter().map(|t| t.wall).collect();
         let (mean, p90) = spread(&walls);
@@ -369,28 +475,21 @@ impl Measured {
             json!({ "mean_ms": round(mean, 3), "p90_ms": round(p90, 3), "executions": r.durabox.len() }),
         );
         self.invocations.insert(key.into(), json!(r.invocations));
-        // Against the official runner: as many samples on both sides (one per round).
+        // Against the official runners: as many samples on both sides (one per round).
         let official_key = if key.starts_with("quickstart") {
             "quickstart"
         } else {
             key
         };
-        let ratio_key = if key.starts_with("quickstart_") {
-            format!("{key}_vs_pyt")
-        } else {
-            format!("{key}_rust_vs_pyt")
+        let ratio_key = |suffix: &str| {
+            if key.starts_with("quickstart_") {
+                format!("{key}_vs_{suffix}")
+            } else {
+                format!("{key}_rust_vs_{suffix}")
+            }
         };
-        let round_wall = median(r.per_round.iter().map(|t| t.wall).collect());
-        let round_cpu = median(r.per_round.iter().map(|t| t.cpu).collect());
-        let official = |map: &Map<String, Value>| map.get(official_key).and_then(Value::as_f64);
-        self.ratios.insert(
-            ratio_key.clone(),
-            ratio(official(&self.official_ms), Some(round_wall)),
-        );
-        self.cpu_ratios.insert(
-            ratio_key,
-            ratio(official(&self.official_cpu_ms), Some(round_cpu)),
-        );
+        self.python.compare(official_key, ratio_key("pyt"), r);
+        self.js.compare(official_key, ratio_key("js"), r);
         if !r.limit.is_empty() {
             let limit_wall = median(r.limit.iter().map(|t| t.wall).collect());
             let limit_cpu = median(r.limit.iter().map(|t| t.cpu).collect());
@@ -452,15 +551,37 @@ fn main() -> anyhow::Result<()> {
     let rss_after_load = proc_status_kib("VmRSS:").map(|k| round(k as f64 / 1024.0, 1));
     eprintln!("durabox RSS after loading the guests: {rss_after_load:?} MiB");
 
-    // The anchors: the official runner (a child process) and the do-nothing host on
+    // The anchors: the official runners (child processes) and the do-nothing host on
     // durabox's own engine, for every Rust workload.
     let mut official = match &args.python {
         Some(python) => {
             let script = root.join("tests/bench/official.py");
-            Some(Official::start(python, &script)?)
+            Some(Official::python(python, &script)?)
         }
         None => {
-            eprintln!("bench: no --python: the official runner is not measured");
+            eprintln!("bench: no --python: the official Python runner is not measured");
+            None
+        }
+    };
+    // Without the JS runner, why (results.json says so).
+    let mut js_absent = None;
+    let mut official_js = match &args.js_runner {
+        Some(dir) => {
+            let node = args.node.clone().unwrap_or_else(|| "node".into());
+            match Official::node(&node, dir, &root.join("tests/bench/js/official.mjs")) {
+                Ok(runner) => Some(runner),
+                Err(e) => {
+                    eprintln!(
+                        "bench: the official JS runner did not start, it is not measured: {e:#}"
+                    );
+                    js_absent = Some(format!("did not start: {e:#}"));
+                    None
+                }
+            }
+        }
+        None => {
+            eprintln!("bench: no --js-runner: the official JS runner is not measured");
+            js_absent = Some("no --js-runner (node or npm missing, or not asked for)".to_owned());
             None
         }
     };
@@ -475,10 +596,10 @@ fn main() -> anyhow::Result<()> {
     let mut m = Measured::default();
     for w in WORKLOADS {
         let started = Instant::now();
-        let (reps, rounds) = if args.quick {
-            (w.quick_reps, w.official_quick)
+        let (reps, rounds, js_rounds) = if args.quick {
+            (w.quick_reps, w.official_quick, w.js_quick)
         } else {
-            (w.full_reps, w.official_full)
+            (w.full_reps, w.official_full, w.js_full)
         };
         let limit = if w.function == "quickstart" {
             &limit_quickstart
@@ -507,32 +628,61 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        let (samples, results) =
-            interleave::measure_workload(&runtime, official.as_mut(), w.name, rounds, &sides)?;
-        m.official(w.name, &samples);
+        let mut anchors = Vec::new();
+        if let Some(runner) = official.as_mut() {
+            anchors.push(Anchor {
+                runner,
+                warm_up: w.name,
+                rounds,
+            });
+        }
+        let python_measured = !anchors.is_empty();
+        if let Some(runner) = official_js.as_mut() {
+            anchors.push(Anchor {
+                runner,
+                warm_up: w.js_warm_up,
+                rounds: js_rounds.min(rounds),
+            });
+        }
+        let (anchor_results, results) =
+            interleave::measure_workload(&runtime, &mut anchors, w.name, rounds, &sides)?;
+        let mut anchor_results = anchor_results.into_iter();
+        if python_measured {
+            let r = anchor_results.next().expect("one result per anchor");
+            m.python.workload("official", w.name, w.name, &r);
+        }
+        if official_js.is_some() {
+            let r = anchor_results.next().expect("one result per anchor");
+            if js_rounds == 0 && r.error.is_none() {
+                let why = "not run with --quick: ~100 s an execution (a 20 ms fake-clock tick per checkpoint)";
+                eprintln!("bench: official-js {}: {why}", w.name);
+                m.js.not_measured.insert(w.name.into(), json!(why));
+            }
+            m.js.workload("official-js", w.name, w.js_warm_up, &r);
+        }
         for (side, result) in sides.iter().zip(&results) {
             m.side(&side.key, result);
         }
         eprintln!("bench: {} measured in {:.1?}", w.name, started.elapsed());
     }
-    let python_version = official.as_ref().map(|o| o.python.clone());
+    let python_version = official.as_ref().map(|o| o.ready["python"].clone());
     drop(official);
+    let js_ready = official_js.as_ref().map(|o| o.ready.clone());
+    drop(official_js);
     let Measured {
         durabox_ms,
         durabox_cpu_ms,
         durabox_spread,
         invocations,
-        official_ms: official_wall,
-        official_cpu_ms,
-        official_reps,
+        python: py,
+        js: js_stats,
         limit_ms,
         limit_cpu_ms,
-        ratios,
-        cpu_ratios,
         vs_limit,
         vs_limit_cpu,
     } = m;
-    let official_ms = |name: &str| official_wall.get(name).and_then(Value::as_f64);
+    let official_ms = |name: &str| py.median_ms.get(name).and_then(Value::as_f64);
+    let js_ms = |name: &str| js_stats.median_ms.get(name).and_then(Value::as_f64);
     let d = |name: &str| durabox_ms.get(name).and_then(Value::as_f64);
 
     // Executions per second, two workers (and one, for reference).
@@ -621,9 +771,11 @@ fn main() -> anyhow::Result<()> {
         "durabox_exponent_5000_to_10000": exponent(d("steps5000"), Some(big_ms), 5000, 10000),
         "official_ms": [official_ms("steps100"), official_ms("steps1000"), official_ms("steps5000"), None::<f64>],
         "official_exponent_1000_to_5000": exponent(official_ms("steps1000"), official_ms("steps5000"), 1000, 5000),
+        "official_js_ms": [js_ms("steps100"), js_ms("steps1000"), js_ms("steps5000"), None::<f64>],
+        "official_js_exponent_1000_to_5000": exponent(js_ms("steps1000"), js_ms("steps5000"), 1000, 5000),
     });
 
-    let r = |k: &str| ratios.get(k).and_then(Value::as_f64);
+    let r = |k: &str| py.ratios.get(k).and_then(Value::as_f64);
     let goal = |value: Option<f64>, target: f64| match value {
         Some(v) => json!({ "value": v, "target": target, "met": v >= target }),
         None => json!({ "value": null, "target": target, "met": null }),
@@ -637,7 +789,7 @@ fn main() -> anyhow::Result<()> {
     let goals = json!({
         "vs_limit_quickstart_rust": at_most(get(&vs_limit, "quickstart_rust"), 1.5),
         "vs_limit_steps1000_rust": at_most(get(&vs_limit, "steps1000_rust"), 2.0),
-        "cpu_ratio_quickstart_rust_vs_pyt": goal(get(&cpu_ratios, "quickstart_rust_vs_pyt"), 50.0),
+        "cpu_ratio_quickstart_rust_vs_pyt": goal(get(&py.cpu_ratios, "quickstart_rust_vs_pyt"), 50.0),
         "executions_per_second_quickstart_rust_6000": goal(Some(round(eps2, 0)), 6000.0),
         "quickstart_rust_vs_pyt": goal(r("quickstart_rust_vs_pyt"), 100.0),
         "steps100_waits5_rust_vs_pyt": goal(r("steps100_waits5_rust_vs_pyt"), 100.0),
@@ -650,16 +802,33 @@ fn main() -> anyhow::Result<()> {
         "quick": args.quick,
         "machine": machine,
         "loadavg_at_end": loadavg(),
-        "sampling": "per workload: one warm-up execution on every side, then rounds of one official execution followed by durabox executions, each followed by one on the do-nothing host; ratios and cpu_ratios compare the official runner's median with the median of durabox's per-round medians (as many samples on both sides); vs_limit compares all durabox executions with all do-nothing-host ones",
+        "sampling": "per workload: one warm-up execution on every side, then rounds of one execution per official runner (Python, then JS) followed by durabox executions, each followed by one on the do-nothing host; the JS runner takes part in the first official_runner_js.repetitions rounds only; ratios and cpu_ratios (Python) and ratios_js and cpu_ratios_js (JS) compare the official runner's median with the median of durabox's per-round medians of the rounds it took part in (as many samples on both sides); vs_limit compares all durabox executions with all do-nothing-host ones",
         "official_runner": {
             "package": "aws-durable-execution-sdk-python-testing==1.4.0",
             "python": python_version,
             "made_of": "wall = the runner's CPU work (cpu_ms: its whole process, every thread) + its idle waits (idle_ms: its own sleeps and polls, ~100 ms stop poll per invocation and ~1 ms per checkpoint)",
-            "repetitions": official_reps,
+            "repetitions": py.repetitions,
             "warm_up": 1,
-            "median_ms": official_wall,
-            "median_cpu_ms": official_cpu_ms,
-            "median_idle_ms": idle(&official_wall, &official_cpu_ms),
+            "median_ms": py.median_ms,
+            "median_cpu_ms": py.median_cpu_ms,
+            "median_idle_ms": py.idle_ms(),
+            "idle_share": py.idle_share(),
+            "not_measured": py.not_measured,
+        },
+        "official_runner_js": {
+            "package": "@aws/durable-execution-sdk-js-testing@1.1.4",
+            "sdk": "@aws/durable-execution-sdk-js@2.4.0",
+            "ready": js_ready,
+            "absent": js_absent,
+            "runner": "tests/bench/js/official.mjs --serve: LocalDurableTestRunner after setupTestEnvironment({ skipTime: true }), a new runner per execution (made before the clock starts)",
+            "made_of": "wall = the runner's CPU work (cpu_ms: process.cpuUsage(), user + system, its whole process, the checkpoint worker thread included) + its idle waits (idle_ms): ~20 ms per checkpoint (skipTime installs fake timers, setImmediate included, on a clock advanced every 20 ms of real time; the SDK's checkpoint queue waits on setImmediate) and a real 100 ms timer ending every execution (it stops the runner's checkpoint poll)",
+            "repetitions": js_stats.repetitions,
+            "warm_up": js_stats.warm_up,
+            "median_ms": js_stats.median_ms,
+            "median_cpu_ms": js_stats.median_cpu_ms,
+            "median_idle_ms": js_stats.idle_ms(),
+            "idle_share": js_stats.idle_share(),
+            "not_measured": js_stats.not_measured,
         },
         "limit": {
             "what": "do-nothing host: the same Rust component on durabox's engine (same Config and pooling allocator, fuel and epoch deadline per store, a default WASI), every durable call answered at once (no service, history, replay engine, driver thread or lock), as many invocations per execution as durabox made",
@@ -677,8 +846,10 @@ fn main() -> anyhow::Result<()> {
             "spread": durabox_spread,
             "invocations": invocations,
         },
-        "ratios": ratios,
-        "cpu_ratios": cpu_ratios,
+        "ratios": py.ratios,
+        "cpu_ratios": py.cpu_ratios,
+        "ratios_js": js_stats.ratios,
+        "cpu_ratios_js": js_stats.cpu_ratios,
         "vs_limit": vs_limit,
         "vs_limit_cpu": vs_limit_cpu,
         "executions_per_second": {

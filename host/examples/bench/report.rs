@@ -50,7 +50,7 @@ pub fn print_table(results: &Value) {
     ];
     let official = &results["official_runner"];
     let durabox = &results["durabox"];
-    for (label, key, ratio) in rows {
+    for (label, key, ratio) in rows.iter().copied() {
         let official_key = if key.starts_with("quickstart") {
             "quickstart"
         } else {
@@ -79,6 +79,7 @@ pub fn print_table(results: &Value) {
     println!(
         "do-nothing host: the same component and engine, every durable call answered at once; wall = CPU work"
     );
+    print_js_table(results, &rows);
     let e = &results["executions_per_second"];
     println!(
         "\nquickstart executions/s (durabox, rust): {} with 2 workers, {} with 1",
@@ -132,4 +133,83 @@ pub fn print_table(results: &Value) {
             );
         }
     }
+}
+
+/// The second anchor: AWS's JS testing runner, against durabox and the Python runner.
+fn print_js_table(results: &Value, rows: &[(&str, &str, &str)]) {
+    let js = &results["official_runner_js"];
+    let package = js["package"].as_str().unwrap_or("?");
+    if let Some(absent) = js["absent"].as_str() {
+        println!("\nofficial JS runner ({package}) not measured: {absent}");
+        return;
+    }
+    let ready = &js["ready"];
+    println!(
+        "\nofficial JS runner: {package} (node {}, SDK {})",
+        ready["node"].as_str().unwrap_or("?"),
+        ready["sdk"].as_str().unwrap_or("?"),
+    );
+    let fmt = |v: &Value, digits: usize| match v.as_f64() {
+        Some(x) => format!("{x:.digits$}"),
+        None => "-".into(),
+    };
+    let times = |v: &Value| match v.as_f64() {
+        Some(x) => format!("{x:.0}x"),
+        None => "-".into(),
+    };
+    println!(
+        "\n{:<20} {:>28} {:>15} {:>15}",
+        "", "official JS runner", "durabox/JS", "JS/Python"
+    );
+    println!(
+        "{:<20} {:>10} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        "workload", "wall ms", "CPU ms", "idle", "wall", "CPU", "wall", "CPU"
+    );
+    let py = &results["official_runner"];
+    for (label, key, ratio) in rows {
+        let official_key = if key.starts_with("quickstart") {
+            "quickstart"
+        } else {
+            key
+        };
+        let ratio = ratio.replace("_vs_pyt", "_vs_js");
+        if let Some(why) = js["not_measured"][official_key].as_str() {
+            if js["median_ms"][official_key].is_null() {
+                let why: String = why
+                    .lines()
+                    .next()
+                    .unwrap_or(why)
+                    .chars()
+                    .take(100)
+                    .collect();
+                println!("{label:<20} not measured: {why}");
+                continue;
+            }
+        }
+        let share = |v: &Value| match v.as_f64() {
+            Some(x) => format!("{:.0} %", x * 100.0),
+            None => "-".into(),
+        };
+        let vs_python = |field: &str| match (
+            js[field][official_key].as_f64(),
+            py[field][official_key].as_f64(),
+        ) {
+            (Some(j), Some(p)) if p > 0.0 => format!("{:.2}", j / p),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<20} {:>10} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
+            label,
+            fmt(&js["median_ms"][official_key], 1),
+            fmt(&js["median_cpu_ms"][official_key], 1),
+            share(&js["idle_share"][official_key]),
+            times(&results["ratios_js"][&ratio]),
+            times(&results["cpu_ratios_js"][&ratio]),
+            vs_python("median_ms"),
+            vs_python("median_cpu_ms"),
+        );
+    }
+    println!(
+        "official JS runner: wall = CPU work + idle (~20 ms fake-clock tick per checkpoint, 100 ms at the end of every execution); the CPU column is its whole process"
+    );
 }
