@@ -2,11 +2,63 @@
 
 use serde_json::{json, Value};
 
-pub fn print_table(results: &Value) {
-    let fmt = |v: &Value, digits: usize| match v.as_f64() {
+/// The table's rows: label, durabox key, ratio key (against the Python runner).
+const ROWS: [(&str, &str, &str); 9] = [
+    ("quickstart", "quickstart", "quickstart_rust_vs_pyt"),
+    ("empty", "empty", "empty_rust_vs_pyt"),
+    ("steps100", "steps100", "steps100_rust_vs_pyt"),
+    ("steps1000", "steps1000", "steps1000_rust_vs_pyt"),
+    (
+        "steps100_waits5",
+        "steps100_waits5",
+        "steps100_waits5_rust_vs_pyt",
+    ),
+    ("map100", "map100", "map100_rust_vs_pyt"),
+    ("steps5000", "steps5000", "steps5000_rust_vs_pyt"),
+    (
+        "quickstart (python)",
+        "quickstart_python",
+        "quickstart_python_vs_pyt",
+    ),
+    ("quickstart (js)", "quickstart_js", "quickstart_js_vs_pyt"),
+];
+
+/// `v` to `digits` decimals, `-` when it is not a number.
+fn fmt(v: &Value, digits: usize) -> String {
+    match v.as_f64() {
         Some(x) => format!("{x:.digits$}"),
         None => "-".into(),
-    };
+    }
+}
+
+/// A ratio as `12x`, `-` when it is not a number.
+fn times(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) => format!("{x:.0}x"),
+        None => "-".into(),
+    }
+}
+
+/// The official runners' key of a durabox workload (one quickstart for every language).
+fn official_key(key: &str) -> &str {
+    if key.starts_with("quickstart") {
+        "quickstart"
+    } else {
+        key
+    }
+}
+
+/// Prints the whole table.
+pub fn print_table(results: &Value) {
+    print_machine(results);
+    print_python_table(results);
+    print_js_table(results, &ROWS);
+    print_summary(results);
+    print_goals(results);
+}
+
+/// The machine and its load.
+fn print_machine(results: &Value) {
     let m = &results["machine"];
     println!(
         "\nmachine: {} cores, {}, {} GiB, load average {} at start, {} at end{}",
@@ -21,6 +73,10 @@ pub fn print_table(results: &Value) {
             ""
         }
     );
+}
+
+/// The first anchor: AWS's Python testing runner, against durabox and the do-nothing host.
+fn print_python_table(results: &Value) {
     println!(
         "\n{:<20} {:>21} {:>17} {:>15} {:>17}",
         "", "official runner", "durabox", "durabox/official", "do-nothing host"
@@ -29,37 +85,10 @@ pub fn print_table(results: &Value) {
         "{:<20} {:>10} {:>10} {:>8} {:>8} {:>7} {:>7} {:>9} {:>7}",
         "workload", "wall ms", "CPU ms", "wall ms", "CPU ms", "wall", "CPU", "wall ms", "÷limit"
     );
-    let rows = [
-        ("quickstart", "quickstart", "quickstart_rust_vs_pyt"),
-        ("empty", "empty", "empty_rust_vs_pyt"),
-        ("steps100", "steps100", "steps100_rust_vs_pyt"),
-        ("steps1000", "steps1000", "steps1000_rust_vs_pyt"),
-        (
-            "steps100_waits5",
-            "steps100_waits5",
-            "steps100_waits5_rust_vs_pyt",
-        ),
-        ("map100", "map100", "map100_rust_vs_pyt"),
-        ("steps5000", "steps5000", "steps5000_rust_vs_pyt"),
-        (
-            "quickstart (python)",
-            "quickstart_python",
-            "quickstart_python_vs_pyt",
-        ),
-        ("quickstart (js)", "quickstart_js", "quickstart_js_vs_pyt"),
-    ];
     let official = &results["official_runner"];
     let durabox = &results["durabox"];
-    for (label, key, ratio) in rows.iter().copied() {
-        let official_key = if key.starts_with("quickstart") {
-            "quickstart"
-        } else {
-            key
-        };
-        let times = |v: &Value| match v.as_f64() {
-            Some(x) => format!("{x:.0}x"),
-            None => "-".into(),
-        };
+    for (label, key, ratio) in ROWS {
+        let official_key = official_key(key);
         println!(
             "{:<20} {:>10} {:>10} {:>8} {:>8} {:>7} {:>7} {:>9} {:>7}",
             label,
@@ -79,7 +108,10 @@ pub fn print_table(results: &Value) {
     println!(
         "do-nothing host: the same component and engine, every durable call answered at once; wall = CPU work"
     );
-    print_js_table(results, &rows);
+}
+
+/// Throughput, fresh invocations, the 10,000-step execution and the growth.
+fn print_summary(results: &Value) {
     let e = &results["executions_per_second"];
     println!(
         "\nquickstart executions/s (durabox, rust): {} with 2 workers, {} with 1",
@@ -115,6 +147,10 @@ pub fn print_table(results: &Value) {
         fmt(&s["official_exponent_1000_to_5000"], 2),
         fmt(&s["durabox_exponent_5000_to_10000"], 2),
     );
+}
+
+/// Issue 12's goals.
+fn print_goals(results: &Value) {
     println!("\ngoals:");
     if let Some(goals) = results["goals"].as_object() {
         for (name, g) in goals {
@@ -149,14 +185,6 @@ fn print_js_table(results: &Value, rows: &[(&str, &str, &str)]) {
         ready["node"].as_str().unwrap_or("?"),
         ready["sdk"].as_str().unwrap_or("?"),
     );
-    let fmt = |v: &Value, digits: usize| match v.as_f64() {
-        Some(x) => format!("{x:.digits$}"),
-        None => "-".into(),
-    };
-    let times = |v: &Value| match v.as_f64() {
-        Some(x) => format!("{x:.0}x"),
-        None => "-".into(),
-    };
     println!(
         "\n{:<20} {:>28} {:>15} {:>15}",
         "", "official JS runner", "durabox/JS", "JS/Python"
@@ -165,51 +193,53 @@ fn print_js_table(results: &Value, rows: &[(&str, &str, &str)]) {
         "{:<20} {:>10} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
         "workload", "wall ms", "CPU ms", "idle", "wall", "CPU", "wall", "CPU"
     );
-    let py = &results["official_runner"];
     for (label, key, ratio) in rows {
-        let official_key = if key.starts_with("quickstart") {
-            "quickstart"
-        } else {
-            key
-        };
-        let ratio = ratio.replace("_vs_pyt", "_vs_js");
-        if let Some(why) = js["not_measured"][official_key].as_str() {
-            if js["median_ms"][official_key].is_null() {
-                let why: String = why
-                    .lines()
-                    .next()
-                    .unwrap_or(why)
-                    .chars()
-                    .take(100)
-                    .collect();
-                println!("{label:<20} not measured: {why}");
-                continue;
-            }
-        }
-        let share = |v: &Value| match v.as_f64() {
-            Some(x) => format!("{:.0} %", x * 100.0),
-            None => "-".into(),
-        };
-        let vs_python = |field: &str| match (
-            js[field][official_key].as_f64(),
-            py[field][official_key].as_f64(),
-        ) {
-            (Some(j), Some(p)) if p > 0.0 => format!("{:.2}", j / p),
-            _ => "-".into(),
-        };
-        println!(
-            "{:<20} {:>10} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
-            label,
-            fmt(&js["median_ms"][official_key], 1),
-            fmt(&js["median_cpu_ms"][official_key], 1),
-            share(&js["idle_share"][official_key]),
-            times(&results["ratios_js"][&ratio]),
-            times(&results["cpu_ratios_js"][&ratio]),
-            vs_python("median_ms"),
-            vs_python("median_cpu_ms"),
-        );
+        print_js_row(results, label, key, ratio);
     }
     println!(
         "official JS runner: wall = CPU work + idle (~20 ms fake-clock tick per checkpoint, 100 ms at the end of every execution); the CPU column is its whole process"
+    );
+}
+
+/// One workload's row of the JS table (or why it was not measured).
+fn print_js_row(results: &Value, label: &str, key: &str, ratio: &str) {
+    let js = &results["official_runner_js"];
+    let py = &results["official_runner"];
+    let official_key = official_key(key);
+    let ratio = ratio.replace("_vs_pyt", "_vs_js");
+    if let Some(why) = js["not_measured"][official_key].as_str() {
+        if js["median_ms"][official_key].is_null() {
+            let why: String = why
+                .lines()
+                .next()
+                .unwrap_or(why)
+                .chars()
+                .take(100)
+                .collect();
+            println!("{label:<20} not measured: {why}");
+            return;
+        }
+    }
+    let share = |v: &Value| match v.as_f64() {
+        Some(x) => format!("{:.0} %", x * 100.0),
+        None => "-".into(),
+    };
+    let vs_python = |field: &str| match (
+        js[field][official_key].as_f64(),
+        py[field][official_key].as_f64(),
+    ) {
+        (Some(j), Some(p)) if p > 0.0 => format!("{:.2}", j / p),
+        _ => "-".into(),
+    };
+    println!(
+        "{:<20} {:>10} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        label,
+        fmt(&js["median_ms"][official_key], 1),
+        fmt(&js["median_cpu_ms"][official_key], 1),
+        share(&js["idle_share"][official_key]),
+        times(&results["ratios_js"][&ratio]),
+        times(&results["cpu_ratios_js"][&ratio]),
+        vs_python("median_ms"),
+        vs_python("median_cpu_ms"),
     );
 }

@@ -129,22 +129,10 @@ impl RecordedHistory {
 
     fn apply(&mut self, event: &Event) {
         use EventType as E;
-        let op_type = match event.event_type {
-            E::ContextStarted | E::ContextSucceeded | E::ContextFailed => Type::Context,
-            E::WaitStarted | E::WaitSucceeded | E::WaitCancelled => Type::Wait,
-            E::StepStarted | E::StepSucceeded | E::StepFailed => Type::Step,
-            E::CallbackStarted | E::CallbackSucceeded | E::CallbackFailed | E::CallbackTimedOut => {
-                Type::Callback
-            }
-            _ => Type::ChainedInvoke,
-        };
+        let op_type = operation_type(event.event_type);
         let result = event.details.result_payload().map(str::to_owned);
         let error = event.details.error().cloned();
         let op = self.operation_for(event, op_type);
-        let ended = |op: &mut Operation, status| {
-            op.status = status;
-            op.end_timestamp = Some(event.timestamp);
-        };
         match event.event_type {
             E::ContextStarted | E::StepStarted | E::ChainedInvokeStarted => {
                 op.status = Status::Started;
@@ -153,40 +141,19 @@ impl RecordedHistory {
                 }
             }
             E::ContextSucceeded | E::ContextFailed => {
-                let succeeded = event.event_type == E::ContextSucceeded;
-                ended(
-                    op,
-                    if succeeded {
-                        Status::Succeeded
-                    } else {
-                        Status::Failed
-                    },
-                );
+                let status = if event.event_type == E::ContextSucceeded {
+                    Status::Succeeded
+                } else {
+                    Status::Failed
+                };
+                ended(op, status, event);
                 op.context_details = Some(ContextDetails {
                     replay_children: false,
                     result,
                     error,
                 });
             }
-            E::StepSucceeded | E::StepFailed => {
-                let delay = event
-                    .details
-                    .retry_details()
-                    .and_then(|r| r.next_attempt_delay_seconds)
-                    .unwrap_or(0);
-                let retrying = event.event_type == E::StepFailed && delay > 0;
-                let details = op.step_details.get_or_insert_with(StepDetails::default);
-                details.attempt += 1;
-                details.result = result;
-                details.error = error;
-                details.next_attempt_timestamp =
-                    retrying.then(|| event.timestamp + (delay as Millis) * 1000);
-                match event.event_type {
-                    E::StepSucceeded => ended(op, Status::Succeeded),
-                    _ if retrying => op.status = Status::Pending,
-                    _ => ended(op, Status::Failed),
-                }
-            }
+            E::StepSucceeded | E::StepFailed => apply_step_end(op, event, result, error),
             E::WaitStarted => {
                 let end = event
                     .details
@@ -196,8 +163,8 @@ impl RecordedHistory {
                     scheduled_end_timestamp: end,
                 });
             }
-            E::WaitSucceeded => ended(op, Status::Succeeded),
-            E::WaitCancelled => ended(op, Status::Cancelled),
+            E::WaitSucceeded => ended(op, Status::Succeeded, event),
+            E::WaitCancelled => ended(op, Status::Cancelled, event),
             E::CallbackStarted => {
                 let callback_id = event.details.callback_id().unwrap_or_default().to_owned();
                 op.callback_details = Some(CallbackDetails {
@@ -206,28 +173,91 @@ impl RecordedHistory {
                 });
             }
             E::CallbackSucceeded | E::CallbackFailed | E::CallbackTimedOut => {
-                let status = match event.event_type {
-                    E::CallbackSucceeded => Status::Succeeded,
-                    E::CallbackFailed => Status::Failed,
-                    _ => Status::TimedOut,
-                };
-                ended(op, status);
-                let details = op.callback_details.get_or_insert_with(Default::default);
-                details.result = result;
-                details.error = error;
+                apply_callback_end(op, event, result, error)
             }
-            _ => {
-                let status = match event.event_type {
-                    E::ChainedInvokeSucceeded => Status::Succeeded,
-                    E::ChainedInvokeTimedOut => Status::TimedOut,
-                    E::ChainedInvokeStopped => Status::Stopped,
-                    _ => Status::Failed,
-                };
-                ended(op, status);
-                op.chained_invoke_details = Some(ChainedInvokeDetails { result, error });
-            }
+            _ => apply_chained_invoke_end(op, event, result, error),
         }
     }
+}
+
+/// The type of the operation an operation event belongs to.
+fn operation_type(event_type: EventType) -> Type {
+    use EventType as E;
+    match event_type {
+        E::ContextStarted | E::ContextSucceeded | E::ContextFailed => Type::Context,
+        E::WaitStarted | E::WaitSucceeded | E::WaitCancelled => Type::Wait,
+        E::StepStarted | E::StepSucceeded | E::StepFailed => Type::Step,
+        E::CallbackStarted | E::CallbackSucceeded | E::CallbackFailed | E::CallbackTimedOut => {
+            Type::Callback
+        }
+        _ => Type::ChainedInvoke,
+    }
+}
+
+/// Ends the operation with `status` at the event's time.
+fn ended(op: &mut Operation, status: Status, event: &Event) {
+    op.status = status;
+    op.end_timestamp = Some(event.timestamp);
+}
+
+/// StepSucceeded / StepFailed: an attempt ended; a failure with a delay retries.
+fn apply_step_end(
+    op: &mut Operation,
+    event: &Event,
+    result: Option<String>,
+    error: Option<ErrorObject>,
+) {
+    let delay = event
+        .details
+        .retry_details()
+        .and_then(|r| r.next_attempt_delay_seconds)
+        .unwrap_or(0);
+    let retrying = event.event_type == EventType::StepFailed && delay > 0;
+    let details = op.step_details.get_or_insert_with(StepDetails::default);
+    details.attempt += 1;
+    details.result = result;
+    details.error = error;
+    details.next_attempt_timestamp = retrying.then(|| event.timestamp + (delay as Millis) * 1000);
+    match event.event_type {
+        EventType::StepSucceeded => ended(op, Status::Succeeded, event),
+        _ if retrying => op.status = Status::Pending,
+        _ => ended(op, Status::Failed, event),
+    }
+}
+
+/// CallbackSucceeded / CallbackFailed / CallbackTimedOut.
+fn apply_callback_end(
+    op: &mut Operation,
+    event: &Event,
+    result: Option<String>,
+    error: Option<ErrorObject>,
+) {
+    let status = match event.event_type {
+        EventType::CallbackSucceeded => Status::Succeeded,
+        EventType::CallbackFailed => Status::Failed,
+        _ => Status::TimedOut,
+    };
+    ended(op, status, event);
+    let details = op.callback_details.get_or_insert_with(Default::default);
+    details.result = result;
+    details.error = error;
+}
+
+/// The end of a chained invoke, by the event type.
+fn apply_chained_invoke_end(
+    op: &mut Operation,
+    event: &Event,
+    result: Option<String>,
+    error: Option<ErrorObject>,
+) {
+    let status = match event.event_type {
+        EventType::ChainedInvokeSucceeded => Status::Succeeded,
+        EventType::ChainedInvokeTimedOut => Status::TimedOut,
+        EventType::ChainedInvokeStopped => Status::Stopped,
+        _ => Status::Failed,
+    };
+    ended(op, status, event);
+    op.chained_invoke_details = Some(ChainedInvokeDetails { result, error });
 }
 
 /// The event with `EventTimestamp` as epoch seconds, whatever form it came in.

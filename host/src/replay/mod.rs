@@ -408,8 +408,13 @@ impl ReplayEngine {
 
     fn checkpoint(execution: &mut Execution, update: OperationUpdate) -> Result<(), ReplayFault> {
         Self::refuse_in_gate(execution, &update)?;
-        execution.apply_checkpoint(std::slice::from_ref(&update))?;
-        chaos::crash_if_planned(execution, &update)
+        // Chaos testing describes the update after it is applied; only then is it kept.
+        let described = execution.chaos.is_some().then(|| update.clone());
+        execution.apply_update_owned(update)?;
+        match described {
+            Some(update) => chaos::crash_if_planned(execution, &update),
+            None => Ok(()),
+        }
     }
 
     // ---- wait -------------------------------------------------------------------

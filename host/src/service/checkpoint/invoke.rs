@@ -45,7 +45,7 @@ impl Execution {
         Ok(())
     }
 
-    pub(super) fn apply_chained_invoke(&mut self, update: &OperationUpdate, now: i64) {
+    pub(super) fn apply_chained_invoke(&mut self, mut update: OperationUpdate, now: i64) -> usize {
         let options = update.chained_invoke_options.clone().unwrap_or_default();
         let function = parse_function_target(&options.function_name)
             .map(|t| t.name.to_owned())
@@ -54,18 +54,19 @@ impl Execution {
             .invoke_targets
             .as_ref()
             .is_some_and(|t| t.exists(&function));
-        self.upsert(update, Status::Started, now);
+        let i = self.upsert(&mut update, Status::Started, now);
         let started = InvokeStarted {
             function_name: options.function_name,
             tenant_id: options.tenant_id,
         };
         if let Some(answer) = self.spec.mocks.invoke(&function).cloned() {
-            self.answer_mocked_invoke(update, answer, started, now);
+            self.answer_mocked_invoke(&update, answer, started, now);
         } else if !known {
             self.fail_unknown_invoke(&update.id, &function, started, now);
         } else {
-            self.start_child_invoke(update, function, started, now);
+            self.start_child_invoke(&update, function, started, now);
         }
+        i
     }
 
     /// A mocked target answers at once; no child execution runs.

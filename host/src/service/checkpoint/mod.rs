@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 use super::execution::{Execution, PendingCompletion};
 use super::ServiceError;
 use crate::model::{
-    limits, Operation, OperationAction as Action, OperationStatus as Status, OperationType as Type,
-    OperationUpdate,
+    limits, Millis, Operation, OperationAction as Action, OperationStatus as Status,
+    OperationType as Type, OperationUpdate,
 };
 
 fn invalid(message: impl Into<String>) -> ServiceError {
@@ -72,23 +72,45 @@ impl Execution {
         &mut self,
         updates: &[OperationUpdate],
     ) -> Result<Vec<String>, ServiceError> {
+        self.check_updates(updates)?;
+        let mut touched: Vec<String> = Vec::with_capacity(updates.len());
+        for update in updates {
+            if update.op_type != Type::Execution && !touched.contains(&update.id) {
+                touched.push(update.id.clone());
+            }
+        }
+        self.apply_checked(updates.to_vec());
+        Ok(touched)
+    }
+
+    /// Validates and applies one update the host's engine made, taking its strings.
+    pub fn apply_update_owned(&mut self, update: OperationUpdate) -> Result<(), ServiceError> {
+        self.check_updates(std::slice::from_ref(&update))?;
+        self.apply_checked([update]);
+        Ok(())
+    }
+
+    /// Refuses a checkpoint to a completed execution, invalid updates, or updates past
+    /// the footprint limit; on success the updates are counted as held.
+    fn check_updates(&mut self, updates: &[OperationUpdate]) -> Result<(), ServiceError> {
         if self.status.is_terminal() {
             return Err(invalid(
                 "Invalid checkpoint token: the execution has completed.",
             ));
         }
         self.validate_updates(updates)?;
-        self.hold(updates)?;
-        let mut touched = Vec::with_capacity(updates.len());
+        self.hold(updates)
+    }
+
+    /// Applies validated updates in order, on one reading of the clock.
+    fn apply_checked(&mut self, updates: impl IntoIterator<Item = OperationUpdate>) {
+        let now = self.clock.now();
         for update in updates {
-            self.apply_update(update);
-            self.track_timer(&update.id);
-            if update.op_type != Type::Execution && !touched.contains(&update.id) {
-                touched.push(update.id.clone());
+            if let Some(i) = self.apply_update(update, now) {
+                self.track_timer_at(i);
             }
         }
-        self.complete_due_timers();
-        Ok(touched)
+        self.complete_due_timers_at(now);
     }
 
     /// Counts what `updates` add to the execution's footprint in the host; refuses them
@@ -114,39 +136,44 @@ impl Execution {
         Ok(())
     }
 
-    fn apply_update(&mut self, update: &OperationUpdate) {
-        let now = self.clock.now();
-        match update.op_type {
+    /// Applies one update; returns the position of its operation (None for EXECUTION).
+    fn apply_update(&mut self, update: OperationUpdate, now: Millis) -> Option<usize> {
+        let i = match update.op_type {
             Type::Execution => {
                 self.pending_completion = Some(match update.action {
-                    Action::Succeed => PendingCompletion::Succeeded(update.payload.clone()),
-                    _ => PendingCompletion::Failed(update.error.clone().unwrap_or_default()),
+                    Action::Succeed => PendingCompletion::Succeeded(update.payload),
+                    _ => PendingCompletion::Failed(update.error.unwrap_or_default()),
                 });
-                return;
+                return None;
             }
             Type::Step => self.apply_step(update, now),
             Type::Context => self.apply_context(update, now),
             Type::Wait => self.apply_wait(update, now),
             Type::Callback => self.apply_callback(update, now),
             Type::ChainedInvoke => self.apply_chained_invoke(update, now),
-        }
-        self.updated_ids.push(update.id.clone());
+        };
+        self.updated_ids.push(i);
+        Some(i)
     }
 
-    /// The operation for `update`, created with its identity if absent.
-    fn upsert(&mut self, update: &OperationUpdate, status: Status, now: i64) -> &mut Operation {
-        if self.operation(&update.id).is_none() {
-            let mut op = Operation::new(update.id.clone(), update.op_type, status, now);
-            op.parent_id = update.parent_id.clone();
-            op.name = update.name.clone();
-            op.sub_type = update.sub_type.clone();
-            self.insert_operation(op);
-        }
-        let op = self.operation_mut(&update.id).expect("just inserted");
+    /// The position of the operation for `update`, created with its identity (taken
+    /// from the update) if absent, with `status` set.
+    fn upsert(&mut self, update: &mut OperationUpdate, status: Status, now: Millis) -> usize {
+        let i = match self.position(&update.id) {
+            Some(i) => i,
+            None => {
+                let mut op = Operation::new(update.id.clone(), update.op_type, status, now);
+                op.parent_id = update.parent_id.take();
+                op.name = update.name.take();
+                op.sub_type = update.sub_type.take();
+                self.insert_operation(op)
+            }
+        };
+        let op = self.operation_at_mut(i);
         op.status = status;
         if status.is_terminal() && op.end_timestamp.is_none() {
             op.end_timestamp = Some(now);
         }
-        op
+        i
     }
 }

@@ -36,7 +36,7 @@ impl Execution {
         }
         // Simulated state after the updates seen so far in this request.
         let mut in_request: HashMap<&str, Seen> = HashMap::new();
-        for update in updates {
+        for (k, update) in updates.iter().enumerate() {
             validate_lengths(update)?;
             validate_repeat(update, &in_request)?;
             self.validate_parent(update, &in_request)?;
@@ -53,6 +53,10 @@ impl Execution {
                 .map(|seen| seen.status)
                 .unwrap_or_else(|| existing.map(|op| op.status));
             let next = validate_transition(update, current)?;
+            if k + 1 == updates.len() {
+                // No later update of this request looks at what this one did.
+                break;
+            }
             let seen = in_request.entry(update.id.as_str()).or_insert(Seen {
                 op_type: update.op_type,
                 status: None,
@@ -128,7 +132,8 @@ fn validate_lengths(update: &OperationUpdate) -> Result<(), ServiceError> {
         ),
     ];
     for (field, value, max) in fields {
-        if value.is_some_and(|v| v.chars().count() > max) {
+        // A string of at most `max` bytes has at most `max` chars: count only longer ones.
+        if value.is_some_and(|v| v.len() > max && v.chars().count() > max) {
             return Err(invalid(format!(
                 "1 validation error detected: Value at 'updates.member.{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
             )));

@@ -116,7 +116,7 @@ impl Execution {
             }
         };
         self.push_op_event(op_id, event_type, details, at);
-        self.updated_ids.push(op_id.to_owned());
+        self.note_updated(op_id);
     }
 
     /// The callback id of the latest callback operation named `name` (any name if None)

@@ -85,7 +85,7 @@ impl Execution {
         error: Option<ErrorObject>,
     ) {
         if self.settle_chained_invoke(op_id, status, result, error) {
-            self.updated_ids.push(op_id.to_owned());
+            self.note_updated(op_id);
             self.needs_invocation = true;
         }
     }

@@ -23,15 +23,41 @@ impl Execution {
         details: EventDetails,
         timestamp: Millis,
     ) {
-        let op = self.operation(id);
+        match self.position(id) {
+            Some(i) => self.push_op_event_at(i, event_type, details, timestamp),
+            None => {
+                let event = Event {
+                    event_type,
+                    event_id: 0,
+                    timestamp,
+                    id: Some(id.to_owned()),
+                    name: None,
+                    parent_id: None,
+                    sub_type: None,
+                    details,
+                };
+                self.push_event(event);
+            }
+        }
+    }
+
+    /// An event of the operation at position `i`, carrying its identity.
+    pub(in crate::service) fn push_op_event_at(
+        &mut self,
+        i: usize,
+        event_type: EventType,
+        details: EventDetails,
+        timestamp: Millis,
+    ) {
+        let op = &self.operations[i];
         let event = Event {
             event_type,
             event_id: 0,
             timestamp,
-            id: Some(id.to_owned()),
-            name: op.and_then(|o| o.name.clone()),
-            parent_id: op.and_then(|o| o.parent_id.clone()),
-            sub_type: op.and_then(|o| o.sub_type.clone()),
+            id: Some(op.id.clone()),
+            name: op.name.clone(),
+            parent_id: op.parent_id.clone(),
+            sub_type: op.sub_type.clone(),
             details,
         };
         self.push_event(event);

@@ -71,8 +71,11 @@ impl Execution {
     }
 
     /// Operations changed since the current invocation began (`UpdatedOperationIds`).
-    pub fn updated_ids(&self) -> &[String] {
-        &self.updated_ids
+    pub fn updated_ids(&self) -> Vec<&str> {
+        self.updated_ids
+            .iter()
+            .map(|&i| self.operations[i].id.as_str())
+            .collect()
     }
 
     /// Invocations begun so far.

@@ -168,16 +168,18 @@ pub struct Execution {
     #[serde(skip)]
     events: Vec<Event>,
     #[serde(skip)]
-    pub(super) start_counts: IdMap<u32>,
+    /// STARTs of each STEP, by operation position (absent: none).
+    pub(super) start_counts: Vec<u32>,
     #[serde(skip)]
     pub(super) callback_ids: IdMap<String>,
     #[serde(skip)]
     pub(super) callback_timers: IdMap<CallbackTimer>,
     pub(super) pending_completion: Option<PendingCompletion>,
-    /// Operations changed since the last invocation began (`UpdatedOperationIds`). Not
-    /// stored: the next invocation, the first thing after a restart, starts it afresh.
+    /// Positions of the operations changed since the last invocation began
+    /// (`UpdatedOperationIds`), in order of change. Not stored: the next invocation, the
+    /// first thing after a restart, starts it afresh.
     #[serde(skip)]
-    pub(super) updated_ids: Vec<String>,
+    pub(super) updated_ids: Vec<usize>,
     /// The handler must be invoked (again).
     pub needs_invocation: bool,
     /// An invocation of the handler is running.
@@ -280,7 +282,7 @@ impl Execution {
             index: IdMap::default(),
             timed: Default::default(),
             events: Vec::new(),
-            start_counts: IdMap::default(),
+            start_counts: Vec::new(),
             callback_ids: IdMap::default(),
             callback_timers: IdMap::default(),
             pending_completion: None,

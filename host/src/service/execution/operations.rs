@@ -15,23 +15,55 @@ impl Execution {
         Some(&mut self.operations[i])
     }
 
-    /// Remembers an operation that now holds a timer.
-    pub(in crate::service) fn track_timer(&mut self, id: &str) {
-        if let Some(&i) = self.index.get(id) {
-            let op = &self.operations[i];
-            if matches!(
-                (op.op_type, op.status),
-                (Type::Wait, Status::Started) | (Type::Step, Status::Pending)
-            ) {
-                self.timed.insert(i);
-            }
+    /// The position of operation `id` in start order, if it exists.
+    pub(in crate::service) fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The operation at position `i` (from [`Self::position`]), to change.
+    pub(in crate::service) fn operation_at_mut(&mut self, i: usize) -> &mut Operation {
+        self.mark_changed(i);
+        &mut self.operations[i]
+    }
+
+    /// The STARTs of the STEP at position `i` so far.
+    pub(in crate::service) fn start_count(&self, i: usize) -> u32 {
+        self.start_counts.get(i).copied().unwrap_or(0)
+    }
+
+    /// Sets the STARTs of the STEP at position `i`.
+    pub(in crate::service) fn set_start_count(&mut self, i: usize, starts: u32) {
+        if self.start_counts.len() <= i {
+            self.start_counts.resize(i + 1, 0);
+        }
+        self.start_counts[i] = starts;
+    }
+
+    /// Notes operation `id` among those changed since the invocation began.
+    pub(in crate::service) fn note_updated(&mut self, id: &str) {
+        if let Some(i) = self.position(id) {
+            self.updated_ids.push(i);
         }
     }
 
-    pub(in crate::service) fn insert_operation(&mut self, op: Operation) {
-        self.mark_changed(self.operations.len());
-        self.index.insert(op.id.clone(), self.operations.len());
+    /// Remembers the operation at position `i` if it now holds a timer.
+    pub(in crate::service) fn track_timer_at(&mut self, i: usize) {
+        let op = &self.operations[i];
+        if matches!(
+            (op.op_type, op.status),
+            (Type::Wait, Status::Started) | (Type::Step, Status::Pending)
+        ) {
+            self.timed.insert(i);
+        }
+    }
+
+    /// Adds `op` after the others; returns its position.
+    pub(in crate::service) fn insert_operation(&mut self, op: Operation) -> usize {
+        let i = self.operations.len();
+        self.mark_changed(i);
+        self.index.insert(op.id.clone(), i);
         self.operations.push(op);
+        i
     }
 
     /// All operations in start order, the EXECUTION operation first.

@@ -18,6 +18,9 @@ pub(crate) struct PersistMarks {
     stored: bool,
     /// Positions of operations changed since the last commit.
     dirty: BTreeSet<usize>,
+    /// The position marked last, already in `dirty` (an update marks its operation
+    /// several times in a row).
+    last_marked: Option<usize>,
     events: usize,
     invocations: usize,
     record: String,
@@ -64,7 +67,11 @@ fn is_zero(n: &u32) -> bool {
 impl Execution {
     /// Notes that the operation at `position` changed.
     pub(super) fn mark_changed(&mut self, position: usize) {
-        self.persisted.dirty.insert(position);
+        let marks = &mut self.persisted;
+        if marks.last_marked != Some(position) {
+            marks.dirty.insert(position);
+            marks.last_marked = Some(position);
+        }
     }
 
     /// Notes that operation `id` changed.
@@ -110,7 +117,10 @@ impl Execution {
             .dirty
             .iter()
             .filter_map(|&i| self.operations.get(i).map(|op| (i, op)))
-            .map(|(i, op)| Ok((i as u32, serde_json::to_string(&self.operation_row(op))?)))
+            .map(|(i, op)| {
+                let row = self.operation_row(i, op);
+                Ok((i as u32, serde_json::to_string(&row)?))
+            })
             .collect::<Result<_, serde_json::Error>>()?;
         let events = self.events[marks.events.min(self.events.len())..]
             .iter()
@@ -142,6 +152,7 @@ impl Execution {
         marks.durable_now = false;
         marks.deferred = 0;
         marks.dirty.clear();
+        marks.last_marked = None;
         marks.events = self.events.len();
         marks.invocations = self.invocations.len();
         if let Some(record) = record {
@@ -149,10 +160,10 @@ impl Execution {
         }
     }
 
-    fn operation_row<'a>(&'a self, op: &'a Operation) -> OperationRow<'a> {
+    fn operation_row<'a>(&'a self, i: usize, op: &'a Operation) -> OperationRow<'a> {
         OperationRow {
             op: Cow::Borrowed(op),
-            starts: self.start_counts.get(&op.id).copied().unwrap_or(0),
+            starts: self.start_count(i),
             callback_timer: self.callback_timers.get(&op.id).map(Cow::Borrowed),
         }
     }
@@ -169,9 +180,6 @@ impl Execution {
         for document in &stored.operations {
             let row: OperationRow = serde_json::from_str(document).map_err(corrupt)?;
             let op = row.op.into_owned();
-            if row.starts > 0 {
-                execution.start_counts.insert(op.id.clone(), row.starts);
-            }
             if let Some(timer) = row.callback_timer {
                 execution
                     .callback_timers
@@ -181,9 +189,11 @@ impl Execution {
                 let callback_id = details.callback_id.clone();
                 execution.callback_ids.insert(callback_id, op.id.clone());
             }
-            let id = op.id.clone();
-            execution.insert_operation(op);
-            execution.track_timer(&id);
+            let i = execution.insert_operation(op);
+            if row.starts > 0 {
+                execution.set_start_count(i, row.starts);
+            }
+            execution.track_timer_at(i);
         }
         execution.events = parse_all::<Event>(&stored.events).map_err(corrupt)?;
         execution.invocations =

@@ -79,6 +79,11 @@ impl Execution {
     /// Completes every timer due by now; returns whether an invocation is needed.
     pub fn complete_due_timers(&mut self) -> bool {
         let now = self.clock.now();
+        self.complete_due_timers_at(now)
+    }
+
+    /// Completes every timer due by `now` (the clock's time, read by the caller).
+    pub(in crate::service) fn complete_due_timers_at(&mut self, now: Millis) -> bool {
         if self.status.is_terminal() {
             return false;
         }
@@ -129,10 +134,9 @@ impl Execution {
                         op.status = Status::Succeeded;
                         op.end_timestamp = Some(end);
                         let duration = (end - op.start_timestamp) / 1000;
-                        let id = op.id.clone();
                         let d = EventDetails::WaitSucceeded { duration };
-                        self.push_op_event(&id, EventType::WaitSucceeded, d, end);
-                        self.updated_ids.push(id);
+                        self.push_op_event_at(i, EventType::WaitSucceeded, d, end);
+                        self.updated_ids.push(i);
                         fired = true;
                     }
                 }
@@ -141,7 +145,7 @@ impl Execution {
                     if details.next_attempt_timestamp.is_some_and(|at| at <= now) {
                         details.next_attempt_timestamp = None;
                         op.status = Status::Ready;
-                        self.updated_ids.push(op.id.clone());
+                        self.updated_ids.push(i);
                         fired = true;
                     }
                 }
