@@ -43,7 +43,7 @@ impl Execution {
         };
         let (event_type, details) =
             step_end_event(update.action, result, error, delay, current_attempt);
-        self.push_op_event_at(i, event_type, details, now);
+        self.push_op_event(i, event_type, details, now);
         i
     }
 
@@ -56,7 +56,7 @@ impl Execution {
         details.result = None;
         details.error = None;
         details.next_attempt_timestamp = None;
-        self.push_op_event_at(i, EventType::StepStarted, EventDetails::Empty, now);
+        self.push_op_event(i, EventType::StepStarted, EventDetails::Empty, now);
         i
     }
 
@@ -89,7 +89,7 @@ impl Execution {
                 error: update.error.take(),
             });
         }
-        self.push_op_event_at(i, event_type, details, now);
+        self.push_op_event(i, event_type, details, now);
         i
     }
 
@@ -105,14 +105,14 @@ impl Execution {
                 duration: secs,
                 scheduled_end_timestamp: end,
             };
-            self.push_op_event_at(i, EventType::WaitStarted, d, now);
+            self.push_op_event(i, EventType::WaitStarted, d, now);
             i
         } else {
             let i = self.upsert(&mut update, Status::Cancelled, now);
             let d = EventDetails::Failed {
                 error: update.error.take().map(EventError::new),
             };
-            self.push_op_event_at(i, EventType::WaitCancelled, d, now);
+            self.push_op_event(i, EventType::WaitCancelled, d, now);
             i
         }
     }
@@ -143,7 +143,7 @@ impl Execution {
             heartbeat_timeout: set(options.heartbeat_timeout_seconds),
             timeout: set(options.timeout_seconds),
         };
-        self.push_op_event_at(i, EventType::CallbackStarted, d, now);
+        self.push_op_event(i, EventType::CallbackStarted, d, now);
         i
     }
 }

@@ -60,11 +60,11 @@ impl Execution {
             tenant_id: options.tenant_id,
         };
         if let Some(answer) = self.spec.mocks.invoke(&function).cloned() {
-            self.answer_mocked_invoke(&update, answer, started, now);
+            self.answer_mocked_invoke(i, &update, answer, started, now);
         } else if !known {
-            self.fail_unknown_invoke(&update.id, &function, started, now);
+            self.fail_unknown_invoke(i, &function, started, now);
         } else {
-            self.start_child_invoke(&update, function, started, now);
+            self.start_child_invoke(i, &update, function, started, now);
         }
         i
     }
@@ -72,6 +72,7 @@ impl Execution {
     /// A mocked target answers at once; no child execution runs.
     fn answer_mocked_invoke(
         &mut self,
+        i: usize,
         update: &OperationUpdate,
         answer: MockAnswer,
         started: InvokeStarted,
@@ -80,7 +81,7 @@ impl Execution {
         let id = update.id.as_str();
         let input = update.payload.clone().unwrap_or_else(|| "{}".into());
         let details = started.details(Some(input), None);
-        self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+        self.push_op_event(i, EventType::ChainedInvokeStarted, details, now);
         let (status, result, error) = match answer {
             MockAnswer::Result(result) => (ExecutionStatus::Succeeded, result, None),
             MockAnswer::Error(error) => (ExecutionStatus::Failed, None, Some(error)),
@@ -89,9 +90,9 @@ impl Execution {
     }
 
     /// Unknown targets fail at once and keep no input (as the service does).
-    fn fail_unknown_invoke(&mut self, id: &str, function: &str, started: InvokeStarted, now: i64) {
+    fn fail_unknown_invoke(&mut self, i: usize, function: &str, started: InvokeStarted, now: i64) {
         let details = started.details(None, None);
-        self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+        self.push_op_event(i, EventType::ChainedInvokeStarted, details, now);
         let error = ErrorObject::new(
             "ResourceNotFoundException",
             format!(
@@ -99,7 +100,7 @@ impl Execution {
                 self.spec.region, self.spec.account_id
             ),
         );
-        let op = self.operation_mut(id).expect("just inserted");
+        let op = self.operation_at_mut(i);
         op.status = Status::Failed;
         op.end_timestamp = Some(now);
         op.chained_invoke_details = Some(ChainedInvokeDetails {
@@ -109,13 +110,14 @@ impl Execution {
         let failed = EventDetails::Failed {
             error: Some(EventError::new(error)),
         };
-        self.push_op_event(id, EventType::ChainedInvokeFailed, failed, now);
+        self.push_op_event(i, EventType::ChainedInvokeFailed, failed, now);
     }
 
     /// A known target: the runtime starts a child execution, whose id derives from this
     /// execution and the operation, and completes the operation when the child ends.
     fn start_child_invoke(
         &mut self,
+        i: usize,
         update: &OperationUpdate,
         function: String,
         started: InvokeStarted,
@@ -137,11 +139,9 @@ impl Execution {
             "arn:aws:lambda:{}:{}:function:{function}:$LATEST/durable-execution/{invocation_id}/{invocation_id}",
             self.spec.region, self.spec.account_id
         );
-        self.operation_mut(id)
-            .expect("just inserted")
-            .chained_invoke_details = Some(ChainedInvokeDetails::default());
+        self.operation_at_mut(i).chained_invoke_details = Some(ChainedInvokeDetails::default());
         let details = started.details(Some(input.clone()), Some(child_arn.clone()));
-        self.push_op_event(id, EventType::ChainedInvokeStarted, details, now);
+        self.push_op_event(i, EventType::ChainedInvokeStarted, details, now);
         let invoke = PendingInvoke {
             op_id: id.to_owned(),
             function_name: function,

@@ -87,9 +87,10 @@ impl Execution {
         at: Millis,
     ) {
         self.callback_timers.remove(op_id);
-        let Some(op) = self.operation_mut(op_id) else {
+        let Some(i) = self.position(op_id) else {
             return;
         };
+        let op = self.operation_at_mut(i);
         op.status = status;
         op.end_timestamp = Some(at);
         let details = op.callback_details.get_or_insert_with(Default::default);
@@ -115,8 +116,8 @@ impl Execution {
                 (event_type, d)
             }
         };
-        self.push_op_event(op_id, event_type, details, at);
-        self.note_updated(op_id);
+        self.push_op_event(i, event_type, details, at);
+        self.updated_ids.push(i);
     }
 
     /// The callback id of the latest callback operation named `name` (any name if None)

@@ -84,28 +84,28 @@ impl Execution {
         result: Option<String>,
         error: Option<ErrorObject>,
     ) {
-        if self.settle_chained_invoke(op_id, status, result, error) {
-            self.note_updated(op_id);
+        if let Some(i) = self.settle_chained_invoke(op_id, status, result, error) {
+            self.updated_ids.push(i);
             self.needs_invocation = true;
         }
     }
 
-    /// Records a chained invoke's outcome; false when it had finished already.
+    /// Records a chained invoke's outcome; returns its operation's position, None when it
+    /// had finished already.
     pub(in crate::service) fn settle_chained_invoke(
         &mut self,
         op_id: &str,
         status: ExecutionStatus,
         result: Option<String>,
         error: Option<ErrorObject>,
-    ) -> bool {
+    ) -> Option<usize> {
         let now = self.clock.now();
         self.open_invokes.remove(op_id);
-        let Some(op) = self
-            .operation_mut(op_id)
-            .filter(|op| op.status == Status::Started)
-        else {
-            return false; // finished meanwhile (e.g. the parent was stopped)
-        };
+        // None when it finished meanwhile (e.g. the parent was stopped).
+        let i = self
+            .position(op_id)
+            .filter(|&i| self.operations[i].status == Status::Started)?;
+        let op = self.operation_at_mut(i);
         let (op_status, event_type) = match status {
             ExecutionStatus::Succeeded => (Status::Succeeded, EventType::ChainedInvokeSucceeded),
             ExecutionStatus::TimedOut => (Status::TimedOut, EventType::ChainedInvokeTimedOut),
@@ -129,7 +129,7 @@ impl Execution {
                 error: Some(EventError::new(error)),
             },
         };
-        self.push_op_event(op_id, event_type, details, now);
-        true
+        self.push_op_event(i, event_type, details, now);
+        Some(i)
     }
 }

@@ -15,34 +15,8 @@ impl Execution {
         self.version += 1;
     }
 
-    /// An event of operation `id`, carrying the operation's identity.
-    pub(in crate::service) fn push_op_event(
-        &mut self,
-        id: &str,
-        event_type: EventType,
-        details: EventDetails,
-        timestamp: Millis,
-    ) {
-        match self.position(id) {
-            Some(i) => self.push_op_event_at(i, event_type, details, timestamp),
-            None => {
-                let event = Event {
-                    event_type,
-                    event_id: 0,
-                    timestamp,
-                    id: Some(id.to_owned()),
-                    name: None,
-                    parent_id: None,
-                    sub_type: None,
-                    details,
-                };
-                self.push_event(event);
-            }
-        }
-    }
-
     /// An event of the operation at position `i`, carrying its identity.
-    pub(in crate::service) fn push_op_event_at(
+    pub(in crate::service) fn push_op_event(
         &mut self,
         i: usize,
         event_type: EventType,

@@ -9,12 +9,6 @@ impl Execution {
         self.index.get(id).map(|&i| &self.operations[i])
     }
 
-    pub(in crate::service) fn operation_mut(&mut self, id: &str) -> Option<&mut Operation> {
-        let &i = self.index.get(id)?;
-        self.mark_changed(i);
-        Some(&mut self.operations[i])
-    }
-
     /// The position of operation `id` in start order, if it exists.
     pub(in crate::service) fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
@@ -37,13 +31,6 @@ impl Execution {
             self.start_counts.resize(i + 1, 0);
         }
         self.start_counts[i] = starts;
-    }
-
-    /// Notes operation `id` among those changed since the invocation began.
-    pub(in crate::service) fn note_updated(&mut self, id: &str) {
-        if let Some(i) = self.position(id) {
-            self.updated_ids.push(i);
-        }
     }
 
     /// Remembers the operation at position `i` if it now holds a timer.

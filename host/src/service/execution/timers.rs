@@ -135,7 +135,7 @@ impl Execution {
                         op.end_timestamp = Some(end);
                         let duration = (end - op.start_timestamp) / 1000;
                         let d = EventDetails::WaitSucceeded { duration };
-                        self.push_op_event_at(i, EventType::WaitSucceeded, d, end);
+                        self.push_op_event(i, EventType::WaitSucceeded, d, end);
                         self.updated_ids.push(i);
                         fired = true;
                     }
