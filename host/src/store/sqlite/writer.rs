@@ -101,8 +101,8 @@ fn apply(connection: &Connection, delta: &ExecutionDelta) -> rusqlite::Result<()
         return Ok(());
     }
     let operations = join(delta.operations.iter().map(|(p, d)| format!("{p} {d}")));
-    let events = join(delta.events.iter().map(|(_, d)| d.clone()));
-    let invocations = join(delta.invocations.iter().map(|(_, d)| d.clone()));
+    let events = join(delta.events.iter().map(|(_, d)| d.as_str()));
+    let invocations = join(delta.invocations.iter().map(|(_, d)| d.as_str()));
     connection
         .prepare_cached(
             "INSERT INTO execution_deltas (arn, first_event, operations, events, invocations)
@@ -192,8 +192,8 @@ fn update_record(
 }
 
 /// One document per line: compact JSON never holds a raw newline.
-fn join(documents: impl Iterator<Item = String>) -> String {
-    documents.collect::<Vec<_>>().join("\n")
+fn join<D: std::borrow::Borrow<str>>(documents: impl Iterator<Item = D>) -> String {
+    documents.collect::<Vec<D>>().join("\n")
 }
 
 fn delete(connection: &Connection, arn: &str) -> rusqlite::Result<()> {
