@@ -6,7 +6,7 @@ impl ReplayEngine {
     /// Creates (or replays) a callback; returns (operation id, callback id).
     pub fn create_callback(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         config: CallbackConfig,
@@ -40,7 +40,7 @@ impl ReplayEngine {
 
     pub fn callback_result(
         &mut self,
-        execution: &Execution,
+        execution: &dyn ReplayHost,
         ctx: ContextHandle,
         id: &str,
     ) -> OpResult<CallbackOutcome> {

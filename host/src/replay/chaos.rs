@@ -2,17 +2,17 @@
 //! a seeded order for the admitted branches of a batch.
 
 use crate::model::OperationUpdate;
-use crate::service::Execution;
+use crate::replay::host::ReplayHost;
 
 use super::ReplayFault;
 
 /// Chaos testing: ends the invocation right after the planned checkpoint, as a Lambda
 /// crashing there would.
 pub(super) fn crash_if_planned(
-    execution: &mut Execution,
+    execution: &mut dyn ReplayHost,
     update: &OperationUpdate,
 ) -> Result<(), ReplayFault> {
-    let Some(plan) = execution.chaos.as_mut() else {
+    let Some(plan) = execution.chaos() else {
         return Ok(());
     };
     plan.seen += 1;
@@ -39,9 +39,9 @@ pub(super) fn crash_if_planned(
 /// The admitted branch to run next: the first one, or under chaos testing with a branch
 /// order seed a seeded random one (AWS runs admitted branches concurrently, so any of
 /// them may finish first).
-pub(super) fn pick_branch(execution: &mut Execution, admitted: &[usize]) -> Option<usize> {
+pub(super) fn pick_branch(execution: &mut dyn ReplayHost, admitted: &[usize]) -> Option<usize> {
     let first = *admitted.first()?;
-    let Some(plan) = execution.chaos.as_mut() else {
+    let Some(plan) = execution.chaos() else {
         return Some(first);
     };
     let Some(seed) = plan.branch_order_seed else {

@@ -7,7 +7,7 @@ impl ReplayEngine {
     /// checks it against the record, starts it if new, and says how it resumes.
     pub(super) fn begin_context(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         sub_type: &str,
@@ -32,7 +32,7 @@ impl ReplayEngine {
                 op.error().cloned(),
             )
         });
-        let in_gate = execution.replay_gate.is_some();
+        let in_gate = execution.gate().is_some();
         let resume = match recorded {
             None if in_gate => ContextResume::BeyondHistory,
             // Replay-only mode re-runs completed contexts, to check the operations inside.
@@ -59,7 +59,7 @@ impl ReplayEngine {
 
     pub fn child_begin(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         sub_type: Option<&str>,
@@ -107,7 +107,7 @@ impl ReplayEngine {
     /// Closes a child context with its body's result.
     pub fn child_end(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         child: ContextHandle,
         body: Result<Option<String>, ErrorObject>,
     ) -> OpResult<Outcome> {
@@ -146,7 +146,7 @@ impl ReplayEngine {
     }
 
     /// Forgets a child context the guest dropped without closing it (it suspended).
-    pub fn child_drop(&mut self, child: ContextHandle, execution: &Execution) {
+    pub fn child_drop(&mut self, child: ContextHandle, execution: &dyn ReplayHost) {
         let Some(frame) = self.frames.get_mut(child.0) else {
             return;
         };

@@ -7,7 +7,7 @@ use crate::model::{
     limits, ErrorObject, OperationAction as Action, OperationStatus as Status,
     OperationType as Type, StepOptions,
 };
-use crate::service::Execution;
+use crate::replay::host::ReplayHost;
 
 /// What guest code decided after a check.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,7 +37,7 @@ pub(super) struct OpenCondition {
 impl ReplayEngine {
     pub fn condition_begin(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         initial_state: String,
@@ -93,7 +93,7 @@ impl ReplayEngine {
     /// Reports a check's new state (or error) and whether to poll again.
     pub fn condition_end(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         id: &str,
         checked: Result<String, ErrorObject>,
         decision: ConditionDecision,

@@ -27,8 +27,8 @@ impl GateLog {
 
 impl ReplayEngine {
     /// Notes that the code runs the body of context `id`.
-    pub(super) fn note_entered(execution: &mut Execution, id: &str) {
-        if let Some(gate) = execution.replay_gate.as_mut() {
+    pub(super) fn note_entered(execution: &mut dyn ReplayHost, id: &str) {
+        if let Some(gate) = execution.gate() {
             gate.entered.push(id.to_owned());
         }
     }
@@ -37,12 +37,12 @@ impl ReplayEngine {
     /// and suspends `ctx`. None when not in replay-only mode.
     pub(super) fn beyond_history<T>(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         id: &str,
         request: &Request<'_>,
     ) -> Option<OpResult<T>> {
-        let gate = execution.replay_gate.as_mut()?;
+        let gate = execution.gate()?;
         gate.note_beyond(id, request.describe());
         Some(self.suspend(ctx))
     }
@@ -50,10 +50,10 @@ impl ReplayEngine {
     /// In replay-only mode, a checkpoint means the code went beyond the history where no
     /// graceful stop was possible: the invocation ends there.
     pub(super) fn refuse_in_gate(
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         update: &OperationUpdate,
     ) -> Result<(), ReplayFault> {
-        let Some(gate) = execution.replay_gate.as_mut() else {
+        let Some(gate) = execution.gate() else {
             return Ok(());
         };
         let what = format!("{} {}", update.action.as_str(), update.op_type.as_str());
@@ -67,7 +67,7 @@ impl ReplayEngine {
     /// In replay-only mode, compares a re-run completed context's result with the record
     /// (not when the record kept no payload, as for a result too large to store).
     pub(super) fn check_rerun_result(
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         id: &str,
         body: &Result<Option<String>, ErrorObject>,
     ) {
@@ -83,7 +83,7 @@ impl ReplayEngine {
             Err(error) => format!("error {error}"),
         };
         let recorded = format!("result {recorded}");
-        if let Some(gate) = execution.replay_gate.as_mut() {
+        if let Some(gate) = execution.gate() {
             gate.changed_result
                 .get_or_insert_with(|| (id.to_owned(), recorded, got));
         }

@@ -6,13 +6,13 @@ use crate::model::{
     ChainedInvokeOptions, ErrorObject, OperationAction as Action, OperationStatus as Status,
     OperationType as Type,
 };
-use crate::service::Execution;
+use crate::replay::host::ReplayHost;
 
 impl ReplayEngine {
     /// Invokes `function_name` with `payload` (JSON) or replays the recorded outcome.
     pub fn invoke(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         function_name: &str,

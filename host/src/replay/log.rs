@@ -9,7 +9,7 @@ impl ReplayEngine {
     /// `stdout_offset`: bytes the guest had printed so far (see [`LogLine`]).
     pub fn log(
         &mut self,
-        execution: &Execution,
+        execution: &dyn ReplayHost,
         ctx: ContextHandle,
         level: &str,
         mut message: String,

@@ -12,6 +12,7 @@ mod chaos;
 mod child;
 mod condition;
 mod gate;
+mod host;
 mod invoke;
 mod log;
 pub(crate) mod retry;
@@ -35,7 +36,8 @@ use crate::model::{
     limits, CallbackOptions, ContextOptions, ErrorObject, Operation, OperationAction as Action,
     OperationStatus as Status, OperationType as Type, OperationUpdate, StepOptions, WaitOptions,
 };
-use crate::service::{Execution, ServiceError};
+use crate::service::{CheckpointRequest, ServiceError};
+pub(crate) use host::ReplayHost;
 use retry::RetryPolicy;
 
 /// Log lines kept per invocation; later ones are counted, not kept.
@@ -373,11 +375,11 @@ impl ReplayEngine {
 
     /// The recorded operation at `id`, after checking it is the one the code asks for.
     fn recorded<'e>(
-        execution: &'e mut Execution,
+        execution: &'e mut dyn ReplayHost,
         id: &str,
         request: &Request<'_>,
     ) -> Result<Option<&'e Operation>, ReplayFault> {
-        if let Some(gate) = execution.replay_gate.as_mut() {
+        if let Some(gate) = execution.gate() {
             gate.touched.push(id.to_owned());
         }
         let mismatch = execution
@@ -393,7 +395,7 @@ impl ReplayEngine {
             });
         if let Some(recorded) = mismatch {
             let requested = request.describe();
-            if let Some(gate) = execution.replay_gate.as_mut() {
+            if let Some(gate) = execution.gate() {
                 gate.mismatch
                     .get_or_insert_with(|| (id.to_owned(), recorded.clone(), requested.clone()));
             }
@@ -406,11 +408,14 @@ impl ReplayEngine {
         Ok(execution.operation(id))
     }
 
-    fn checkpoint(execution: &mut Execution, update: OperationUpdate) -> Result<(), ReplayFault> {
+    fn checkpoint(
+        execution: &mut dyn ReplayHost,
+        update: OperationUpdate,
+    ) -> Result<(), ReplayFault> {
         Self::refuse_in_gate(execution, &update)?;
         // Chaos testing describes the update after it is applied; only then is it kept.
-        let described = execution.chaos.is_some().then(|| update.clone());
-        execution.apply_update_owned(update)?;
+        let described = execution.chaos().is_some().then(|| update.clone());
+        execution.checkpoint(CheckpointRequest::from_engine(vec![update]))?;
         match described {
             Some(update) => chaos::crash_if_planned(execution, &update),
             None => Ok(()),
@@ -421,7 +426,7 @@ impl ReplayEngine {
 
     pub fn wait(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         seconds: u64,

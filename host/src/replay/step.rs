@@ -6,7 +6,7 @@ use crate::model::mocks::MockAnswer;
 impl ReplayEngine {
     pub fn step_begin(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         config: StepConfig,
@@ -71,7 +71,7 @@ impl ReplayEngine {
     /// An at-most-once attempt that began but never reported back: it counts as failed.
     fn interrupted_attempt(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         request: &Request,
         id: &str,
@@ -95,7 +95,7 @@ impl ReplayEngine {
     /// from a mock as the body would have (retry strategy and all).
     fn open_attempt(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         id: String,
         op: OwnedRequest,
@@ -104,7 +104,7 @@ impl ReplayEngine {
     ) -> OpResult<StepStart> {
         let mock = op.name.as_deref().and_then(|name| {
             let path = self.context_path(ctx);
-            execution.spec.mocks.step(&path, name).cloned()
+            execution.step_mock(&path, name)
         });
         let open = OpenStep {
             ctx,
@@ -153,7 +153,7 @@ impl ReplayEngine {
     #[allow(clippy::too_many_arguments)]
     fn fail_attempt(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         request: &Request<'_>,
         id: &str,
@@ -198,7 +198,7 @@ impl ReplayEngine {
     /// Reports how a step body ended.
     pub fn step_end(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         id: &str,
         body: Result<Option<String>, ErrorObject>,
         decision: Option<RetryDecision>,
@@ -236,7 +236,7 @@ impl ReplayEngine {
     /// Checkpoints a step attempt's START. At most once per retry, the body may run only
     /// once that START is durable, so the store must commit it before the body runs.
     fn start_attempt(
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         start: OperationUpdate,
         config: &StepConfig,
     ) -> Result<(), ReplayFault> {

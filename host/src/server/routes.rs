@@ -12,7 +12,7 @@ use super::shared::Holder;
 use crate::model::{limits, ErrorObject};
 use crate::runner::Runtime;
 use crate::service::api::{page_size, paginate};
-use crate::service::ExecutionCell;
+use crate::service::{CheckpointApi, CheckpointRequest, ExecutionCell};
 
 pub struct Server {
     pub runtime: Runtime,
@@ -221,16 +221,8 @@ impl Server {
 /// CheckpointDurableExecution: a client checkpointing with the invocation's token.
 fn checkpoint(r: &Request, cell: &ExecutionCell) -> ApiResult {
     let body = r.json_body(Value::Null)?;
-    let token = body["CheckpointToken"]
-        .as_str()
-        .ok_or_else(|| ApiError::invalid("CheckpointToken is required"))?;
-    let updates: Vec<crate::model::OperationUpdate> = match body.get("Updates") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(updates) => serde_json::from_value(updates.clone())
-            .map_err(|e| ApiError::invalid(format!("invalid Updates: {e}")))?,
-    };
-    let client_token = body["ClientToken"].as_str();
-    let response = cell.update(|e| e.checkpoint_request(token, client_token, &updates))??;
+    let request = CheckpointRequest::from_json(&body)?;
+    let response = cell.update(|e| e.checkpoint(request).map(|r| r.to_json()))??;
     Ok(json_response(StatusCode::OK, response))
 }
 

@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use base64::Engine as _;
 
 pub use cell::ExecutionCell;
+pub use checkpoint::{Caller, CheckpointApi, CheckpointRequest, CheckpointResponse};
 pub use execution::{
     ChaosPlan, Execution, ExecutionSpec, InvocationOutcome, PendingCallback, TimerKind,
 };

@@ -6,14 +6,14 @@ use std::collections::HashSet;
 use super::policy::validate;
 use super::{Batch, BatchConfig, BatchDone, BatchHandle, BatchKind, BatchStart, Branch};
 use crate::model::ErrorObject;
+use crate::replay::host::ReplayHost;
 use crate::replay::{ContextHandle, ContextResume, OpError, OpResult, ReplayEngine};
-use crate::service::Execution;
 
 impl ReplayEngine {
     /// Starts (or replays) a map or parallel of `count` branches.
     pub fn batch_begin(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         ctx: ContextHandle,
         name: Option<&str>,
         kind: BatchKind,

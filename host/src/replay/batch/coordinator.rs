@@ -6,8 +6,8 @@ use super::{
     completion, Batch, BatchItem, BatchOutcome, Branch, CompletionReason, ItemStatus, Nesting,
 };
 use crate::model::{OperationStatus as Status, OperationType as Type};
+use crate::replay::host::ReplayHost;
 use crate::replay::OwnedRequest;
-use crate::service::Execution;
 
 impl Batch {
     pub(super) fn counts(&self) -> (u32, u32) {
@@ -122,7 +122,7 @@ impl Batch {
     /// Branches that ended in an earlier invocation keep their recorded outcome (NESTED
     /// only: FLAT branches have no operation of their own). When the container only
     /// replays to rebuild its result, succeeded branches run again to produce it.
-    pub(super) fn adopt_recorded(&mut self, execution: &Execution) {
+    pub(super) fn adopt_recorded(&mut self, execution: &dyn ReplayHost) {
         if self.config.nesting != Nesting::Nested {
             return;
         }

@@ -4,8 +4,8 @@
 use super::{BatchHandle, BatchOutcome, Branch, CompletionReason, CustomOutcome};
 use crate::model::OperationAction as Action;
 use crate::replay::child::set_context_result;
+use crate::replay::host::ReplayHost;
 use crate::replay::{OpResult, ReplayEngine, ReplayFault};
-use crate::service::Execution;
 
 impl ReplayEngine {
     /// Whether the batch is complete: for a guest running branches concurrently, the
@@ -80,7 +80,7 @@ impl ReplayEngine {
     /// (see [`batch_settle`](Self::batch_settle)).
     pub fn batch_finish(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         handle: BatchHandle,
         payload: Option<String>,
     ) -> OpResult<BatchOutcome> {

@@ -6,14 +6,14 @@ use crate::model::{
     ErrorObject, OperationAction as Action, OperationStatus as Status, OperationType as Type,
 };
 use crate::replay::child::set_context_result;
+use crate::replay::host::ReplayHost;
 use crate::replay::{ContextHandle, OpResult, ReplayEngine, ReplayFault};
-use crate::service::Execution;
 
 impl ReplayEngine {
     /// Reports how branch `index` ended.
     pub fn branch_end(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         handle: BatchHandle,
         index: u32,
         body: Result<Option<String>, ErrorObject>,
@@ -59,7 +59,11 @@ impl ReplayEngine {
 
     /// A branch context dropped without `branch_end`: the branch suspended, waiting on
     /// the timers its operations hold now (if any).
-    pub(in crate::replay) fn branch_dropped(&mut self, ctx: ContextHandle, execution: &Execution) {
+    pub(in crate::replay) fn branch_dropped(
+        &mut self,
+        ctx: ContextHandle,
+        execution: &dyn ReplayHost,
+    ) {
         let waiting_on: Vec<String> = self.frames[ctx.0]
             .allocated
             .iter()

@@ -6,19 +6,24 @@ use crate::model::ids::DerivedId;
 use crate::model::{
     Millis, OperationAction as Action, OperationStatus as Status, OperationType as Type,
 };
+use crate::replay::host::ReplayHost;
 use crate::replay::{Frame, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
-use crate::service::Execution;
+use crate::service::CheckpointRequest;
+
+/// The timer of a wait that ended (or a retry that came due): the service completed it.
+const DUE: Millis = Millis::MIN;
 
 impl ReplayEngine {
     /// Which branch the guest should run next (see [`NextBranch`]).
     pub fn next_branch(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         handle: BatchHandle,
     ) -> OpResult<NextBranch> {
-        // Timers that came due while branches ran complete now (as the service does at
-        // every checkpoint), so a resumed branch sees its wait finished.
-        execution.complete_due_timers();
+        // An empty checkpoint lets the service complete the timers that came due while
+        // branches ran (it does at every checkpoint), so a resumed branch sees its wait
+        // finished. The engine reads no clock: what came due shows in the statuses.
+        execution.checkpoint(CheckpointRequest::from_engine(Vec::new()))?;
         let concurrent = self.runs_concurrently();
         let batch = self.batch(handle)?;
         if concurrent {
@@ -52,9 +57,7 @@ impl ReplayEngine {
         // this invocation. Otherwise everything left waits: the batch suspends, as AWS
         // does when no branch is running.
         match self.earliest_branch_timer(execution, handle)? {
-            Some((index, at)) if at <= execution.clock.now() => {
-                self.run_branch(execution, handle, index).map(Ok)
-            }
+            Some((index, DUE)) => self.run_branch(execution, handle, index).map(Ok),
             _ => Ok(Ok(NextBranch::Finish)),
         }
     }
@@ -64,7 +67,7 @@ impl ReplayEngine {
     /// which then only means that none can start until a running branch ends.
     fn next_concurrent_branch(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         handle: BatchHandle,
     ) -> OpResult<NextBranch> {
         let batch = self.batch(handle)?;
@@ -90,7 +93,7 @@ impl ReplayEngine {
     /// due now. Finished waits it only replayed on its way are no reason to resume it.
     fn earliest_branch_timer(
         &mut self,
-        execution: &Execution,
+        execution: &dyn ReplayHost,
         handle: BatchHandle,
     ) -> Result<Option<(u32, Millis)>, ReplayFault> {
         let batch = self.batch(handle)?;
@@ -100,7 +103,7 @@ impl ReplayEngine {
                 (Type::Wait, Status::Started) => {
                     op.wait_details.as_ref().map(|d| d.scheduled_end_timestamp)
                 }
-                (Type::Wait, Status::Succeeded) | (Type::Step, Status::Ready) => Some(Millis::MIN),
+                (Type::Wait, Status::Succeeded) | (Type::Step, Status::Ready) => Some(DUE),
                 (Type::Step, Status::Pending) => op.step_details.as_ref()?.next_attempt_timestamp,
                 _ => None,
             }
@@ -122,7 +125,7 @@ impl ReplayEngine {
     /// not recorded, and the batch is not only replaying to rebuild its result.
     fn start_branch(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         handle: BatchHandle,
         index: u32,
     ) -> Result<(DerivedId, OwnedRequest), ReplayFault> {
@@ -147,7 +150,7 @@ impl ReplayEngine {
     /// NESTED, under the container when FLAT.
     fn run_branch(
         &mut self,
-        execution: &mut Execution,
+        execution: &mut dyn ReplayHost,
         handle: BatchHandle,
         index: u32,
     ) -> Result<NextBranch, ReplayFault> {

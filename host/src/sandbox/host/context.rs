@@ -219,7 +219,7 @@ impl wit::HostContext for GuestState {
         let res = self.table.delete(ctx)?;
         if res.handle != ReplayEngine::ROOT {
             let execution = self.cell.lock();
-            self.engine.child_drop(res.handle, &execution);
+            self.engine.child_drop(res.handle, &*execution);
         }
         Ok(())
     }

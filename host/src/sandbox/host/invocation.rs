@@ -6,9 +6,9 @@ use wasmtime::component::Resource;
 
 use super::{wit, ContextRes, GuestState};
 use crate::model::ids::SdkFlavour;
-use crate::model::{ErrorObject, OperationUpdate};
+use crate::model::ErrorObject;
 use crate::replay::ReplayFault;
-use crate::service::ServiceError;
+use crate::service::{CheckpointApi, CheckpointRequest};
 
 impl wit::Host for GuestState {
     fn child_end(
@@ -60,29 +60,14 @@ impl wit::Host for GuestState {
         &mut self,
         request: String,
     ) -> wasmtime::Result<Result<String, wit::ErrorObject>> {
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct CheckpointRequest {
-            checkpoint_token: String,
-            client_token: Option<String>,
-            #[serde(default)]
-            updates: Vec<OperationUpdate>,
-        }
-        let request: CheckpointRequest = match serde_json::from_str(&request) {
-            Ok(r) => r,
-            Err(e) => {
-                let error = ServiceError::InvalidParameterValue(format!(
-                    "Malformed checkpoint request: {e}"
-                ));
-                return Ok(Err(error.to_error_object().into()));
-            }
+        let request = match CheckpointRequest::parse(&request) {
+            Ok(request) => request,
+            Err(error) => return Ok(Err(error.to_error_object().into())),
         };
         let response = self.cell.update(|execution| {
-            execution.checkpoint_request(
-                &request.checkpoint_token,
-                request.client_token.as_deref(),
-                &request.updates,
-            )
+            execution
+                .checkpoint(request)
+                .map(|response| response.to_json())
         });
         let response = match response {
             Ok(response) => response,

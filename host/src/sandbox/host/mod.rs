@@ -85,7 +85,7 @@ impl GuestState {
         let stdout_offset = self.stdout.kept_bytes();
         let execution = self.cell.lock();
         self.engine.log(
-            &execution,
+            &*execution,
             handle,
             level,
             message,

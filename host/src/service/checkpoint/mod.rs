@@ -7,13 +7,16 @@
 //! records each operation and its history event.
 
 mod apply;
+mod door;
 mod invoke;
 mod transitions;
 mod validate;
 
 use base64::Engine as _;
 
-use serde_json::{json, Value};
+use serde_json::json;
+
+pub use door::{Caller, CheckpointApi, CheckpointRequest, CheckpointResponse};
 
 use super::execution::{Execution, PendingCompletion};
 use super::ServiceError;
@@ -26,6 +29,33 @@ fn invalid(message: impl Into<String>) -> ServiceError {
     ServiceError::InvalidParameterValue(message.into())
 }
 
+impl CheckpointApi for Execution {
+    fn checkpoint(
+        &mut self,
+        request: CheckpointRequest,
+    ) -> Result<CheckpointResponse<'_>, ServiceError> {
+        match request.caller {
+            Caller::Client {
+                checkpoint_token,
+                client_token,
+            } => self.client_checkpoint(checkpoint_token, client_token, request.updates),
+            Caller::Engine => {
+                self.check_updates(&request.updates)?;
+                let touched = self.apply_checked(request.updates);
+                Ok(CheckpointResponse::Applied {
+                    operations: self.operations(),
+                    touched,
+                    checkpoint_token: None,
+                })
+            }
+        }
+    }
+
+    fn operation(&self, id: &str) -> Option<&Operation> {
+        Execution::operation(self, id)
+    }
+}
+
 impl Execution {
     /// The checkpoint token a caller must present next.
     pub fn checkpoint_token(&self) -> String {
@@ -33,61 +63,58 @@ impl Execution {
         base64::engine::general_purpose::STANDARD.encode(token.to_string())
     }
 
-    /// CheckpointDurableExecution: checks the token (and ClientToken idempotency),
-    /// applies the updates, and returns the response body: a fresh token and the
-    /// operations the request touched.
-    pub fn checkpoint_request(
+    /// Validates and applies `updates` as the engine would send them; returns the ids
+    /// of the operations they touched.
+    #[cfg(test)]
+    pub(crate) fn apply_checkpoint(
         &mut self,
-        token: &str,
-        client_token: Option<&str>,
         updates: &[OperationUpdate],
-    ) -> Result<Value, ServiceError> {
+    ) -> Result<Vec<String>, ServiceError> {
+        let response = self.checkpoint(CheckpointRequest::from_engine(updates.to_vec()))?;
+        Ok(response
+            .operations()
+            .into_iter()
+            .map(|op| op.id.clone())
+            .collect())
+    }
+
+    /// A client's request: the token (and ClientToken idempotency) checked, then applied.
+    fn client_checkpoint(
+        &mut self,
+        token: String,
+        client_token: Option<String>,
+        updates: Vec<OperationUpdate>,
+    ) -> Result<CheckpointResponse<'_>, ServiceError> {
         if let (Some(client), Some((last_client, last_token, response))) =
-            (client_token, &self.last_checkpoint)
+            (&client_token, &self.last_checkpoint)
         {
-            if client == last_client && token == last_token {
-                return Ok(response.clone());
+            if client == last_client && &token == last_token {
+                return Ok(CheckpointResponse::Repeated(response.clone()));
             }
         }
         if token != self.checkpoint_token() || self.status.is_terminal() {
             return Err(invalid("Invalid checkpoint token"));
         }
-        let touched = self.apply_checkpoint(updates)?;
-        self.token_seq += 1;
-        let operations: Vec<&Operation> =
-            touched.iter().filter_map(|id| self.operation(id)).collect();
-        let mut response = json!({ "NewExecutionState": { "Operations": operations } });
         // AWS sends no token once an EXECUTION update completed the execution.
-        if !updates.iter().any(|u| u.op_type == Type::Execution) {
-            response["CheckpointToken"] = json!(self.checkpoint_token());
-        }
+        let completes = updates.iter().any(|u| u.op_type == Type::Execution);
+        self.check_updates(&updates)?;
+        let touched = self.apply_checked(updates);
+        self.token_seq += 1;
+        let next_token = (!completes).then(|| self.checkpoint_token());
         if let Some(client) = client_token {
-            self.last_checkpoint = Some((client.to_owned(), token.to_owned(), response.clone()));
-        }
-        Ok(response)
-    }
-
-    /// Validates and applies `updates` in order; returns the ids of touched operations.
-    pub fn apply_checkpoint(
-        &mut self,
-        updates: &[OperationUpdate],
-    ) -> Result<Vec<String>, ServiceError> {
-        self.check_updates(updates)?;
-        let mut touched: Vec<String> = Vec::with_capacity(updates.len());
-        for update in updates {
-            if update.op_type != Type::Execution && !touched.contains(&update.id) {
-                touched.push(update.id.clone());
+            let body = CheckpointResponse::Applied {
+                operations: self.operations(),
+                touched: touched.clone(),
+                checkpoint_token: next_token.clone(),
             }
+            .to_json();
+            self.last_checkpoint = Some((client, token, body));
         }
-        self.apply_checked(updates.to_vec());
-        Ok(touched)
-    }
-
-    /// Validates and applies one update the host's engine made, taking its strings.
-    pub fn apply_update_owned(&mut self, update: OperationUpdate) -> Result<(), ServiceError> {
-        self.check_updates(std::slice::from_ref(&update))?;
-        self.apply_checked([update]);
-        Ok(())
+        Ok(CheckpointResponse::Applied {
+            operations: self.operations(),
+            touched,
+            checkpoint_token: next_token,
+        })
     }
 
     /// Refuses a checkpoint to a completed execution, invalid updates, or updates past
@@ -102,15 +129,21 @@ impl Execution {
         self.hold(updates)
     }
 
-    /// Applies validated updates in order, on one reading of the clock.
-    fn apply_checked(&mut self, updates: impl IntoIterator<Item = OperationUpdate>) {
+    /// Applies validated updates in order, on one reading of the clock; returns the
+    /// positions of the operations they touched, each once, in request order.
+    fn apply_checked(&mut self, updates: Vec<OperationUpdate>) -> Vec<usize> {
         let now = self.clock.now();
+        let mut touched = Vec::with_capacity(updates.len());
         for update in updates {
             if let Some(i) = self.apply_update(update, now) {
                 self.track_timer_at(i);
+                if !touched.contains(&i) {
+                    touched.push(i);
+                }
             }
         }
         self.complete_due_timers_at(now);
+        touched
     }
 
     /// Counts what `updates` add to the execution's footprint in the host; refuses them

@@ -71,14 +71,22 @@ fn huge_callback_timeouts_never_fire_and_oversized_failures_are_refused() {
 
 #[test]
 fn tokens_and_callback_ids_cannot_be_forged_from_the_arn() {
+    use crate::service::{Caller, CheckpointApi, CheckpointRequest};
     use base64::Engine as _;
     let encode =
         |v: serde_json::Value| base64::engine::general_purpose::STANDARD.encode(v.to_string());
     let mut e = execution();
     let forged = encode(serde_json::json!({ "arn": e.arn, "seq": 0 }));
-    assert!(e.checkpoint_request(&forged, None, &[]).is_err());
+    let client = |checkpoint_token: String| CheckpointRequest {
+        caller: Caller::Client {
+            checkpoint_token,
+            client_token: None,
+        },
+        updates: Vec::new(),
+    };
+    assert!(e.checkpoint(client(forged)).is_err());
     let token = e.checkpoint_token();
-    assert!(e.checkpoint_request(&token, None, &[]).is_ok());
+    assert!(e.checkpoint(client(token)).is_ok());
 
     e.apply_checkpoint(&[update("cb", Type::Callback, Action::Start)])
         .unwrap();

@@ -3,7 +3,7 @@
 use super::*;
 use crate::model::ids::operation_id;
 use crate::model::{EventType, OperationStatus};
-use crate::service::ExecutionSpec;
+use crate::service::{Execution, ExecutionSpec};
 
 fn execution() -> Execution {
     Execution::new(ExecutionSpec::for_tests())
@@ -380,3 +380,6 @@ fn a_line_logged_by_a_step_body_belongs_to_the_step() {
     let owners: Vec<_> = engine.logs.iter().map(|l| l.context_id.clone()).collect();
     assert_eq!(owners, [Some(id), None]);
 }
+
+mod fake;
+mod on_fake;

@@ -1,0 +1,232 @@
+//! The engine alone, on a fake service: what it sends through the checkpoint door and
+//! how it answers from recorded operations.
+
+use super::fake::FakeService;
+use super::ROOT;
+use crate::model::ids::operation_id;
+use crate::model::{
+    ErrorObject, Operation, OperationAction as Action, OperationStatus as Status,
+    OperationType as Type,
+};
+use crate::replay::{
+    ChildStart, OpError, Outcome, ReplayEngine, ReplayFault, StepConfig, StepSemantics, StepStart,
+};
+use crate::service::ServiceError;
+
+/// (action, type, id, name, parent, payload) of each update, one list per request.
+type Sent = Vec<
+    Vec<(
+        Action,
+        Type,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )>,
+>;
+
+fn sent(fake: &FakeService) -> Sent {
+    fake.requests
+        .iter()
+        .map(|request| {
+            request
+                .iter()
+                .map(|u| {
+                    let (name, parent) = (u.name.clone(), u.parent_id.clone());
+                    (
+                        u.action,
+                        u.op_type,
+                        u.id.clone(),
+                        name,
+                        parent,
+                        u.payload.clone(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn begin_step(engine: &mut ReplayEngine, fake: &mut FakeService, config: StepConfig) -> StepStart {
+    engine
+        .step_begin(fake, ROOT, Some("charge"), config)
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn a_new_step_sends_its_start_then_its_result_in_two_requests() {
+    let mut fake = FakeService::default();
+    let mut engine = ReplayEngine::new("inv-1");
+    let id = operation_id(None, 1);
+    let start = begin_step(&mut engine, &mut fake, StepConfig::default());
+    assert_eq!(
+        start,
+        StepStart::Run {
+            id: id.clone(),
+            attempt: 1
+        }
+    );
+    let outcome = engine
+        .step_end(&mut fake, &id, Ok(Some("42".into())), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(outcome, Outcome::Succeeded(Some("42".into())));
+    let name = Some("charge".to_owned());
+    assert_eq!(
+        sent(&fake),
+        vec![
+            vec![(
+                Action::Start,
+                Type::Step,
+                id.clone(),
+                name.clone(),
+                None,
+                None
+            )],
+            vec![(
+                Action::Succeed,
+                Type::Step,
+                id,
+                name,
+                None,
+                Some("42".into())
+            )],
+        ]
+    );
+    assert_eq!(
+        fake.durable_requests, 0,
+        "at least once needs no durable START"
+    );
+}
+
+#[test]
+fn an_at_most_once_step_asks_for_its_start_to_be_stored_before_the_body_runs() {
+    let mut fake = FakeService::default();
+    let config = StepConfig {
+        semantics: StepSemantics::AtMostOncePerRetry,
+        ..StepConfig::default()
+    };
+    begin_step(&mut ReplayEngine::new("inv-1"), &mut fake, config);
+    assert_eq!(fake.requests.len(), 1);
+    assert_eq!(fake.durable_requests, 1);
+}
+
+#[test]
+fn a_recorded_step_replays_its_result_and_sends_nothing() {
+    let mut fake = FakeService::default();
+    let mut op = Operation::new(operation_id(None, 1), Type::Step, Status::Succeeded, 0);
+    op.name = Some("charge".into());
+    op.sub_type = Some("Step".into());
+    op.step_details.get_or_insert_with(Default::default).result = Some("\"paid\"".into());
+    fake.record(op);
+    let start = begin_step(
+        &mut ReplayEngine::new("inv-2"),
+        &mut fake,
+        StepConfig::default(),
+    );
+    let paid = Outcome::Succeeded(Some("\"paid\"".into()));
+    assert_eq!(start, StepStart::Done(paid));
+    assert!(fake.requests.is_empty(), "{:?}", fake.requests);
+}
+
+#[test]
+fn a_different_recorded_operation_is_non_determinism_without_a_request() {
+    let mut fake = FakeService::default();
+    let mut op = Operation::new(operation_id(None, 1), Type::Wait, Status::Started, 0);
+    op.sub_type = Some("Wait".into());
+    fake.record(op);
+    let fault = ReplayEngine::new("inv-2")
+        .step_begin(&mut fake, ROOT, Some("charge"), StepConfig::default())
+        .unwrap_err();
+    assert!(
+        matches!(fault, ReplayFault::NonDeterminism { .. }),
+        "{fault}"
+    );
+    assert!(fake.requests.is_empty());
+}
+
+#[test]
+fn a_new_wait_sends_its_start_and_suspends_until_the_service_ends_it() {
+    let mut fake = FakeService::default();
+    let id = operation_id(None, 1);
+    let first = ReplayEngine::new("inv-1").wait(&mut fake, ROOT, None, 30);
+    assert_eq!(first.unwrap(), Err(OpError::Suspended));
+    let update = &fake.requests[0][0];
+    assert_eq!((update.action, update.op_type), (Action::Start, Type::Wait));
+    assert_eq!(update.wait_options.as_ref().unwrap().wait_seconds, 30);
+
+    // Still STARTED: the next invocation suspends again and sends nothing.
+    let again = ReplayEngine::new("inv-2").wait(&mut fake, ROOT, None, 30);
+    assert_eq!(again.unwrap(), Err(OpError::Suspended));
+    assert_eq!(fake.requests.len(), 1);
+
+    // Once the service completed the wait, replay passes it.
+    let mut done = Operation::new(id, Type::Wait, Status::Succeeded, 0);
+    done.sub_type = Some("Wait".into());
+    let mut ended = FakeService::default();
+    ended.record(done);
+    let passed = ReplayEngine::new("inv-3").wait(&mut ended, ROOT, None, 30);
+    assert_eq!(passed.unwrap(), Ok(()));
+    assert!(ended.requests.is_empty());
+}
+
+#[test]
+fn operations_in_a_child_context_name_it_as_parent_and_its_end_carries_the_result() {
+    let mut fake = FakeService::default();
+    let mut engine = ReplayEngine::new("inv-1");
+    let child = match engine
+        .child_begin(&mut fake, ROOT, Some("group"), None)
+        .unwrap()
+        .unwrap()
+    {
+        ChildStart::Run(handle) => handle,
+        done => panic!("a new child runs, got {done:?}"),
+    };
+    let context_id = operation_id(None, 1);
+    let inner = match engine
+        .step_begin(&mut fake, child, Some("inner"), StepConfig::default())
+        .unwrap()
+        .unwrap()
+    {
+        StepStart::Run { id, .. } => id,
+        done => panic!("a new step runs, got {done:?}"),
+    };
+    engine
+        .step_end(&mut fake, &inner, Ok(Some("1".into())), None)
+        .unwrap()
+        .unwrap();
+    let outcome = engine.child_end(&mut fake, child, Ok(Some("[1]".into())));
+    assert_eq!(outcome.unwrap(), Ok(Outcome::Succeeded(Some("[1]".into()))));
+
+    let sent = sent(&fake);
+    let kinds: Vec<_> = sent.iter().map(|r| (r[0].0, r[0].1)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (Action::Start, Type::Context),
+            (Action::Start, Type::Step),
+            (Action::Succeed, Type::Step),
+            (Action::Succeed, Type::Context),
+        ]
+    );
+    assert_eq!(sent[1][0].4.as_deref(), Some(context_id.as_str()));
+    assert_ne!(inner, context_id);
+    assert_eq!(sent[3][0].5.as_deref(), Some("[1]"));
+}
+
+#[test]
+fn a_refused_checkpoint_ends_the_invocation_with_the_service_error() {
+    let mut fake = FakeService::default();
+    fake.refuse_next = Some(ServiceError::InvalidParameterValue("too big".into()));
+    let fault = ReplayEngine::new("inv-1")
+        .step_begin(&mut fake, ROOT, Some("charge"), StepConfig::default())
+        .unwrap_err();
+    assert!(matches!(fault, ReplayFault::Checkpoint(_)), "{fault}");
+    let error: ErrorObject = fault.to_error_object();
+    assert_eq!(
+        error.error_type.as_deref(),
+        Some("InvalidParameterValueException")
+    );
+    assert!(fake.requests.is_empty());
+}
