@@ -3,6 +3,15 @@
 use super::*;
 use crate::model::mocks::MockAnswer;
 
+/// What a recorded step says: status, attempts made, result and error.
+type RecordedStep = (Status, u32, Option<String>, Option<ErrorObject>);
+
+fn recorded_step(op: &Operation) -> RecordedStep {
+    let attempt = op.step_details.as_ref().map_or(0, |d| d.attempt);
+    let result = op.result().map(str::to_owned);
+    (op.status, attempt, result, op.error().cloned())
+}
+
 impl ReplayEngine {
     pub fn step_begin(
         &mut self,
@@ -19,15 +28,7 @@ impl ReplayEngine {
             name,
             parent: parent.as_deref(),
         };
-        let recorded = Self::recorded(execution, &id, &request)?.map(|op| {
-            let attempt = op.step_details.as_ref().map_or(0, |d| d.attempt);
-            (
-                op.status,
-                attempt,
-                op.result().map(str::to_owned),
-                op.error().cloned(),
-            )
-        });
+        let recorded = Self::recorded(execution, &id, &request)?.map(recorded_step);
         if matches!(recorded, None | Some((Status::Ready | Status::Started, ..))) {
             if let Some(stop) = self.beyond_history(execution, ctx, &id, &request) {
                 return stop;
