@@ -412,14 +412,27 @@ impl ReplayEngine {
         execution: &mut dyn ReplayHost,
         update: OperationUpdate,
     ) -> Result<(), ReplayFault> {
-        Self::refuse_in_gate(execution, &update)?;
-        // Chaos testing describes the update after it is applied; only then is it kept.
-        let described = execution.chaos().is_some().then(|| update.clone());
-        execution.checkpoint(CheckpointRequest::from_engine(vec![update]))?;
-        match described {
-            Some(update) => chaos::crash_if_planned(execution, &update),
-            None => Ok(()),
+        Self::checkpoint_all(execution, vec![update])
+    }
+
+    /// Sends `updates` through the service's door in one request (none: no request).
+    fn checkpoint_all(
+        execution: &mut dyn ReplayHost,
+        updates: Vec<OperationUpdate>,
+    ) -> Result<(), ReplayFault> {
+        if updates.is_empty() {
+            return Ok(());
         }
+        for update in &updates {
+            Self::refuse_in_gate(execution, update)?;
+        }
+        // Chaos testing describes the updates after they are applied; only then are they kept.
+        let described = execution.chaos().is_some().then(|| updates.clone());
+        execution.checkpoint(CheckpointRequest::from_engine(updates))?;
+        for update in described.iter().flatten() {
+            chaos::crash_if_planned(execution, update)?;
+        }
+        Ok(())
     }
 
     // ---- wait -------------------------------------------------------------------

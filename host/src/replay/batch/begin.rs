@@ -48,15 +48,18 @@ impl ReplayEngine {
             }
         };
         Self::note_entered(execution, &derived.id);
+        let flavour = self.flavour;
+        let branch_ids = (0..count)
+            .map(|i| flavour.branch(&derived.key, i))
+            .collect();
         let mut batch = Batch {
             container: derived.id,
-            key: derived.key,
-            flavour: self.flavour,
             parent_ctx: ctx,
             request,
             kind,
             config,
             branches: vec![Branch::Pending; count as usize],
+            branch_ids,
             replaying_completed,
             finished: false,
             decided: None,

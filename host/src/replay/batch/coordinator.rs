@@ -88,8 +88,8 @@ impl Batch {
         }
     }
 
-    pub(super) fn branch_id(&self, index: u32) -> String {
-        self.flavour.branch(&self.key, index).id
+    pub(super) fn branch_id(&self, index: u32) -> &str {
+        &self.branch_ids[index as usize].id
     }
 
     pub(super) fn outcome(&self, reason: CompletionReason) -> BatchOutcome {
@@ -127,7 +127,7 @@ impl Batch {
             return;
         }
         for index in 0..self.branches.len() as u32 {
-            let recorded = execution.operation(&self.branch_id(index));
+            let recorded = execution.operation(self.branch_id(index));
             match recorded.map(|op| op.status) {
                 Some(Status::Succeeded) if !self.replaying_completed => {
                     let result = recorded.and_then(|op| op.result()).map(str::to_owned);

@@ -36,7 +36,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::{ContextHandle, OwnedRequest, ReplayEngine, ReplayFault};
-use crate::model::ids::SdkFlavour;
+use crate::model::ids::DerivedId;
 use crate::model::ErrorObject;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,14 +175,14 @@ enum Branch {
 
 pub(super) struct Batch {
     container: String,
-    /// The container's key under `flavour`: what branch ids derive from.
-    key: String,
-    flavour: SdkFlavour,
     parent_ctx: ContextHandle,
     request: OwnedRequest,
     kind: BatchKind,
     config: BatchConfig,
     branches: Vec<Branch>,
+    /// Each branch's id and key, derived once (a batch asks for them several times per
+    /// branch, and each derivation hashes).
+    branch_ids: Vec<DerivedId>,
     /// The container succeeded with ReplayChildren: branches re-run only to rebuild
     /// results, nothing is checkpointed.
     replaying_completed: bool,

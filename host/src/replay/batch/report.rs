@@ -27,7 +27,7 @@ impl ReplayEngine {
                 )));
             }
         };
-        let id = batch.branch_id(index);
+        let id = batch.branch_id(index).to_owned();
         let frame = &mut self.frames[ctx.0];
         frame.closed = true;
         let checkpoint = !frame.replaying_completed;

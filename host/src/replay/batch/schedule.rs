@@ -5,6 +5,7 @@ use super::{BatchHandle, Branch, Nesting, NextBranch};
 use crate::model::ids::DerivedId;
 use crate::model::{
     Millis, OperationAction as Action, OperationStatus as Status, OperationType as Type,
+    OperationUpdate,
 };
 use crate::replay::host::ReplayHost;
 use crate::replay::{Frame, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
@@ -38,11 +39,7 @@ impl ReplayEngine {
                 "branch {running} was neither ended nor dropped before asking for the next one"
             )));
         }
-        // Admitted branches start at once, as AWS's threads (or JS promises) do: their
-        // CONTEXT starts are checkpointed now, their bodies run one after another.
-        for index in batch.admit() {
-            self.start_branch(execution, handle, index)?;
-        }
+        self.admit_branches(execution, handle)?;
         let batch = self.batch(handle)?;
         let admitted: Vec<usize> = (0..batch.branches.len())
             .filter(|&i| matches!(batch.branches[i], Branch::Admitted))
@@ -74,9 +71,7 @@ impl ReplayEngine {
         if batch.snapshot.is_some() {
             return Ok(Ok(NextBranch::Finish));
         }
-        for index in batch.admit() {
-            self.start_branch(execution, handle, index)?;
-        }
+        self.admit_branches(execution, handle)?;
         let batch = self.batch(handle)?;
         match batch
             .branches
@@ -121,29 +116,55 @@ impl ReplayEngine {
             .min_by_key(|(_, at)| *at))
     }
 
-    /// Branch `index`'s id and CONTEXT operation; checkpoints its start when it is NESTED,
-    /// not recorded, and the batch is not only replaying to rebuild its result.
-    fn start_branch(
+    /// Admits the branches the free slots allow. They start at once, as AWS's threads
+    /// (or JS promises) do: their CONTEXT starts go in one request, as AWS's SDKs send
+    /// the checkpoints queued together; their bodies run later, one after another.
+    fn admit_branches(
         &mut self,
         execution: &mut dyn ReplayHost,
+        handle: BatchHandle,
+    ) -> Result<(), ReplayFault> {
+        let mut starts = Vec::new();
+        for index in self.batch(handle)?.admit() {
+            let (derived, request) = self.branch_identity(handle, index)?;
+            if let Some(start) = self.branch_start(execution, handle, &derived, &request)? {
+                starts.push(start);
+            }
+        }
+        Self::checkpoint_all(execution, starts)
+    }
+
+    /// Branch `index`'s id and CONTEXT operation.
+    fn branch_identity(
+        &mut self,
         handle: BatchHandle,
         index: u32,
     ) -> Result<(DerivedId, OwnedRequest), ReplayFault> {
         let batch = self.batch(handle)?;
-        let derived = batch.flavour.branch(&batch.key, index);
-        let request = batch.branch_request(index);
-        // A recorded branch is still checked against the record (non-determinism).
-        if batch.config.nesting == Nesting::Nested {
-            let replaying_completed = batch.replaying_completed;
-            let recorded = Self::recorded(execution, &derived.id, &request.borrow())?;
-            if recorded.is_none() && !replaying_completed {
-                Self::checkpoint(
-                    execution,
-                    request.borrow().update(&derived.id, Action::Start),
-                )?;
-            }
+        Ok((
+            batch.branch_ids[index as usize].clone(),
+            batch.branch_request(index),
+        ))
+    }
+
+    /// The START of a branch's CONTEXT, when it is NESTED, not recorded, and the batch is
+    /// not only replaying to rebuild its result. A recorded branch is still checked
+    /// against the record (non-determinism).
+    fn branch_start(
+        &mut self,
+        execution: &mut dyn ReplayHost,
+        handle: BatchHandle,
+        derived: &DerivedId,
+        request: &OwnedRequest,
+    ) -> Result<Option<OperationUpdate>, ReplayFault> {
+        let batch = self.batch(handle)?;
+        if batch.config.nesting != Nesting::Nested {
+            return Ok(None);
         }
-        Ok((derived, request))
+        let replaying_completed = batch.replaying_completed;
+        let recorded = Self::recorded(execution, &derived.id, &request.borrow())?;
+        Ok((recorded.is_none() && !replaying_completed)
+            .then(|| request.borrow().update(&derived.id, Action::Start)))
     }
 
     /// Opens branch `index`'s context: its operations hang under the branch when it is
@@ -154,7 +175,11 @@ impl ReplayEngine {
         handle: BatchHandle,
         index: u32,
     ) -> Result<NextBranch, ReplayFault> {
-        let (DerivedId { id, key }, request) = self.start_branch(execution, handle, index)?;
+        let (derived, request) = self.branch_identity(handle, index)?;
+        if let Some(start) = self.branch_start(execution, handle, &derived, &request)? {
+            Self::checkpoint(execution, start)?;
+        }
+        let DerivedId { id, key } = derived;
         let batch = self.batch(handle)?;
         let nested = batch.config.nesting == Nesting::Nested;
         let container = batch.container.clone();

@@ -230,3 +230,35 @@ fn a_refused_checkpoint_ends_the_invocation_with_the_service_error() {
     );
     assert!(fake.requests.is_empty());
 }
+
+#[test]
+fn a_map_starts_its_admitted_branches_in_one_request() {
+    use crate::replay::{BatchConfig, BatchKind, BatchStart, NextBranch};
+    let mut fake = FakeService::default();
+    let mut engine = ReplayEngine::new("inv-1");
+    let start = engine.batch_begin(
+        &mut fake,
+        ROOT,
+        Some("m"),
+        BatchKind::Map,
+        3,
+        BatchConfig::default(),
+    );
+    let Ok(Ok(BatchStart::Run(batch))) = start else {
+        panic!("a new map runs, got {start:?}");
+    };
+    let next = engine.next_branch(&mut fake, batch).unwrap().unwrap();
+    assert!(matches!(next, NextBranch::Run { index: 0, .. }), "{next:?}");
+    let sent = sent(&fake);
+    // The map's own START, the empty request in which the service fires due timers,
+    // then the three branch STARTs together.
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!((sent[0][0].0, sent[0][0].1), (Action::Start, Type::Context));
+    assert!(sent[1].is_empty());
+    let container = operation_id(None, 1);
+    assert_eq!(sent[2].len(), 3);
+    for (action, op_type, _, _, parent, _) in &sent[2] {
+        assert_eq!((*action, *op_type), (Action::Start, Type::Context));
+        assert_eq!(parent.as_deref(), Some(container.as_str()));
+    }
+}
