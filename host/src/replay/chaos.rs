@@ -36,18 +36,20 @@ pub(super) fn crash_if_planned(
     })
 }
 
-/// The admitted branch to run next: the first one, or under chaos testing with a branch
-/// order seed a seeded random one (AWS runs admitted branches concurrently, so any of
-/// them may finish first).
-pub(super) fn pick_branch(execution: &mut dyn ReplayHost, admitted: &[usize]) -> Option<usize> {
-    let first = *admitted.first()?;
+/// Which of the `admitted` branches runs next, as a position among them: the first, or
+/// under chaos testing with a branch order seed a seeded random one (AWS runs admitted
+/// branches concurrently, so any of them may finish first).
+pub(super) fn pick_branch(execution: &mut dyn ReplayHost, admitted: usize) -> Option<usize> {
+    if admitted == 0 {
+        return None;
+    }
     let Some(plan) = execution.chaos() else {
-        return Some(first);
+        return Some(0);
     };
     let Some(seed) = plan.branch_order_seed else {
-        return Some(first);
+        return Some(0);
     };
     let draw = seed ^ plan.picks.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     plan.picks += 1;
-    Some(admitted[fastrand::Rng::with_seed(draw).usize(..admitted.len())])
+    Some(fastrand::Rng::with_seed(draw).usize(..admitted))
 }

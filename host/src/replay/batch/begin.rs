@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
+use super::branches::Branches;
 use super::policy::validate;
-use super::{Batch, BatchConfig, BatchDone, BatchHandle, BatchKind, BatchStart, Branch};
+use super::{Batch, BatchConfig, BatchDone, BatchHandle, BatchKind, BatchStart};
 use crate::model::ErrorObject;
 use crate::replay::host::ReplayHost;
 use crate::replay::{ContextHandle, ContextResume, OpError, OpResult, ReplayEngine};
@@ -58,7 +59,7 @@ impl ReplayEngine {
             request,
             kind,
             config,
-            branches: vec![Branch::Pending; count as usize],
+            branches: Branches::new(count),
             branch_ids,
             replaying_completed,
             finished: false,

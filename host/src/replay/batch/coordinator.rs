@@ -10,16 +10,17 @@ use crate::replay::host::ReplayHost;
 use crate::replay::OwnedRequest;
 
 impl Batch {
+    /// Branches that ended and were reported: (succeeded, failed).
     pub(super) fn counts(&self) -> (u32, u32) {
-        let reported = |i: usize| !self.unreported.contains(&(i as u32));
-        self.branches
-            .iter()
-            .enumerate()
-            .fold((0, 0), |(s, f), (i, b)| match b {
-                Branch::Succeeded(_) if reported(i) => (s + 1, f),
-                Branch::Failed(_) if reported(i) => (s, f + 1),
-                _ => (s, f),
-            })
+        let (mut succeeded, mut failed) = self.branches.ended();
+        for &index in &self.unreported {
+            match self.branches.get(index) {
+                Some(Branch::Succeeded(_)) => succeeded -= 1,
+                Some(Branch::Failed(_)) => failed -= 1,
+                _ => {}
+            }
+        }
+        (succeeded, failed)
     }
 
     pub(super) fn reason(&self) -> Option<CompletionReason> {
@@ -45,31 +46,15 @@ impl Batch {
     /// else admit pending branches in index order while slots are free (an admitted,
     /// running or suspended branch holds a slot). Returns the newly admitted indexes.
     pub(super) fn admit(&mut self) -> Vec<u32> {
-        let mut admitted = Vec::new();
         if self.decided.is_some() {
-            return admitted;
+            return Vec::new();
         }
         if let Some(reason) = self.reason() {
             self.decided = Some(reason);
-            return admitted;
+            return Vec::new();
         }
         let limit = self.config.max_concurrency.unwrap_or(u32::MAX) as usize;
-        let mut in_flight = self
-            .branches
-            .iter()
-            .filter(|b| matches!(b, Branch::Admitted | Branch::Running(_) | Branch::Suspended))
-            .count();
-        for (index, branch) in self.branches.iter_mut().enumerate() {
-            if in_flight >= limit {
-                break;
-            }
-            if matches!(branch, Branch::Pending) {
-                *branch = Branch::Admitted;
-                admitted.push(index as u32);
-                in_flight += 1;
-            }
-        }
-        admitted
+        self.branches.admit(limit)
     }
 
     /// The CONTEXT operation of branch `index` (NESTED branches only have one).
@@ -131,14 +116,14 @@ impl Batch {
             match recorded.map(|op| op.status) {
                 Some(Status::Succeeded) if !self.replaying_completed => {
                     let result = recorded.and_then(|op| op.result()).map(str::to_owned);
-                    self.branches[index as usize] = Branch::Succeeded(result);
+                    self.branches.set(index, Branch::Succeeded(result));
                 }
                 Some(Status::Failed) => {
                     let error = recorded
                         .and_then(|op| op.error())
                         .cloned()
                         .unwrap_or_default();
-                    self.branches[index as usize] = Branch::Failed(error);
+                    self.branches.set(index, Branch::Failed(error));
                 }
                 _ => {}
             }

@@ -1,7 +1,7 @@
 //! Ending a batch: the completion decision (the policy, a guest's own predicate, or a
 //! concurrent guest's snapshot), then the container's checkpoint or a suspension.
 
-use super::{BatchHandle, BatchOutcome, Branch, CompletionReason, CustomOutcome};
+use super::{BatchHandle, BatchOutcome, CompletionReason, CustomOutcome};
 use crate::model::OperationAction as Action;
 use crate::replay::child::set_context_result;
 use crate::replay::host::ReplayHost;
@@ -58,15 +58,9 @@ impl ReplayEngine {
         }
         match batch.settled_reason() {
             Some(reason) => Ok(Ok(batch.outcome(reason))),
-            None if batch
-                .branches
-                .iter()
-                .any(|b| matches!(b, Branch::Running(_))) =>
-            {
-                Err(ReplayFault::Protocol(
-                    "batch finished while a branch was still running".into(),
-                ))
-            }
+            None if batch.branches.any_running().is_some() => Err(ReplayFault::Protocol(
+                "batch finished while a branch was still running".into(),
+            )),
             // Unfinished branches wait (or wait for a free slot): suspend.
             None => {
                 let parent = batch.parent_ctx;

@@ -23,6 +23,7 @@
 //! [`coordinator`] holds the per-batch bookkeeping all of them share (AWS's coordinator).
 
 mod begin;
+mod branches;
 mod coordinator;
 mod finish;
 mod policy;
@@ -179,7 +180,7 @@ pub(super) struct Batch {
     request: OwnedRequest,
     kind: BatchKind,
     config: BatchConfig,
-    branches: Vec<Branch>,
+    branches: branches::Branches,
     /// Each branch's id and key, derived once (a batch asks for them several times per
     /// branch, and each derivation hashes).
     branch_ids: Vec<DerivedId>,

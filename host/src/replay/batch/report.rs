@@ -19,7 +19,7 @@ impl ReplayEngine {
         body: Result<Option<String>, ErrorObject>,
     ) -> OpResult<()> {
         let batch = self.batch(handle)?;
-        let ctx = match batch.branches.get(index as usize) {
+        let ctx = match batch.branches.get(index) {
             Some(Branch::Running(ctx)) => *ctx,
             _ => {
                 return Err(ReplayFault::Protocol(format!(
@@ -50,10 +50,11 @@ impl ReplayEngine {
         if self.runs_concurrently() {
             self.batches[handle.0].unreported.insert(index);
         }
-        self.batches[handle.0].branches[index as usize] = match body {
+        let ended = match body {
             Ok(payload) => Branch::Succeeded(payload),
             Err(error) => Branch::Failed(error),
         };
+        self.batches[handle.0].branches.set(index, ended);
         Ok(Ok(()))
     }
 
@@ -78,11 +79,9 @@ impl ReplayEngine {
             .cloned()
             .collect();
         for batch in &mut self.batches {
-            for (index, branch) in batch.branches.iter_mut().enumerate() {
-                if matches!(branch, Branch::Running(c) if *c == ctx) {
-                    *branch = Branch::Suspended;
-                    batch.suspended_on.insert(index as u32, waiting_on.clone());
-                }
+            if let Some(index) = batch.branches.running_in(ctx) {
+                batch.branches.set(index, Branch::Suspended);
+                batch.suspended_on.insert(index, waiting_on.clone());
             }
         }
     }

@@ -30,22 +30,17 @@ impl ReplayEngine {
         if concurrent {
             return self.next_concurrent_branch(execution, handle);
         }
-        if let Some(running) = batch
-            .branches
-            .iter()
-            .position(|b| matches!(b, Branch::Running(_)))
-        {
+        if let Some(running) = batch.branches.any_running() {
             return Err(ReplayFault::Protocol(format!(
                 "branch {running} was neither ended nor dropped before asking for the next one"
             )));
         }
         self.admit_branches(execution, handle)?;
         let batch = self.batch(handle)?;
-        let admitted: Vec<usize> = (0..batch.branches.len())
-            .filter(|&i| matches!(batch.branches[i], Branch::Admitted))
-            .collect();
-        if let Some(index) = crate::replay::chaos::pick_branch(execution, &admitted) {
-            return self.run_branch(execution, handle, index as u32).map(Ok);
+        let admitted = batch.branches.admitted().len();
+        if let Some(at) = crate::replay::chaos::pick_branch(execution, admitted) {
+            let index = self.batch(handle)?.branches.admitted()[at];
+            return self.run_branch(execution, handle, index).map(Ok);
         }
         if batch.decided.is_some() {
             return Ok(Ok(NextBranch::Finish));
@@ -73,12 +68,8 @@ impl ReplayEngine {
         }
         self.admit_branches(execution, handle)?;
         let batch = self.batch(handle)?;
-        match batch
-            .branches
-            .iter()
-            .position(|b| matches!(b, Branch::Admitted))
-        {
-            Some(index) => self.run_branch(execution, handle, index as u32).map(Ok),
+        match batch.branches.admitted().front().copied() {
+            Some(index) => self.run_branch(execution, handle, index).map(Ok),
             None => Ok(Ok(NextBranch::Finish)),
         }
     }
@@ -199,7 +190,9 @@ impl ReplayEngine {
             request: nested.then_some(request),
             closed: false,
         });
-        self.batches[handle.0].branches[index as usize] = Branch::Running(ctx);
+        self.batches[handle.0]
+            .branches
+            .set(index, Branch::Running(ctx));
         Ok(NextBranch::Run { index, ctx })
     }
 }
