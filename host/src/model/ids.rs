@@ -18,14 +18,19 @@ pub(crate) type IdMap<V> = std::collections::HashMap<String, V, foldhash::fast::
 /// The first `chars` lowercase hex digits of `bytes` (`chars` ≤ 2 × `bytes.len()`),
 /// built in one buffer (hex::encode pushed char by char, then the tail was cut off).
 fn hex_prefix(bytes: &[u8], chars: usize) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = Vec::with_capacity(chars + 1);
-    for &byte in &bytes[..chars.div_ceil(2)] {
+    push_hex(&mut out, &bytes[..chars.div_ceil(2)]);
+    out.truncate(chars);
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
+/// Appends the lowercase hex digits of `bytes` to `out`.
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for &byte in bytes {
         out.push(DIGITS[usize::from(byte >> 4)]);
         out.push(DIGITS[usize::from(byte & 0x0f)]);
     }
-    out.truncate(chars);
-    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// Whose conventions a guest gets — operation ids and the errors the host raises on the
@@ -109,17 +114,27 @@ pub fn hash_step_id(step_id: &str) -> String {
     hex_prefix(&Blake2b512::digest(step_id.as_bytes()), 64)
 }
 
-/// A UUID-shaped id (`8-4-4-4-12` hex digits) derived from `seed`.
+/// A UUID-shaped id (`8-4-4-4-12` hex digits) derived from `seed`: the first 32 hex
+/// digits of its [`hash_step_id`], in one buffer (no hex string of the whole digest).
 pub(crate) fn uuid_from(seed: &str) -> String {
-    let hash = hash_step_id(seed);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hash[0..8],
-        &hash[8..12],
-        &hash[12..16],
-        &hash[16..20],
-        &hash[20..32]
-    )
+    let digest = Blake2b512::digest(seed.as_bytes());
+    let mut out = Vec::with_capacity(36);
+    for (i, group) in [0..4, 4..6, 6..8, 8..10, 10..16].into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'-');
+        }
+        push_hex(&mut out, &digest[group]);
+    }
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
+/// The number the first 16 hex digits of [`hash_step_id`]`(seed)` spell (big-endian),
+/// read from the digest without building its hex.
+pub(crate) fn hash_prefix_u64(seed: &str) -> u64 {
+    let digest = Blake2b512::digest(seed.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
 }
 
 /// The Python SDK's id of the `counter`-th operation (1-based) of a context; `parent` is
@@ -161,6 +176,26 @@ mod tests {
             hash_step_id("c-0"),
             "Python branches count from 0"
         );
+    }
+
+    #[test]
+    fn uuid_and_seed_match_the_hex_of_the_hash() {
+        for seed in ["", "a", "inv-1/invocation/2", &"x".repeat(300)] {
+            let hash = hash_step_id(seed);
+            let uuid = format!(
+                "{}-{}-{}-{}-{}",
+                &hash[0..8],
+                &hash[8..12],
+                &hash[12..16],
+                &hash[16..20],
+                &hash[20..32]
+            );
+            assert_eq!(uuid_from(seed), uuid);
+            assert_eq!(
+                hash_prefix_u64(seed),
+                u64::from_str_radix(&hash[..16], 16).unwrap()
+            );
+        }
     }
 
     #[test]

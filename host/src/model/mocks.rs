@@ -29,15 +29,9 @@ impl Mocks {
     /// The answer for step `name` whose enclosing named contexts are `path` (outermost
     /// first): a key with a `/` matches the whole path, a plain key the name anywhere.
     pub(crate) fn step(&self, path: &[&str], name: &str) -> Option<&MockAnswer> {
-        let full = path
-            .iter()
-            .copied()
-            .chain([name])
-            .collect::<Vec<_>>()
-            .join("/");
         self.steps
             .iter()
-            .find(|(key, _)| *key == full || (!key.contains('/') && key == name))
+            .find(|(key, _)| is_path(key, path, name) || (!key.contains('/') && key == name))
             .map(|(_, answer)| answer)
     }
 
@@ -48,6 +42,19 @@ impl Mocks {
             .find(|(key, _)| key == function)
             .map(|(_, answer)| answer)
     }
+}
+
+/// Whether `key` is `path` and `name` joined with `/`, without joining them (asked
+/// for every step of every execution).
+fn is_path(key: &str, path: &[&str], name: &str) -> bool {
+    let mut rest = key;
+    for part in path {
+        match rest.strip_prefix(part).and_then(|r| r.strip_prefix('/')) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest == name
 }
 
 #[cfg(test)]
@@ -65,5 +72,31 @@ mod tests {
         assert_eq!(mocks.step(&[], "b"), None);
         assert_eq!(mocks.step(&["x", "y"], "c"), Some(&answer("2")));
         assert_eq!(mocks.step(&[], "d"), None);
+    }
+
+    #[test]
+    fn a_path_key_is_the_joined_path() {
+        for (key, path, name) in [
+            ("a/b", &["a"][..], "b"),
+            ("a/b/c", &["a/b"][..], "c"),
+            ("a/b/c", &["a", "b"][..], "c"),
+            ("a//c", &["a", ""][..], "c"),
+            ("b", &[][..], "b"),
+            ("ab/c", &["a"][..], "c"),
+            ("a/b", &["a", "b"][..], ""),
+            ("a/bc", &["a"][..], "b"),
+        ] {
+            let joined = path
+                .iter()
+                .copied()
+                .chain([name])
+                .collect::<Vec<_>>()
+                .join("/");
+            assert_eq!(
+                is_path(key, path, name),
+                key == joined,
+                "{key} {path:?} {name}"
+            );
+        }
     }
 }

@@ -387,9 +387,10 @@ pub fn unique_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let seed = format!(
-        "{}/{}/{n}",
+        "{}/{}/{n}/{}",
         std::process::id(),
-        crate::service::clock::real_now()
+        crate::service::clock::real_now(),
+        fastrand::u64(..)
     );
-    crate::model::ids::uuid_from(&format!("{seed}/{}", fastrand::u64(..)))
+    crate::model::ids::uuid_from(&seed)
 }

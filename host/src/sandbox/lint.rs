@@ -31,7 +31,14 @@ impl DeterminismLint {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if state.operations != operations {
             state.operations = operations;
-            state.last_operation = last_operation.map(str::to_owned);
+            // Reuses the kept id's buffer: this runs after every durable call.
+            match (last_operation, &mut state.last_operation) {
+                (Some(id), Some(kept)) => {
+                    kept.clear();
+                    kept.push_str(id);
+                }
+                (id, kept) => *kept = id.map(str::to_owned),
+            }
         }
     }
 

@@ -197,8 +197,7 @@ impl Sandbox {
                 execution.clock.now(),
             )
         };
-        let seed = u64::from_str_radix(&crate::model::ids::hash_step_id(&execution_id)[..16], 16)
-            .unwrap_or(0);
+        let seed = crate::model::ids::hash_prefix_u64(&execution_id);
         // Held until the store (and its instance) is dropped at the end of this call.
         let _slot = self.slots.acquire();
         let lint = Arc::new(lint::DeterminismLint::default());

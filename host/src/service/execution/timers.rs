@@ -119,6 +119,9 @@ impl Execution {
     /// Waits that came due succeed and steps whose retry delay passed become READY;
     /// operations that no longer hold a timer leave `timed`.
     fn fire_operation_timers(&mut self, now: Millis) -> bool {
+        if self.timed.is_empty() {
+            return false;
+        }
         let mut fired = false;
         let timed: Vec<usize> = self.timed.iter().copied().collect();
         for i in timed {
@@ -166,6 +169,9 @@ impl Execution {
 
     /// Callbacks past their timeout or heartbeat deadline time out (at the earlier one).
     fn fire_callback_timers(&mut self, now: Millis) -> bool {
+        if self.callback_timers.is_empty() {
+            return false;
+        }
         let mut fired = false;
         let due: Vec<(String, Millis, bool)> = self
             .callback_timers
