@@ -143,7 +143,7 @@ fn a_timer_the_store_refuses_fires_once_the_store_takes_it() {
     let arn = runtime.start_execution(SCENARIOS, &input, options).unwrap();
     let cell = runtime.service().get(&arn).unwrap();
     assert!(runtime.wait_until(&cell, WAIT, |e| {
-        !e.invocation_running && count(e.events(), EventType::InvocationCompleted) == 1
+        !e.schedule.invocation_running && count(e.events(), EventType::InvocationCompleted) == 1
     }));
     // Held past the wait's end: firing it must fail and be retried, not be lost.
     let lock = hold_write_lock(&db);

@@ -21,11 +21,11 @@ pub(crate) trait ReplayHost: CheckpointApi {
 
 impl ReplayHost for Execution {
     fn gate(&mut self) -> Option<&mut GateLog> {
-        self.replay_gate.as_mut()
+        self.wiring.replay_gate.as_mut()
     }
 
     fn chaos(&mut self) -> Option<&mut ChaosPlan> {
-        self.chaos.as_mut()
+        self.wiring.chaos.as_mut()
     }
 
     fn step_mock(&self, path: &[&str], name: &str) -> Option<MockAnswer> {

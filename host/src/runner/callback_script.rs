@@ -97,11 +97,11 @@ pub fn run_to_end(
             &cell,
             deadline.saturating_duration_since(Instant::now()),
             |e| {
-                answerable = (!e.invocation_running)
+                answerable = (!e.schedule.invocation_running)
                     .then(|| script.next_for(&e.pending_callbacks()))
                     .flatten();
                 answerable.is_some()
-                    || (e.status.is_terminal() && !e.invocation_running)
+                    || (e.status.is_terminal() && !e.schedule.invocation_running)
                     || e.waits_only_for_callbacks()
             },
         );

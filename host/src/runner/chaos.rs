@@ -68,6 +68,7 @@ pub type Trial = (ExecutionResult, Vec<String>);
 /// The trial an execution run under a chaos plan amounts to.
 pub fn trial_of(execution: &crate::service::Execution) -> Trial {
     let checkpoints = execution
+        .wiring
         .chaos
         .as_ref()
         .map(|plan| plan.history.clone())

@@ -121,7 +121,7 @@ fn next_invocation(
             finished(runtime, cell, execution);
             return None;
         }
-        if execution.needs_invocation && !execution.paused {
+        if execution.schedule.needs_invocation && !execution.paused {
             if execution.invocation_count() >= function.config.max_invocations {
                 let limit = function.config.max_invocations;
                 execution.fail(crate::model::ErrorObject::new(

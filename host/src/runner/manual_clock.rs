@@ -11,7 +11,8 @@ use crate::service::{Execution, ExecutionCell};
 
 /// Nothing will happen until time moves or a callback is answered.
 fn idle(execution: &Execution) -> bool {
-    !execution.invocation_running && (execution.status.is_terminal() || !execution.needs_invocation)
+    !execution.schedule.invocation_running
+        && (execution.status.is_terminal() || !execution.schedule.needs_invocation)
 }
 
 impl Runtime {

@@ -85,7 +85,7 @@ pub fn replay_history(
         &function.config.env,
         false,
     );
-    let gate = cell.lock().replay_gate.take().unwrap_or_default();
+    let gate = cell.lock().wiring.replay_gate.take().unwrap_or_default();
     Ok(judge(history, &gate, &report.outcome))
 }
 

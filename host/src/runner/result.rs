@@ -80,7 +80,7 @@ impl ExecutionResult {
             end: execution.end,
             all_operations: execution.operations().to_vec(),
             events: execution.events().to_vec(),
-            invocations: execution.invocations.clone(),
+            invocations: execution.invocations.to_vec(),
             description: execution.describe(true),
         }
     }

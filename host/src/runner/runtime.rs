@@ -289,8 +289,8 @@ impl Runtime {
             mocks: options.mocks,
         };
         let mut execution = Execution::new(spec);
-        execution.chaos = options.chaos;
-        execution.max_consecutive_crashes = function.config.max_consecutive_crashes;
+        execution.wiring.chaos = options.chaos;
+        execution.schedule.max_consecutive_crashes = function.config.max_consecutive_crashes;
         execution.parent = parent;
         let arn = execution.arn.clone();
         let store = self
@@ -311,7 +311,7 @@ impl Runtime {
         function: Arc<RegisteredFunction>,
     ) -> Result<(), RuntimeError> {
         let runtime = self.clone();
-        cell.lock().invoke_targets = Some(self.inner.functions.clone());
+        cell.lock().wiring.invoke_targets = Some(self.inner.functions.clone());
         super::driver_pool::spawn("durabox-execution", move || {
             super::driver::drive(&runtime, &cell, &function)
         })
@@ -350,7 +350,7 @@ impl Runtime {
     ) -> Result<Arc<ExecutionCell>, RuntimeError> {
         let cell = self.inner.service.get(arn)?;
         let done = self.wait_until(&cell, timeout, |e| {
-            e.status.is_terminal() && !e.invocation_running
+            e.status.is_terminal() && !e.schedule.invocation_running
         });
         if !done {
             let message = format!("Execution did not complete within {timeout:?}");

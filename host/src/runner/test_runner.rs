@@ -213,7 +213,7 @@ impl TestRunner {
     pub fn wait(&self, arn: &str, timeout: Duration) -> Result<bool, RuntimeError> {
         let cell = self.runtime.service().get(arn)?;
         Ok(self.runtime.wait_until(&cell, timeout, |e| {
-            e.status.is_terminal() && !e.invocation_running
+            e.status.is_terminal() && !e.schedule.invocation_running
         }))
     }
 
@@ -248,7 +248,7 @@ impl TestRunner {
         let available = self.runtime.wait_until(&cell, timeout, |e| {
             found = e
                 .pending_callback_id(name)
-                .filter(|_| !e.invocation_running);
+                .filter(|_| !e.schedule.invocation_running);
             found.is_some() || e.status.is_terminal()
         });
         if !available {

@@ -213,7 +213,7 @@ impl ExecutionCell {
         let mut execution = self.lock();
         let result = f(&mut execution);
         execution.version += 1;
-        if !execution.invocation_running {
+        if !execution.schedule.invocation_running {
             self.commit(&mut execution)?;
             return Ok(result);
         }
@@ -236,7 +236,7 @@ impl ExecutionCell {
             execution.version += 1;
             let committed = self.commit(&mut execution);
             let quiet = committed.is_ok()
-                && execution.invocation_running
+                && execution.schedule.invocation_running
                 && !execution.status.is_terminal();
             (committed.map(|()| result), quiet)
         };

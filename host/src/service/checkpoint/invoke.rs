@@ -51,6 +51,7 @@ impl Execution {
             .map(|t| t.name.to_owned())
             .unwrap_or_default();
         let known = self
+            .wiring
             .invoke_targets
             .as_ref()
             .is_some_and(|t| t.exists(&function));

@@ -38,7 +38,7 @@ impl Execution {
         let now = self.clock.now();
         let result = result.filter(|r| !r.is_empty());
         self.complete_callback(&op_id, Status::Succeeded, result, None, now);
-        self.needs_invocation = true;
+        self.schedule.needs_invocation = true;
         Ok(())
     }
 
@@ -57,7 +57,7 @@ impl Execution {
         let op_id = self.active_callback(callback_id)?;
         let now = self.clock.now();
         self.complete_callback(&op_id, Status::Failed, None, Some(error), now);
-        self.needs_invocation = true;
+        self.schedule.needs_invocation = true;
         Ok(())
     }
 

@@ -86,7 +86,7 @@ impl Execution {
     ) {
         if let Some(i) = self.settle_chained_invoke(op_id, status, result, error) {
             self.updated_ids.push(i);
-            self.needs_invocation = true;
+            self.schedule.needs_invocation = true;
         }
     }
 

@@ -13,6 +13,31 @@ pub enum PendingCompletion {
     Failed(ErrorObject),
 }
 
+/// Captured output of every invocation, in order: records are only ever appended.
+#[derive(Clone, Debug, Default)]
+pub struct InvocationLog(Vec<InvocationRecord>);
+
+impl InvocationLog {
+    /// Appends the record of an invocation that ended.
+    pub fn push(&mut self, record: InvocationRecord) {
+        self.0.push(record);
+    }
+}
+
+impl std::ops::Deref for InvocationLog {
+    type Target = [InvocationRecord];
+
+    fn deref(&self) -> &[InvocationRecord] {
+        &self.0
+    }
+}
+
+impl From<Vec<InvocationRecord>> for InvocationLog {
+    fn from(records: Vec<InvocationRecord>) -> Self {
+        Self(records)
+    }
+}
+
 /// What one invocation printed and logged (not part of AWS history).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct InvocationRecord {
@@ -54,20 +79,20 @@ impl Execution {
     /// Forgets the running invocation after its end could not be stored: the execution
     /// is invoked again, as after a crash of the process.
     pub fn abandon_invocation(&mut self) {
-        self.invocation_running = false;
-        self.needs_invocation = !self.status.is_terminal();
+        self.schedule.invocation_running = false;
+        self.schedule.needs_invocation = !self.status.is_terminal();
         self.version += 1;
     }
 
     /// Marks an invocation as running; returns its request id.
     pub fn begin_invocation(&mut self) -> String {
-        self.needs_invocation = false;
-        self.invocation_running = true;
-        self.invocation_count += 1;
-        self.invocation_start = self.clock.now();
+        self.schedule.needs_invocation = false;
+        self.schedule.invocation_running = true;
+        self.schedule.invocation_count += 1;
+        self.schedule.invocation_start = self.clock.now();
         self.updated_ids.clear();
         self.version += 1;
-        request_id(&self.spec.invocation_id, self.invocation_count)
+        request_id(&self.spec.invocation_id, self.schedule.invocation_count)
     }
 
     /// Operations changed since the current invocation began (`UpdatedOperationIds`).
@@ -80,12 +105,12 @@ impl Execution {
 
     /// Invocations begun so far.
     pub fn invocation_count(&self) -> u32 {
-        self.invocation_count
+        self.schedule.invocation_count
     }
 
     /// Records `InvocationCompleted` and applies the handler's outcome.
     pub fn finish_invocation(&mut self, request_id: &str, outcome: InvocationOutcome) {
-        self.invocation_running = false;
+        self.schedule.invocation_running = false;
         if self.status.is_terminal() {
             // Stopped or timed out meanwhile: the output is ignored.
             self.version += 1;
@@ -108,7 +133,7 @@ impl Execution {
                 return;
             }
         }
-        self.consecutive_crashes = 0;
+        self.schedule.consecutive_crashes = 0;
     }
 
     /// The `InvocationCompleted` event: when the invocation ran, and the error of a crash.
@@ -124,7 +149,7 @@ impl Execution {
             end_timestamp: now,
             error,
             request_id: request_id.to_owned(),
-            start_timestamp: self.invocation_start,
+            start_timestamp: self.schedule.invocation_start,
         };
         self.push_event(Event {
             event_type: EventType::InvocationCompleted,
@@ -141,16 +166,16 @@ impl Execution {
     /// A crashed invocation runs again, until too many crashed in a row: then the
     /// execution fails with the last crash's error.
     fn crashed(&mut self, mut error: ErrorObject) {
-        self.consecutive_crashes += 1;
-        if self.consecutive_crashes >= self.max_consecutive_crashes {
+        self.schedule.consecutive_crashes += 1;
+        if self.schedule.consecutive_crashes >= self.schedule.max_consecutive_crashes {
             error.error_message = Some(format!(
                 "The handler crashed {} invocations in a row; last: {}",
-                self.consecutive_crashes,
+                self.schedule.consecutive_crashes,
                 error.error_message.as_deref().unwrap_or("no message")
             ));
             self.fail(error);
         } else {
-            self.needs_invocation = true;
+            self.schedule.needs_invocation = true;
         }
     }
 
@@ -160,18 +185,18 @@ impl Execution {
             Type::Wait | Type::Callback | Type::ChainedInvoke => op.status == Status::Started,
             _ => false,
         });
-        if waiting || self.needs_invocation {
-            self.invalid_pending = 0;
+        if waiting || self.schedule.needs_invocation {
+            self.schedule.invalid_pending = 0;
             return;
         }
-        self.invalid_pending += 1;
-        if self.invalid_pending >= 3 {
+        self.schedule.invalid_pending += 1;
+        if self.schedule.invalid_pending >= 3 {
             self.fail(ErrorObject::new(
                 "InvalidParameterValueException",
                 "Cannot return PENDING status with no pending operations.",
             ));
         } else {
-            self.needs_invocation = true;
+            self.schedule.needs_invocation = true;
         }
     }
 }

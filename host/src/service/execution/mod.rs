@@ -13,11 +13,15 @@ mod invocation;
 mod operations;
 mod persist;
 pub use persist::StoreWhen;
+mod schedule;
 mod status;
 mod timers;
+mod wiring;
 pub use callbacks::PendingCallback;
 pub use chained::{InvokeTargets, OpenInvoke, ParentLink, PendingInvoke};
-pub use invocation::{InvocationOutcome, InvocationRecord, PendingCompletion};
+pub use invocation::{InvocationLog, InvocationOutcome, InvocationRecord, PendingCompletion};
+pub use schedule::Schedule;
+pub use wiring::Wiring;
 
 use crate::model::ids::IdMap;
 
@@ -180,22 +184,15 @@ pub struct Execution {
     /// first thing after a restart, starts it afresh.
     #[serde(skip)]
     pub(super) updated_ids: Vec<usize>,
-    /// The handler must be invoked (again).
-    pub needs_invocation: bool,
-    /// An invocation of the handler is running.
-    pub invocation_running: bool,
-    invocation_count: u32,
-    invocation_start: Millis,
-    consecutive_crashes: u32,
-    invalid_pending: u32,
-    /// Crashed invocations in a row after which the execution fails.
-    pub max_consecutive_crashes: u32,
+    /// When the handler runs (stored in the same record, its fields inline).
+    #[serde(flatten)]
+    pub schedule: Schedule,
     /// Bumped on each change, so waiters can tell something happened.
     #[serde(skip)]
     pub version: u64,
-    /// Captured output of every invocation, in order.
+    /// Captured output of every invocation, in order (stored apart, `persist`).
     #[serde(skip)]
-    pub invocations: Vec<InvocationRecord>,
+    pub invocations: InvocationLog,
     /// Estimated bytes the execution holds in the host (`model::limits`).
     #[serde(default)]
     pub(super) held_bytes: u64,
@@ -221,15 +218,9 @@ pub struct Execution {
     /// Set on a chained-invoke child: the parent operation it completes.
     #[serde(default)]
     pub parent: Option<ParentLink>,
-    /// The functions chained invokes can reach (None: none).
+    /// The runtime's wiring: chained-invoke targets and test hooks.
     #[serde(skip)]
-    pub invoke_targets: Option<std::sync::Arc<dyn InvokeTargets>>,
-    /// Set for the replay gate: the engine runs nothing the recorded history lacks.
-    #[serde(skip)]
-    pub replay_gate: Option<crate::replay::GateLog>,
-    /// Set for chaos testing (`runner::chaos`).
-    #[serde(skip)]
-    pub chaos: Option<ChaosPlan>,
+    pub wiring: Wiring,
     /// What the store already holds, so a commit writes only the rest.
     #[serde(skip)]
     persisted: persist::PersistMarks,
@@ -287,15 +278,9 @@ impl Execution {
             callback_timers: IdMap::default(),
             pending_completion: None,
             updated_ids: Vec::new(),
-            needs_invocation: true,
-            invocation_running: false,
-            invocation_count: 0,
-            invocation_start: now,
-            consecutive_crashes: 0,
-            invalid_pending: 0,
-            max_consecutive_crashes: 3,
+            schedule: Schedule::new(now),
             version: 0,
-            invocations: Vec::new(),
+            invocations: InvocationLog::default(),
             held_bytes: 0,
             token_seq: 0,
             secret: super::secrets::new_secret(),
@@ -305,9 +290,7 @@ impl Execution {
             pending_invokes: Vec::new(),
             open_invokes: Default::default(),
             parent: None,
-            invoke_targets: None,
-            replay_gate: None,
-            chaos: None,
+            wiring: Wiring::default(),
             persisted: Default::default(),
             spec,
         };
@@ -338,9 +321,9 @@ impl Execution {
     /// Brings an execution loaded from a store back to life after a restart: an
     /// invocation that was running when the process died is lost and runs again.
     pub fn restore(mut self) -> Self {
-        if self.invocation_running {
-            self.invocation_running = false;
-            self.needs_invocation = !self.status.is_terminal();
+        if self.schedule.invocation_running {
+            self.schedule.invocation_running = false;
+            self.schedule.needs_invocation = !self.status.is_terminal();
         }
         self
     }
@@ -352,7 +335,7 @@ impl Execution {
         for op in recorded.iter().filter(|op| op.op_type != Type::Execution) {
             execution.insert_operation(op.clone());
         }
-        execution.replay_gate = Some(Default::default());
+        execution.wiring.replay_gate = Some(Default::default());
         execution
     }
 

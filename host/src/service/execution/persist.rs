@@ -196,8 +196,9 @@ impl Execution {
             execution.track_timer_at(i);
         }
         execution.events = parse_all::<Event>(&stored.events).map_err(corrupt)?;
-        execution.invocations =
-            parse_all::<InvocationRecord>(&stored.invocations).map_err(corrupt)?;
+        execution.invocations = parse_all::<InvocationRecord>(&stored.invocations)
+            .map_err(corrupt)?
+            .into();
         execution.persisted = PersistMarks {
             stored: true,
             dirty: BTreeSet::new(),
@@ -212,9 +213,7 @@ impl Execution {
     /// Takes over the state of `stored` (the last durable one) after a failed commit,
     /// keeping what lives only in this process.
     pub fn revert_to(&mut self, mut stored: Execution) {
-        stored.invoke_targets = self.invoke_targets.take();
-        stored.replay_gate = self.replay_gate.take();
-        stored.chaos = self.chaos.take();
+        stored.wiring = std::mem::take(&mut self.wiring);
         stored.version = self.version + 1;
         *self = stored;
     }

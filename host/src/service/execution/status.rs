@@ -48,7 +48,7 @@ impl Execution {
         let now = self.clock.now();
         self.status = status;
         self.end = Some(now);
-        self.needs_invocation = false;
+        self.schedule.needs_invocation = false;
         self.mark_changed(0);
         if let Some(op) = self.operations.first_mut() {
             op.status = match status {
@@ -65,7 +65,7 @@ impl Execution {
     /// The status as the API reports it (PAUSING while a paused execution's invocation
     /// is still running).
     pub fn reported_status(&self) -> &'static str {
-        match (self.paused, self.invocation_running) {
+        match (self.paused, self.schedule.invocation_running) {
             (true, true) if !self.status.is_terminal() => "PAUSING",
             (true, false) if !self.status.is_terminal() => "PAUSED",
             _ => self.status.as_str(),

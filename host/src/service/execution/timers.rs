@@ -69,8 +69,8 @@ impl Execution {
     /// callback deadline skipped time holds at).
     pub fn waits_only_for_callbacks(&self) -> bool {
         !self.status.is_terminal()
-            && !self.invocation_running
-            && !self.needs_invocation
+            && !self.schedule.invocation_running
+            && !self.schedule.needs_invocation
             && self.pending_callback_id(None).is_some()
             && (matches!(self.next_timer(), Some((_, TimerKind::ExecutionTimeout)))
                 || (self.clock.skips_time() && self.skip_target().is_none()))
@@ -97,7 +97,7 @@ impl Execution {
         let callbacks_fired = self.fire_callback_timers(now);
         let fired = operations_fired || callbacks_fired;
         if fired {
-            self.needs_invocation = true;
+            self.schedule.needs_invocation = true;
             self.version += 1;
         }
         fired

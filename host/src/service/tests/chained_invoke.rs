@@ -71,7 +71,7 @@ fn chained_invoke_to_a_known_target_waits_for_the_child() {
         }
     }
     let mut e = execution();
-    e.invoke_targets = Some(Arc::new(Everything));
+    e.wiring.invoke_targets = Some(Arc::new(Everything));
     let mut u = update("i", Type::ChainedInvoke, Action::Start);
     u.payload = Some("{\"a\":1}".into());
     u.chained_invoke_options = Some(crate::model::ChainedInvokeOptions {
@@ -118,6 +118,6 @@ fn chained_invoke_to_a_known_target_waits_for_the_child() {
         e.events().last().unwrap().event_type,
         EventType::ChainedInvokeSucceeded
     );
-    assert!(e.needs_invocation);
+    assert!(e.schedule.needs_invocation);
     assert!(e.open_invokes().is_empty());
 }

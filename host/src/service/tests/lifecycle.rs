@@ -23,11 +23,11 @@ fn invocation_outcomes() {
         "r1",
         InvocationOutcome::Crashed(ErrorObject::new("Runtime.ExitError", "x")),
     );
-    assert!(e.needs_invocation, "a crash is re-invoked");
+    assert!(e.schedule.needs_invocation, "a crash is re-invoked");
     e.begin_invocation();
     // PENDING with nothing pending is invalid; retried, then the execution fails.
     e.finish_invocation("r2", InvocationOutcome::Pending);
-    assert!(e.needs_invocation);
+    assert!(e.schedule.needs_invocation);
     for request in ["r3", "r4"] {
         e.begin_invocation();
         e.finish_invocation(request, InvocationOutcome::Pending);

@@ -27,7 +27,7 @@ fn waits_complete_at_their_scheduled_time() {
         last.details,
         crate::model::EventDetails::WaitSucceeded { duration: 30 }
     );
-    assert!(e.needs_invocation);
+    assert!(e.schedule.needs_invocation);
 }
 
 #[test]

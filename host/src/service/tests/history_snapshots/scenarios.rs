@@ -251,7 +251,7 @@ pub(super) fn chained_invokes_stopped() -> Execution {
         ),
     ];
     let mut e = Execution::starting_at(spec, START);
-    e.invoke_targets = Some(Arc::new(AllBut("missing")));
+    e.wiring.invoke_targets = Some(Arc::new(AllBut("missing")));
     let invoke = |id: &str, function: &str, tenant: Option<&str>, payload: Option<&str>| {
         let mut u = named(id, Type::ChainedInvoke, Action::Start, Some(id), None);
         u.payload = payload.map(str::to_owned);
