@@ -51,13 +51,28 @@ impl Timing {
 pub fn run_once(runtime: &Runtime, function: &str, input: &str) -> anyhow::Result<(Timing, u32)> {
     let cpu = process_cpu();
     let started = Instant::now();
+    let mut timing = None;
+    let invocations = run_to_end(runtime, function, input, || {
+        let wall = started.elapsed();
+        // The driver thread's CPU time is only brought up to date when it stops running
+        // (or at a scheduler tick): let it finish and block before reading it.
+        std::thread::sleep(SETTLE);
+        timing = Some(Timing::of(wall, process_cpu() - cpu));
+    })?;
+    Ok((timing.expect("measured at the end"), invocations))
+}
+
+/// Runs one durabox execution to the end, calls `at_end` as soon as it ended, then checks
+/// it succeeded and deletes it; returns its number of invocations.
+pub fn run_to_end(
+    runtime: &Runtime,
+    function: &str,
+    input: &str,
+    at_end: impl FnOnce(),
+) -> anyhow::Result<u32> {
     let arn = runtime.start_execution(function, input, StartOptions::default())?;
     let cell = runtime.wait_for_completion(&arn, TIMEOUT)?;
-    let wall = started.elapsed();
-    // The driver thread's CPU time is only brought up to date when it stops running (or at
-    // a scheduler tick): let it finish and block before reading the process's CPU time.
-    std::thread::sleep(SETTLE);
-    let timing = Timing::of(wall, process_cpu() - cpu);
+    at_end();
     let (status, invocations, error) = {
         let execution = cell.lock();
         (
@@ -70,7 +85,7 @@ pub fn run_once(runtime: &Runtime, function: &str, input: &str) -> anyhow::Resul
     if status != ExecutionStatus::Succeeded {
         bail!("{function} {input}: execution ended {status:?}: {error:?}");
     }
-    Ok((timing, invocations))
+    Ok(invocations)
 }
 
 fn run_limit(limit: &LimitHost, input: &str, invocations: u32) -> anyhow::Result<Timing> {

@@ -242,7 +242,6 @@ impl ReplayEngine {
     pub const ROOT: ContextHandle = ContextHandle(0);
 
     pub fn new(execution_id: &str) -> Self {
-        let seed_hex = &crate::model::ids::hash_step_id(execution_id)[..16];
         Self {
             frames: vec![Frame {
                 op_id: None,
@@ -259,7 +258,7 @@ impl ReplayEngine {
             open_steps: IdMap::default(),
             open_conditions: IdMap::default(),
             batches: Vec::new(),
-            jitter_seed: u64::from_str_radix(seed_hex, 16).unwrap_or(0),
+            jitter_seed: crate::model::ids::hash_prefix_u64(execution_id),
             logs: Vec::new(),
             logs_dropped: 0,
             issued: 0,

@@ -188,15 +188,7 @@ impl Sandbox {
         env: &[(String, String)],
         strict_determinism: bool,
     ) -> InvocationReport {
-        let (input, execution_id, arn, now) = {
-            let execution = cell.lock();
-            (
-                execution.spec.input.clone(),
-                execution.execution_op_id().to_owned(),
-                execution.arn.clone(),
-                execution.clock.now(),
-            )
-        };
+        let (input, execution_id, arn, now) = invocation_inputs(cell);
         let seed = crate::model::ids::hash_prefix_u64(&execution_id);
         // Held until the store (and its instance) is dropped at the end of this call.
         let _slot = self.slots.acquire();
@@ -243,6 +235,17 @@ impl Sandbox {
             fuel_consumed,
         }
     }
+}
+
+/// What an invocation starts from: the input, the execution's id and ARN, and its time.
+fn invocation_inputs(cell: &ExecutionCell) -> (String, String, String, crate::model::Millis) {
+    let execution = cell.lock();
+    (
+        execution.spec.input.clone(),
+        execution.execution_op_id().to_owned(),
+        execution.arn.clone(),
+        execution.clock.now(),
+    )
 }
 
 /// The strict-determinism failure for the first clock or random read outside a step.

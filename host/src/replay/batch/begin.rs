@@ -49,18 +49,16 @@ impl ReplayEngine {
             }
         };
         Self::note_entered(execution, &derived.id);
-        let flavour = self.flavour;
-        let branch_ids = (0..count)
-            .map(|i| flavour.branch(&derived.key, i))
-            .collect();
         let mut batch = Batch {
+            branch_ids: (0..count)
+                .map(|i| self.flavour.branch(&derived.key, i))
+                .collect(),
             container: derived.id,
             parent_ctx: ctx,
             request,
             kind,
             config,
             branches: Branches::new(count),
-            branch_ids,
             replaying_completed,
             finished: false,
             decided: None,
