@@ -90,11 +90,12 @@ impl Branches {
         let old = std::mem::replace(&mut self.states[index as usize], state);
         match old {
             Branch::Pending => {}
-            Branch::Admitted => match self.admitted.iter().position(|&i| i == index) {
-                Some(0) => drop(self.admitted.pop_front()),
-                Some(at) => drop(self.admitted.remove(at)),
-                None => {}
-            },
+            // Usually the front (run in index order): removing it there costs nothing.
+            Branch::Admitted => {
+                if let Some(at) = self.admitted.iter().position(|&i| i == index) {
+                    self.admitted.remove(at);
+                }
+            }
             Branch::Running(ctx) => drop(self.running.remove(&ctx.0)),
             Branch::Suspended => self.suspended -= 1,
             Branch::Succeeded(_) => self.succeeded -= 1,

@@ -39,7 +39,7 @@ impl ReplayEngine {
         let batch = self.batch(handle)?;
         let admitted = batch.branches.admitted().len();
         if let Some(at) = crate::replay::chaos::pick_branch(execution, admitted) {
-            let index = self.batch(handle)?.branches.admitted()[at];
+            let index = batch.branches.admitted()[at];
             return self.run_branch(execution, handle, index).map(Ok);
         }
         if batch.decided.is_some() {

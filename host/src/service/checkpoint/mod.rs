@@ -40,8 +40,7 @@ impl CheckpointApi for Execution {
                 client_token,
             } => self.client_checkpoint(checkpoint_token, client_token, request.updates),
             Caller::Engine => {
-                self.check_updates(&request.updates)?;
-                let touched = self.apply_checked(request.updates);
+                let touched = self.check_and_apply(request.updates)?;
                 Ok(CheckpointResponse::Applied {
                     operations: self.operations(),
                     touched,
@@ -97,8 +96,7 @@ impl Execution {
         }
         // AWS sends no token once an EXECUTION update completed the execution.
         let completes = updates.iter().any(|u| u.op_type == Type::Execution);
-        self.check_updates(&updates)?;
-        let touched = self.apply_checked(updates);
+        let touched = self.check_and_apply(updates)?;
         self.token_seq += 1;
         let next_token = (!completes).then(|| self.checkpoint_token());
         if let Some(client) = client_token {
@@ -127,6 +125,15 @@ impl Execution {
         }
         self.validate_updates(updates)?;
         self.hold(updates)
+    }
+
+    /// Checks `updates` whole, then applies them; returns the positions they touched.
+    fn check_and_apply(
+        &mut self,
+        updates: Vec<OperationUpdate>,
+    ) -> Result<Vec<usize>, ServiceError> {
+        self.check_updates(&updates)?;
+        Ok(self.apply_checked(updates))
     }
 
     /// Applies validated updates in order, on one reading of the clock; returns the
