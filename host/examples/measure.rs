@@ -56,7 +56,7 @@ fn vs_limit(name: &str, n: usize) -> anyhow::Result<()> {
     let (mut ours, mut theirs) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..=n {
         let started = Instant::now();
-        let arn = runtime.start_execution(file, input, StartOptions::default())?;
+        let arn = runtime.start_and_run(file, input, StartOptions::default())?;
         let cell = runtime.wait_for_completion(&arn, Duration::from_secs(30))?;
         let wall = started.elapsed();
         std::thread::sleep(Duration::from_micros(300));
@@ -84,7 +84,7 @@ fn profile(workload_name: &str, seconds: u64) -> anyhow::Result<()> {
     let runtime = runtime_with(file)?;
     let (mut runs, started) = (0u32, Instant::now());
     while started.elapsed() < Duration::from_secs(seconds) {
-        let arn = runtime.start_execution(file, input, StartOptions::default())?;
+        let arn = runtime.start_and_run(file, input, StartOptions::default())?;
         runtime.wait_for_completion(&arn, Duration::from_secs(30))?;
         runtime.delete_execution(&arn)?;
         runs += 1;
@@ -134,7 +134,7 @@ fn main() -> anyhow::Result<()> {
         let mut invocations = 0;
         let started = Instant::now();
         for _ in 0..runs {
-            let arn = runtime.start_execution(function, input, StartOptions::default())?;
+            let arn = runtime.start_and_run(function, input, StartOptions::default())?;
             let cell = runtime.wait_for_completion(&arn, Duration::from_secs(30))?;
             invocations += cell.lock().invocation_count();
         }

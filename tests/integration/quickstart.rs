@@ -153,3 +153,38 @@ fn quickstart_operation_tree() {
     // Two invocations: the wait suspends the first one.
     assert_eq!(result.invocations.len(), 2);
 }
+
+/// `start_and_run` drives the execution on the caller's thread while it has work: with
+/// skipped time the quickstart has ended when it returns; with real time it returns at
+/// the one-second wait, and a driver thread finishes the execution.
+#[test]
+fn start_and_run_runs_inline_until_the_execution_waits() {
+    use durabox::runner::StartOptions;
+    let runtime = runtime();
+    let arn = runtime
+        .start_and_run(QUICKSTART, r#""input str""#, StartOptions::default())
+        .unwrap();
+    let cell = runtime.service().get(&arn).unwrap();
+    assert_eq!(cell.lock().status, ExecutionStatus::Succeeded);
+    assert_eq!(cell.lock().invocation_count(), 2);
+
+    let real_time = StartOptions {
+        skip_time: false,
+        ..StartOptions::default()
+    };
+    let arn = runtime
+        .start_and_run(QUICKSTART, r#""input str""#, real_time)
+        .unwrap();
+    let cell = runtime.service().get(&arn).unwrap();
+    {
+        let execution = cell.lock();
+        assert_eq!(execution.status, ExecutionStatus::Running);
+        assert_eq!(execution.invocation_count(), 1, "returned at the wait");
+    }
+    let cell = runtime
+        .wait_for_completion(&arn, std::time::Duration::from_secs(30))
+        .unwrap();
+    let execution = cell.lock();
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    assert_eq!(execution.invocation_count(), 2);
+}

@@ -47,15 +47,15 @@ impl Timing {
 }
 
 /// Runs one durabox execution to the end and deletes it: wall and process CPU time from
-/// `start_execution` to `wait_for_completion` returning, and the number of invocations.
+/// `start_and_run` to `wait_for_completion` returning, and the number of invocations.
 pub fn run_once(runtime: &Runtime, function: &str, input: &str) -> anyhow::Result<(Timing, u32)> {
     let cpu = process_cpu();
     let started = Instant::now();
     let mut timing = None;
     let invocations = run_to_end(runtime, function, input, || {
         let wall = started.elapsed();
-        // The driver thread's CPU time is only brought up to date when it stops running
-        // (or at a scheduler tick): let it finish and block before reading it.
+        // A driver thread's CPU time (if one took over) is only brought up to date when
+        // it stops running (or at a scheduler tick): let it finish and block first.
         std::thread::sleep(SETTLE);
         timing = Some(Timing::of(wall, process_cpu() - cpu));
     })?;
@@ -70,7 +70,7 @@ pub fn run_to_end(
     input: &str,
     at_end: impl FnOnce(),
 ) -> anyhow::Result<u32> {
-    let arn = runtime.start_execution(function, input, StartOptions::default())?;
+    let arn = runtime.start_and_run(function, input, StartOptions::default())?;
     let cell = runtime.wait_for_completion(&arn, TIMEOUT)?;
     at_end();
     let (status, invocations, error) = {

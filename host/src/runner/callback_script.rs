@@ -88,7 +88,7 @@ pub fn run_to_end(
     mut script: CallbackScript,
     timeout: Duration,
 ) -> Result<(Arc<ExecutionCell>, bool), RuntimeError> {
-    let arn = runtime.start_execution(function, input, options)?;
+    let arn = runtime.start_and_run(function, input, options)?;
     let cell = runtime.service().get(&arn)?;
     let deadline = Instant::now() + timeout;
     loop {

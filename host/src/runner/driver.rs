@@ -1,5 +1,7 @@
-//! One driver thread per running execution: it invokes the handler whenever the
-//! service says work is due, fires the execution's timers, and ends once it is terminal.
+//! One driver per running execution: it invokes the handler whenever the service says
+//! work is due, fires the execution's timers, and ends once it is terminal. It runs on a
+//! driver thread, or first on the thread of a caller that waits for the execution anyway
+//! ([`Runtime::start_and_run`](super::Runtime::start_and_run)) until the execution goes idle.
 
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
@@ -16,25 +18,47 @@ pub(super) const STORE_RETRY: Duration = Duration::from_millis(500);
 /// ended without telling it (another server ran them, or a start was refused).
 const CHILDREN_CHECK: Duration = Duration::from_secs(2);
 
-/// Invokes the handler whenever the execution needs it, fires its timers, and returns
-/// once it is terminal.
-pub(super) fn drive(runtime: &Runtime, cell: &Arc<ExecutionCell>, function: &RegisteredFunction) {
+/// What a driver does once the execution has nothing to do until something happens
+/// (a timer in real time, a callback, a child execution).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum WhenIdle {
+    /// Wait for it: a driver thread, which drives the execution to its end.
+    Wait,
+    /// Return: a caller's thread, which hands the rest to a driver thread.
+    Return,
+}
+
+/// How driving stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Stopped {
+    /// The execution is terminal (or another server drives it now).
+    Ended,
+    /// The execution is idle ([`WhenIdle::Return`] only).
+    Idle,
+}
+
+/// Invokes the handler whenever the execution needs it and fires its timers, until it
+/// is terminal (or, with [`WhenIdle::Return`], idle).
+pub(super) fn drive(
+    runtime: &Runtime,
+    cell: &Arc<ExecutionCell>,
+    function: &RegisteredFunction,
+    when_idle: WhenIdle,
+) -> Stopped {
     let inner = &runtime.inner;
-    let mut idle_since = (0u64, Instant::now());
-    let mut children_checked = Instant::now();
+    let mut idle = Idle {
+        since: (0, Instant::now()),
+        children_checked: Instant::now(),
+        when: when_idle,
+    };
     // Resumed: children a crash kept from starting start now, and those that ended
     // without telling this execution tell it.
     runtime.start_pending_children(cell);
     runtime.collect_finished_children(cell);
     loop {
-        let Some(request_id) = next_invocation(
-            runtime,
-            cell,
-            function,
-            &mut idle_since,
-            &mut children_checked,
-        ) else {
-            return;
+        let request_id = match next_invocation(runtime, cell, function, &mut idle) {
+            Next::Invoke(request_id) => request_id,
+            Next::Stop(stopped) => return stopped,
         };
         cell.notify();
         let report = inner.sandbox.invoke(
@@ -99,15 +123,30 @@ fn record_invocation(execution: &mut Execution, request_id: &str, report: Invoca
     execution.finish_invocation(request_id, report.outcome);
 }
 
+/// A driver's idle bookkeeping.
+struct Idle {
+    /// The execution's version when it was last seen changed, and when.
+    since: (u64, Instant),
+    /// When chained-invoke children were last looked for.
+    children_checked: Instant,
+    when: WhenIdle,
+}
+
+/// What the driver does next.
+enum Next {
+    /// Run the invocation with this request id.
+    Invoke(String),
+    Stop(Stopped),
+}
+
 /// Waits until the execution needs an invocation, firing its timers meanwhile, and
-/// begins one; None once the execution is terminal.
+/// begins one.
 fn next_invocation(
     runtime: &Runtime,
     cell: &Arc<ExecutionCell>,
     function: &RegisteredFunction,
-    idle_since: &mut (u64, Instant),
-    children_checked: &mut Instant,
-) -> Option<String> {
+    idle: &mut Idle,
+) -> Next {
     let mut execution = cell.lock();
     loop {
         if cell.is_lost() {
@@ -115,11 +154,11 @@ fn next_invocation(
             let arn = execution.arn.clone();
             drop(execution);
             runtime.service().forget(&arn, cell);
-            return None;
+            return Next::Stop(Stopped::Ended);
         }
         if execution.status.is_terminal() {
             finished(runtime, cell, execution);
-            return None;
+            return Next::Stop(Stopped::Ended);
         }
         if execution.schedule.needs_invocation && !execution.paused {
             if execution.invocation_count() >= function.config.max_invocations {
@@ -133,28 +172,26 @@ fn next_invocation(
             }
             // Not committed on its own: a crash before the invocation's first commit
             // finds it not running and invokes again, as it would a running one.
-            return Some(execution.begin_invocation());
+            return Next::Invoke(execution.begin_invocation());
         }
         if execution.complete_due_timers() {
             execution = commit_or_pause(cell, execution);
             continue;
         }
-        if execution.awaits_children() && children_checked.elapsed() >= CHILDREN_CHECK {
-            *children_checked = Instant::now();
+        if execution.awaits_children() && idle.children_checked.elapsed() >= CHILDREN_CHECK {
+            idle.children_checked = Instant::now();
             drop(execution);
             runtime.start_pending_children(cell);
             runtime.collect_finished_children(cell);
             execution = cell.lock();
             continue;
         }
-        let Some(wait) = idle_wait(
-            &mut execution,
-            runtime.inner.timeout_grace,
-            idle_since,
-            *children_checked,
-        ) else {
+        let Some(wait) = idle_wait(&mut execution, runtime.inner.timeout_grace, idle) else {
             continue;
         };
+        if idle.when == WhenIdle::Return {
+            return Next::Stop(Stopped::Idle);
+        }
         execution = cell.wait(execution, wait.max(Duration::from_millis(1)));
     }
 }
@@ -185,11 +222,10 @@ fn finished(runtime: &Runtime, cell: &Arc<ExecutionCell>, execution: MutexGuard<
 fn idle_wait(
     execution: &mut Execution,
     timeout_grace: Duration,
-    idle_since: &mut (u64, Instant),
-    children_checked: Instant,
+    idle: &mut Idle,
 ) -> Option<Duration> {
-    if execution.version != idle_since.0 {
-        *idle_since = (execution.version, Instant::now());
+    if execution.version != idle.since.0 {
+        idle.since = (execution.version, Instant::now());
     }
     let skip = execution
         .clock
@@ -198,20 +234,20 @@ fn idle_wait(
         .flatten();
     let wait = match skip.or_else(|| execution.next_timer()) {
         Some((at, kind)) if skip.is_some() => {
-            let idle = idle_since.1.elapsed();
-            if kind == TimerKind::Progress || idle >= timeout_grace {
+            let idle_for = idle.since.1.elapsed();
+            if kind == TimerKind::Progress || idle_for >= timeout_grace {
                 // Committed with the timer it reaches: a crash before then only
                 // skips the same time again.
                 execution.clock.advance_to(at);
                 return None;
             }
-            timeout_grace - idle
+            timeout_grace - idle_for
         }
         Some((at, _)) => Duration::from_millis(execution.clock.real_delay_until(at) as u64),
         None => Duration::from_secs(1),
     };
     Some(if execution.awaits_children() {
-        wait.min(CHILDREN_CHECK.saturating_sub(children_checked.elapsed()))
+        wait.min(CHILDREN_CHECK.saturating_sub(idle.children_checked.elapsed()))
     } else {
         wait
     })

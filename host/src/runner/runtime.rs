@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use super::driver::{Stopped, WhenIdle};
 use crate::model::mocks::Mocks;
 use crate::sandbox::{Limits, LoadedFunction, PoolConfig, Sandbox, SandboxError};
 use crate::service::execution::{InvokeTargets, ParentLink};
@@ -264,6 +265,30 @@ impl Runtime {
         self.start_with(self.function(function)?, input, options, None, None)
     }
 
+    /// Starts an execution of `function` and runs it on the calling thread until it ends
+    /// or waits for something (a timer in real time, a callback, a child execution); a
+    /// driver thread then takes over, as after [`Runtime::start_execution`]. Returns its
+    /// ARN. For callers that wait for the execution anyway: it saves handing the
+    /// execution to another thread and back. An invocation under way is not cut short,
+    /// so this can take as long as the function's invocation time limit.
+    pub fn start_and_run(
+        &self,
+        function: &str,
+        input: &str,
+        options: StartOptions,
+    ) -> Result<String, RuntimeError> {
+        let function = self.function(function)?;
+        let (arn, cell) = self.create(&function, input, options, None, None)?;
+        let driven = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            super::driver::drive(self, &cell, &function, WhenIdle::Return)
+        }));
+        // A panic ends its driving, as on a driver thread.
+        if let Ok(Stopped::Idle) = driven {
+            self.spawn_driver(cell, function)?;
+        }
+        Ok(arn)
+    }
+
     pub(super) fn start_with(
         &self,
         function: Arc<RegisteredFunction>,
@@ -272,6 +297,20 @@ impl Runtime {
         invocation_id: Option<String>,
         parent: Option<ParentLink>,
     ) -> Result<String, RuntimeError> {
+        let (arn, cell) = self.create(&function, input, options, invocation_id, parent)?;
+        self.spawn_driver(cell, function)?;
+        Ok(arn)
+    }
+
+    /// A new execution of `function`, held by the service (and its store), not driven.
+    fn create(
+        &self,
+        function: &RegisteredFunction,
+        input: &str,
+        options: StartOptions,
+        invocation_id: Option<String>,
+        parent: Option<ParentLink>,
+    ) -> Result<(String, Arc<ExecutionCell>), RuntimeError> {
         let invocation_id = invocation_id.unwrap_or_else(unique_id);
         let spec = ExecutionSpec {
             function_name: function.name.clone(),
@@ -292,6 +331,7 @@ impl Runtime {
         execution.wiring.chaos = options.chaos;
         execution.schedule.max_consecutive_crashes = function.config.max_consecutive_crashes;
         execution.parent = parent;
+        execution.wiring.invoke_targets = Some(self.invoke_targets());
         let arn = execution.arn.clone();
         let store = self
             .inner
@@ -301,8 +341,7 @@ impl Runtime {
             .clone();
         let cell = ExecutionCell::with_store(execution, store)?;
         self.inner.service.insert(cell.clone());
-        self.spawn_driver(cell, function)?;
-        Ok(arn)
+        Ok((arn, cell))
     }
 
     pub(super) fn spawn_driver(
@@ -311,12 +350,16 @@ impl Runtime {
         function: Arc<RegisteredFunction>,
     ) -> Result<(), RuntimeError> {
         let runtime = self.clone();
-        cell.lock().wiring.invoke_targets = Some(self.inner.functions.clone());
         super::driver_pool::spawn("durabox-execution", move || {
-            super::driver::drive(&runtime, &cell, &function)
+            super::driver::drive(&runtime, &cell, &function, WhenIdle::Wait);
         })
         .map_err(|e| RuntimeError::Timeout(format!("cannot start the execution thread: {e}")))?;
         Ok(())
+    }
+
+    /// What chained invokes of this runtime's executions can reach.
+    pub(super) fn invoke_targets(&self) -> Arc<dyn InvokeTargets> {
+        self.inner.functions.clone()
     }
 
     /// The store new executions go to, once attached (`runner::stored`).

@@ -55,11 +55,12 @@ impl Runtime {
     /// Serves a stored execution from memory and drives it if unfinished; true if driven.
     fn resume(
         &self,
-        execution: Execution,
+        mut execution: Execution,
         store: &Arc<dyn ExecutionStore>,
     ) -> Result<bool, RuntimeError> {
         let running = !execution.status.is_terminal();
         let function = execution.spec.function_name.clone();
+        execution.wiring.invoke_targets = Some(self.invoke_targets());
         let cell = ExecutionCell::with_store(execution, Some(store.clone()))?;
         self.service().insert(cell.clone());
         if !running {

@@ -144,9 +144,7 @@ impl TestRunner {
             chaos: Some(plan),
             ..self.options.clone()
         };
-        let arn = self
-            .runtime
-            .start_execution(&self.function, input, options)?;
+        let arn = self.runtime.start_and_run(&self.function, input, options)?;
         let cell = self.runtime.wait_for_completion(&arn, self.timeout)?;
         let trial = super::chaos::trial_of(&cell.lock());
         Ok(trial)
@@ -182,7 +180,10 @@ impl TestRunner {
 
     /// Runs the handler with `input` (serialized to JSON) until the execution ends.
     pub fn run(&self, input: &impl Serialize) -> Result<ExecutionResult, RuntimeError> {
-        let arn = self.run_async(input)?;
+        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        let arn = self
+            .runtime
+            .start_and_run(&self.function, &input, self.options.clone())?;
         self.wait_for_result(&arn, self.timeout)
     }
 

@@ -88,7 +88,7 @@ fn drive(
         }
         return Ok(ExecutionResult::snapshot(&cell.lock()));
     };
-    let arn = runtime.start_execution(function, &scenario.input, options)?;
+    let arn = runtime.start_and_run(function, &scenario.input, options)?;
     let cell = runtime.service().get(&arn)?;
     let mut script = scenario.callbacks.clone();
     let settle = |script: &mut super::CallbackScript| -> Result<(), RuntimeError> {
