@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{
     CallbackDetails, ChainedInvokeDetails, ContextDetails, ErrorObject, Event, EventType, Millis,
-    Operation, OperationStatus as Status, OperationType as Type, StepDetails, WaitDetails,
+    Operation, OperationStatus as Status, OperationType as Type, WaitDetails,
 };
 
 /// Why a history cannot be read.
@@ -137,7 +137,7 @@ impl RecordedHistory {
             E::ContextStarted | E::StepStarted | E::ChainedInvokeStarted => {
                 op.status = Status::Started;
                 if op_type == Type::Step {
-                    op.step_details.get_or_insert_with(StepDetails::default);
+                    op.step_details.get_or_insert_with(Default::default);
                 }
             }
             E::ContextSucceeded | E::ContextFailed => {
@@ -147,11 +147,11 @@ impl RecordedHistory {
                     Status::Failed
                 };
                 ended(op, status, event);
-                op.context_details = Some(ContextDetails {
+                op.context_details = Some(Box::new(ContextDetails {
                     replay_children: false,
                     result,
                     error,
-                });
+                }));
             }
             E::StepSucceeded | E::StepFailed => apply_step_end(op, event, result, error),
             E::WaitStarted => {
@@ -159,18 +159,18 @@ impl RecordedHistory {
                     .details
                     .scheduled_end_timestamp()
                     .unwrap_or(event.timestamp);
-                op.wait_details = Some(WaitDetails {
+                op.wait_details = Some(Box::new(WaitDetails {
                     scheduled_end_timestamp: end,
-                });
+                }));
             }
             E::WaitSucceeded => ended(op, Status::Succeeded, event),
             E::WaitCancelled => ended(op, Status::Cancelled, event),
             E::CallbackStarted => {
                 let callback_id = event.details.callback_id().unwrap_or_default().to_owned();
-                op.callback_details = Some(CallbackDetails {
+                op.callback_details = Some(Box::new(CallbackDetails {
                     callback_id,
                     ..Default::default()
-                });
+                }));
             }
             E::CallbackSucceeded | E::CallbackFailed | E::CallbackTimedOut => {
                 apply_callback_end(op, event, result, error)
@@ -213,7 +213,7 @@ fn apply_step_end(
         .and_then(|r| r.next_attempt_delay_seconds)
         .unwrap_or(0);
     let retrying = event.event_type == EventType::StepFailed && delay > 0;
-    let details = op.step_details.get_or_insert_with(StepDetails::default);
+    let details = op.step_details.get_or_insert_with(Default::default);
     details.attempt += 1;
     details.result = result;
     details.error = error;
@@ -257,7 +257,7 @@ fn apply_chained_invoke_end(
         _ => Status::Failed,
     };
     ended(op, status, event);
-    op.chained_invoke_details = Some(ChainedInvokeDetails { result, error });
+    op.chained_invoke_details = Some(Box::new(ChainedInvokeDetails { result, error }));
 }
 
 /// The event with `EventTimestamp` as epoch seconds, whatever form it came in.

@@ -59,22 +59,25 @@ pub struct DerivedId {
 impl SdkFlavour {
     /// The `n`-th operation (1-based) of the context whose key is `key` (`None`: root).
     pub fn derive(self, key: Option<&str>, n: u32) -> DerivedId {
-        let step_id = match key {
-            Some(key) => format!("{key}-{n}"),
-            None => n.to_string(),
+        let id = self.derive_id(key, n);
+        let key = match self {
+            SdkFlavour::Durabox | SdkFlavour::Python => id.clone(),
+            SdkFlavour::Js => match key {
+                Some(key) => format!("{key}-{n}"),
+                None => n.to_string(),
+            },
         };
+        DerivedId { id, key }
+    }
+
+    /// The id alone of [`Self::derive`]: the step id is hashed piece by piece, with no
+    /// string built for it (most operations are not contexts and need no key).
+    pub fn derive_id(self, key: Option<&str>, n: u32) -> String {
         match self {
             SdkFlavour::Durabox | SdkFlavour::Python => {
-                let id = hash_step_id(&step_id);
-                DerivedId {
-                    key: id.clone(),
-                    id,
-                }
+                hex_prefix(&digest_step_id::<Blake2b512>(key, n), 64)
             }
-            SdkFlavour::Js => DerivedId {
-                id: md5_step_id(&step_id),
-                key: step_id,
-            },
+            SdkFlavour::Js => hex_prefix(&digest_step_id::<md5::Md5>(key, n), 16),
         }
     }
 
@@ -107,6 +110,28 @@ impl SdkFlavour {
 /// The JS SDK's hash: MD5 hex of the step id, first 16 characters.
 pub fn md5_step_id(step_id: &str) -> String {
     hex_prefix(&md5::Md5::digest(step_id.as_bytes()), 16)
+}
+
+/// The digest of step id `"<key>-<n>"` (`"<n>"` at the root), fed to `D` in pieces.
+fn digest_step_id<D: Digest>(key: Option<&str>, n: u32) -> blake2::digest::Output<D> {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut hasher = D::new();
+    if let Some(key) = key {
+        hasher.update(key.as_bytes());
+        hasher.update(b"-");
+    }
+    hasher.update(&digits[at..]);
+    hasher.finalize()
 }
 
 /// Hashes a step id (`"3"`, `"<parent>-2"`, `"<container>-0"`) into an operation id.
@@ -176,6 +201,18 @@ mod tests {
             hash_step_id("c-0"),
             "Python branches count from 0"
         );
+    }
+
+    #[test]
+    fn ids_hashed_in_pieces_match_the_hash_of_the_step_id() {
+        for key in [None, Some(""), Some("3"), Some(&"ab12".repeat(16)[..])] {
+            for n in [0, 1, 9, 10, 99, 4_000_000_000, u32::MAX] {
+                let step_id = key.map_or(n.to_string(), |k| format!("{k}-{n}"));
+                assert_eq!(SdkFlavour::Python.derive_id(key, n), hash_step_id(&step_id));
+                assert_eq!(SdkFlavour::Js.derive_id(key, n), md5_step_id(&step_id));
+                assert_eq!(SdkFlavour::Js.derive(key, n).key, step_id);
+            }
+        }
     }
 
     #[test]

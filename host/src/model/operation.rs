@@ -83,6 +83,8 @@ pub struct ChainedInvokeDetails {
 /// AWS `Operation`: the state of one durable operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+// The details are boxed: an operation holds one of them at most, and inline they made
+// `Operation` 704 bytes, moved on every insert and copied on every growth of the list.
 pub struct Operation {
     /// `Id`: derived from the operation's position by the SDK's scheme ([`ids`](super::ids)).
     pub id: String,
@@ -107,22 +109,22 @@ pub struct Operation {
     pub status: OperationStatus,
     /// Set on the EXECUTION operation.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution_details: Option<ExecutionDetails>,
+    pub execution_details: Option<Box<ExecutionDetails>>,
     /// Set on CONTEXT operations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub context_details: Option<ContextDetails>,
+    pub context_details: Option<Box<ContextDetails>>,
     /// Set on STEP operations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub step_details: Option<StepDetails>,
+    pub step_details: Option<Box<StepDetails>>,
     /// Set on WAIT operations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub wait_details: Option<WaitDetails>,
+    pub wait_details: Option<Box<WaitDetails>>,
     /// Set on CALLBACK operations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub callback_details: Option<CallbackDetails>,
+    pub callback_details: Option<Box<CallbackDetails>>,
     /// Set on CHAINED_INVOKE operations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub chained_invoke_details: Option<ChainedInvokeDetails>,
+    pub chained_invoke_details: Option<Box<ChainedInvokeDetails>>,
 }
 
 impl Operation {

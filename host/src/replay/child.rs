@@ -16,7 +16,7 @@ impl ReplayEngine {
         let id = derived.id.clone();
         let request = OwnedRequest {
             op_type: Type::Context,
-            sub_type: sub_type.to_owned(),
+            sub_type: std::borrow::Cow::Owned(sub_type.to_owned()),
             name: name.map(str::to_owned),
             parent,
         };

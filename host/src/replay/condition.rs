@@ -45,7 +45,7 @@ impl ReplayEngine {
         let (id, parent) = self.next_id(ctx)?;
         let op = OwnedRequest {
             op_type: Type::Step,
-            sub_type: "WaitForCondition".into(),
+            sub_type: std::borrow::Cow::Borrowed("WaitForCondition"),
             name: name.map(str::to_owned),
             parent,
         };

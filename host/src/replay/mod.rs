@@ -156,7 +156,8 @@ struct OpenStep {
 /// The identity of an operation request, kept between `*_begin` and `*_end`.
 struct OwnedRequest {
     op_type: Type,
-    sub_type: String,
+    /// Mostly one of the SDK's fixed names, so not copied.
+    sub_type: std::borrow::Cow<'static, str>,
     name: Option<String>,
     parent: Option<String>,
 }
@@ -309,12 +310,25 @@ impl ReplayEngine {
 
     /// Allocates the next operation id in `ctx`; returns it with the ParentId.
     fn next_id(&mut self, ctx: ContextHandle) -> Result<(String, Option<String>), ReplayFault> {
-        self.allocate(ctx)
-            .map(|(derived, parent)| (derived.id, parent))
+        let (n, parent) = self.claim(ctx)?;
+        let id = self
+            .flavour
+            .derive_id(self.frames[ctx.0].prefix.as_deref(), n);
+        self.issue(ctx, &id);
+        Ok((id, parent))
     }
 
     /// Allocates the next operation id in `ctx`, with the key of its inner operations.
     fn allocate(&mut self, ctx: ContextHandle) -> Result<(DerivedId, Option<String>), ReplayFault> {
+        let (n, parent) = self.claim(ctx)?;
+        let derived = self.flavour.derive(self.frames[ctx.0].prefix.as_deref(), n);
+        self.issue(ctx, &derived.id);
+        Ok((derived, parent))
+    }
+
+    /// Checks `ctx` may start an operation and counts it; returns its number in `ctx`
+    /// (1-based) and the ParentId.
+    fn claim(&mut self, ctx: ContextHandle) -> Result<(u32, Option<String>), ReplayFault> {
         let frame = self.frame(ctx)?;
         if frame.closed {
             return Err(ReplayFault::UnknownHandle {
@@ -337,14 +351,19 @@ impl ReplayEngine {
         }
         let frame = &mut self.frames[ctx.0];
         frame.counter += 1;
-        let parent = frame.op_id.clone();
-        let derived = self.flavour.derive(frame.prefix.as_deref(), frame.counter);
+        Ok((frame.counter, frame.op_id.clone()))
+    }
+
+    /// Records `id` as the latest operation issued (in `ctx`'s batch branch too).
+    fn issue(&mut self, ctx: ContextHandle, id: &str) {
         self.issued += 1;
-        self.last_issued = Some(derived.id.clone());
-        if let Some(owner) = frame.branch_owner {
-            self.frames[owner].allocated.push(derived.id.clone());
+        // The buffer is reused: this runs once per operation.
+        let last = self.last_issued.get_or_insert_with(String::new);
+        last.clear();
+        last.push_str(id);
+        if let Some(owner) = self.frames[ctx.0].branch_owner {
+            self.frames[owner].allocated.push(id.to_owned());
         }
-        Ok((derived, parent))
     }
 
     /// Marks `ctx` and its ancestors suspended, up to the enclosing batch branch (the

@@ -21,7 +21,10 @@ impl ReplayEngine {
         config: StepConfig,
     ) -> OpResult<StepStart> {
         let (id, parent) = self.next_id(ctx)?;
-        let sub_type = config.sub_type.clone().unwrap_or_else(|| "Step".into());
+        let sub_type = config
+            .sub_type
+            .clone()
+            .map_or(std::borrow::Cow::Borrowed("Step"), std::borrow::Cow::Owned);
         let request = Request {
             op_type: Type::Step,
             sub_type: &sub_type,

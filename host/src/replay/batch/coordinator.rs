@@ -67,7 +67,7 @@ impl Batch {
             .unwrap_or_else(|| self.kind.default_branch_name(index));
         OwnedRequest {
             op_type: Type::Context,
-            sub_type: self.kind.sub_types().1.to_owned(),
+            sub_type: std::borrow::Cow::Borrowed(self.kind.sub_types().1),
             name: Some(name),
             parent: Some(self.container.clone()),
         }

@@ -4,7 +4,7 @@
 use crate::model::{
     CallbackDetails, ContextDetails, EventDetails, EventError, EventPayload, EventType, Millis,
     OperationAction as Action, OperationStatus as Status, OperationUpdate, RetryDetails,
-    StepDetails, WaitDetails,
+    WaitDetails,
 };
 use crate::service::clock;
 use crate::service::execution::{CallbackTimer, Execution};
@@ -26,7 +26,7 @@ impl Execution {
         let i = self.upsert(&mut update, status, now);
         let starts = self.start_count(i);
         let op = self.operation_at_mut(i);
-        let details = op.step_details.get_or_insert_with(StepDetails::default);
+        let details = op.step_details.get_or_insert_with(Default::default);
         details.attempt += 1;
         details.result = update.payload.take();
         details.error = update.error.take();
@@ -52,7 +52,7 @@ impl Execution {
         let i = self.upsert(&mut update, Status::Started, now);
         self.set_start_count(i, self.start_count(i) + 1);
         let op = self.operation_at_mut(i);
-        let details = op.step_details.get_or_insert_with(StepDetails::default);
+        let details = op.step_details.get_or_insert_with(Default::default);
         details.result = None;
         details.error = None;
         details.next_attempt_timestamp = None;
@@ -80,14 +80,14 @@ impl Execution {
         };
         let i = self.upsert(&mut update, status, now);
         if update.action != Action::Start {
-            self.operation_at_mut(i).context_details = Some(ContextDetails {
+            self.operation_at_mut(i).context_details = Some(Box::new(ContextDetails {
                 replay_children: update
                     .context_options
                     .as_ref()
                     .is_some_and(|o| o.replay_children),
                 result: update.payload.take(),
                 error: update.error.take(),
-            });
+            }));
         }
         self.push_op_event(i, event_type, details, now);
         i
@@ -98,9 +98,9 @@ impl Execution {
             let secs = update.wait_options.as_ref().map_or(0, |o| o.wait_seconds);
             let end = clock::after_seconds(now, secs);
             let i = self.upsert(&mut update, Status::Started, now);
-            self.operation_at_mut(i).wait_details = Some(WaitDetails {
+            self.operation_at_mut(i).wait_details = Some(Box::new(WaitDetails {
                 scheduled_end_timestamp: end,
-            });
+            }));
             let d = EventDetails::WaitStarted {
                 duration: secs,
                 scheduled_end_timestamp: end,
@@ -121,10 +121,10 @@ impl Execution {
         let options = update.callback_options.take().unwrap_or_default();
         let callback_id = self.mint_callback_id(&update.id);
         let i = self.upsert(&mut update, Status::Started, now);
-        self.operation_at_mut(i).callback_details = Some(CallbackDetails {
+        self.operation_at_mut(i).callback_details = Some(Box::new(CallbackDetails {
             callback_id: callback_id.clone(),
             ..CallbackDetails::default()
-        });
+        }));
         self.callback_ids
             .insert(callback_id.clone(), update.id.clone());
         // The guest may hand the id out at once: it must survive a crash first.

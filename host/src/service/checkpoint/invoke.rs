@@ -104,10 +104,10 @@ impl Execution {
         let op = self.operation_at_mut(i);
         op.status = Status::Failed;
         op.end_timestamp = Some(now);
-        op.chained_invoke_details = Some(ChainedInvokeDetails {
+        op.chained_invoke_details = Some(Box::new(ChainedInvokeDetails {
             result: None,
             error: Some(error.clone()),
-        });
+        }));
         let failed = EventDetails::Failed {
             error: Some(EventError::new(error)),
         };
@@ -140,7 +140,8 @@ impl Execution {
             "arn:aws:lambda:{}:{}:function:{function}:$LATEST/durable-execution/{invocation_id}/{invocation_id}",
             self.spec.region, self.spec.account_id
         );
-        self.operation_at_mut(i).chained_invoke_details = Some(ChainedInvokeDetails::default());
+        self.operation_at_mut(i).chained_invoke_details =
+            Some(Box::new(ChainedInvokeDetails::default()));
         let details = started.details(Some(input.clone()), Some(child_arn.clone()));
         self.push_op_event(i, EventType::ChainedInvokeStarted, details, now);
         let invoke = PendingInvoke {

@@ -117,10 +117,10 @@ impl Execution {
         let error = (op_status != Status::Succeeded).then(|| {
             error.unwrap_or_else(|| ErrorObject::new("InvokeError", "Chained invoke failed."))
         });
-        op.chained_invoke_details = Some(crate::model::ChainedInvokeDetails {
+        op.chained_invoke_details = Some(Box::new(crate::model::ChainedInvokeDetails {
             result: result.clone(),
             error: error.clone(),
-        });
+        }));
         let details = match error {
             None => EventDetails::Succeeded {
                 result: Some(EventPayload::new(result)),

@@ -307,9 +307,9 @@ impl Execution {
             now,
         );
         op.name = Some(self.spec.execution_name.clone());
-        op.execution_details = Some(ExecutionDetails {
+        op.execution_details = Some(Box::new(ExecutionDetails {
             input_payload: Some(self.spec.input.clone()),
-        });
+        }));
         self.insert_operation(op);
         let details = EventDetails::ExecutionStarted {
             execution_timeout: self.spec.execution_timeout_seconds,
