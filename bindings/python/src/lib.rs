@@ -154,9 +154,12 @@ impl Runner {
 
     /// Starts an execution of the handler with `input` (JSON text); returns its ARN.
     /// `manual_clock`: time moves only through `advance`. `step_mocks` / `invoke_mocks`:
-    /// steps and chained invokes answered without running them.
+    /// steps and chained invokes answered without running them. `run_here`: run the
+    /// execution on this thread until it ends or waits in real time, for a caller that
+    /// waits for it anyway (no handoff to a driver thread and back).
     #[pyo3(signature = (input, execution_name=None, *, manual_clock=false,
-                        step_mocks=Vec::new(), invoke_mocks=Vec::new()))]
+                        step_mocks=Vec::new(), invoke_mocks=Vec::new(), run_here=false))]
+    #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
         py: Python<'_>,
@@ -165,10 +168,14 @@ impl Runner {
         manual_clock: bool,
         step_mocks: Vec<Mock>,
         invoke_mocks: Vec<Mock>,
+        run_here: bool,
     ) -> PyResult<String> {
         let starter = self.starter(manual_clock, step_mocks, invoke_mocks)?;
-        py.detach(|| starter.start_json(input, execution_name))
-            .map_err(to_py)
+        py.detach(|| match run_here {
+            true => starter.start_json_and_run(input, execution_name),
+            false => starter.start_json(input, execution_name),
+        })
+        .map_err(to_py)
     }
 
     /// The replay gate: re-runs the handler against `history` (GetDurableExecutionHistory

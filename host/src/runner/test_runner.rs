@@ -201,13 +201,33 @@ impl TestRunner {
         input: &str,
         execution_name: Option<String>,
     ) -> Result<String, RuntimeError> {
+        let options = self.json_start(input, execution_name)?;
+        self.runtime.start_execution(&self.function, input, options)
+    }
+
+    /// As [`Self::start_json`], but runs the execution on this thread until it ends or
+    /// waits in real time ([`Runtime::start_and_run`]): for a caller that waits anyway.
+    pub fn start_json_and_run(
+        &self,
+        input: &str,
+        execution_name: Option<String>,
+    ) -> Result<String, RuntimeError> {
+        let options = self.json_start(input, execution_name)?;
+        self.runtime.start_and_run(&self.function, input, options)
+    }
+
+    /// The options of an execution of `input` (JSON text, checked).
+    fn json_start(
+        &self,
+        input: &str,
+        execution_name: Option<String>,
+    ) -> Result<StartOptions, RuntimeError> {
         serde_json::from_str::<serde_json::Value>(input)
             .map_err(|e| RuntimeError::InvalidInput(format!("the input is not valid JSON: {e}")))?;
-        let options = StartOptions {
+        Ok(StartOptions {
             execution_name,
             ..self.options.clone()
-        };
-        self.runtime.start_execution(&self.function, input, options)
+        })
     }
 
     /// Blocks until the execution ends; false when `timeout` passed first.

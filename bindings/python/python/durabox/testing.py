@@ -581,17 +581,23 @@ class DurableFunctionTestRunner:
             timeout: int | None = None, execution_name: str | None = None,
             **_ignored: Any) -> DurableFunctionTestResult:
         """Runs the handler with `input` (JSON text; None: `{}`) until the execution ends."""
-        arn = self.run_async(input=input, execution_name=execution_name)
+        # Run here until it ends or waits in real time: this call waits for it anyway.
+        arn = self._start(input, execution_name, run_here=True)
         wait = execution_timeout or timeout or self._execution_timeout
         return self.wait_for_result(arn, timeout=wait)
 
     def run_async(self, input: str | None = None, execution_name: str | None = None,  # noqa: A002
                   **_ignored: Any) -> str:
         """Starts an execution; returns its ARN."""
+        return self._start(input, execution_name, run_here=False)
+
+    def _start(self, input: str | None, execution_name: str | None,  # noqa: A002
+               run_here: bool) -> str:
         return self._runner.start("{}" if input is None else input, execution_name,
                                   manual_clock=self._manual_clock,
                                   step_mocks=list(self._step_mocks.values()),
-                                  invoke_mocks=list(self._invoke_mocks.values()))
+                                  invoke_mocks=list(self._invoke_mocks.values()),
+                                  run_here=run_here)
 
     def run_until_idle(self, execution_arn: str, timeout: float = 60) -> DurableFunctionTestResult:
         """Blocks until nothing more happens by itself (the execution ended, or it waits
