@@ -23,6 +23,7 @@ pub(super) struct FakeService {
     pub durable_requests: u32,
     operations: Vec<Operation>,
     index: IdMap<usize>,
+    touched: Vec<usize>,
 }
 
 impl FakeService {
@@ -78,10 +79,10 @@ impl CheckpointApi for FakeService {
             return Err(error);
         }
         self.requests.push(request.updates.clone());
-        let touched = request.updates.into_iter().map(|u| self.apply(u)).collect();
+        self.touched = request.updates.into_iter().map(|u| self.apply(u)).collect();
         Ok(CheckpointResponse::Applied {
             operations: &self.operations,
-            touched,
+            touched: &self.touched,
             checkpoint_token: None,
         })
     }

@@ -120,17 +120,17 @@ impl Execution {
     pub(super) fn apply_callback(&mut self, mut update: OperationUpdate, now: Millis) -> usize {
         let options = update.callback_options.take().unwrap_or_default();
         let callback_id = self.mint_callback_id(&update.id);
+        let id = update.id.clone();
         let i = self.upsert(&mut update, Status::Started, now);
         self.operation_at_mut(i).callback_details = Some(Box::new(CallbackDetails {
             callback_id: callback_id.clone(),
             ..CallbackDetails::default()
         }));
-        self.callback_ids
-            .insert(callback_id.clone(), update.id.clone());
+        self.callback_ids.insert(callback_id.clone(), id.clone());
         // The guest may hand the id out at once: it must survive a crash first.
         self.require_durable();
         self.callback_timers.insert(
-            update.id,
+            id,
             CallbackTimer::new(
                 now,
                 options.timeout_seconds,

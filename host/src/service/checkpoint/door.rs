@@ -87,7 +87,7 @@ pub enum CheckpointResponse<'a> {
         /// The execution's operations after the request.
         operations: &'a [Operation],
         /// Positions in `operations` of those the request touched, in request order.
-        touched: Vec<usize>,
+        touched: &'a [usize],
         /// The token to present next (None for the engine, and once the request
         /// completed the execution, as AWS then sends none).
         checkpoint_token: Option<String>,

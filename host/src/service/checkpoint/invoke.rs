@@ -55,7 +55,10 @@ impl Execution {
             .invoke_targets
             .as_ref()
             .is_some_and(|t| t.exists(&function));
+        let id = update.id.clone();
         let i = self.upsert(&mut update, Status::Started, now);
+        // The mock and child paths read the update's id, which `upsert` took.
+        update.id = id;
         let started = InvokeStarted {
             function_name: options.function_name,
             tenant_id: options.tenant_id,

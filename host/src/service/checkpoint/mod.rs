@@ -40,12 +40,8 @@ impl CheckpointApi for Execution {
                 client_token,
             } => self.client_checkpoint(checkpoint_token, client_token, request.updates),
             Caller::Engine => {
-                let touched = self.check_and_apply(request.updates)?;
-                Ok(CheckpointResponse::Applied {
-                    operations: self.operations(),
-                    touched,
-                    checkpoint_token: None,
-                })
+                self.check_and_apply(request.updates)?;
+                Ok(self.applied(None))
             }
         }
     }
@@ -96,23 +92,14 @@ impl Execution {
         }
         // AWS sends no token once an EXECUTION update completed the execution.
         let completes = updates.iter().any(|u| u.op_type == Type::Execution);
-        let touched = self.check_and_apply(updates)?;
+        self.check_and_apply(updates)?;
         self.token_seq += 1;
         let next_token = (!completes).then(|| self.checkpoint_token());
         if let Some(client) = client_token {
-            let body = CheckpointResponse::Applied {
-                operations: self.operations(),
-                touched: touched.clone(),
-                checkpoint_token: next_token.clone(),
-            }
-            .to_json();
+            let body = self.applied(next_token.clone()).to_json();
             self.last_checkpoint = Some((client, token, body));
         }
-        Ok(CheckpointResponse::Applied {
-            operations: self.operations(),
-            touched,
-            checkpoint_token: next_token,
-        })
+        Ok(self.applied(next_token))
     }
 
     /// Refuses a checkpoint to a completed execution, invalid updates, or updates past
@@ -127,30 +114,37 @@ impl Execution {
         self.hold(updates)
     }
 
-    /// Checks `updates` whole, then applies them; returns the positions they touched.
-    fn check_and_apply(
-        &mut self,
-        updates: Vec<OperationUpdate>,
-    ) -> Result<Vec<usize>, ServiceError> {
-        self.check_updates(&updates)?;
-        Ok(self.apply_checked(updates))
+    /// The answer to the checkpoint just applied.
+    fn applied(&self, checkpoint_token: Option<String>) -> CheckpointResponse<'_> {
+        CheckpointResponse::Applied {
+            operations: self.operations(),
+            touched: &self.touched,
+            checkpoint_token,
+        }
     }
 
-    /// Applies validated updates in order, on one reading of the clock; returns the
-    /// positions of the operations they touched, each once, in request order.
-    fn apply_checked(&mut self, updates: Vec<OperationUpdate>) -> Vec<usize> {
+    /// Checks `updates` whole, then applies them; `touched` holds the positions they
+    /// touched.
+    fn check_and_apply(&mut self, updates: Vec<OperationUpdate>) -> Result<(), ServiceError> {
+        self.check_updates(&updates)?;
+        self.apply_checked(updates);
+        Ok(())
+    }
+
+    /// Applies validated updates in order, on one reading of the clock; `touched` holds
+    /// the positions of the operations they touched, each once, in request order.
+    fn apply_checked(&mut self, updates: Vec<OperationUpdate>) {
         let now = self.clock.now();
-        let mut touched = Vec::with_capacity(updates.len());
+        self.touched.clear();
         for update in updates {
             if let Some(i) = self.apply_update(update, now) {
                 self.track_timer_at(i);
-                if !touched.contains(&i) {
-                    touched.push(i);
+                if !self.touched.contains(&i) {
+                    self.touched.push(i);
                 }
             }
         }
         self.complete_due_timers_at(now);
-        touched
     }
 
     /// Counts what `updates` add to the execution's footprint in the host; refuses them
@@ -197,12 +191,14 @@ impl Execution {
     }
 
     /// The position of the operation for `update`, created with its identity (taken
-    /// from the update) if absent, with `status` set.
+    /// from the update: a new operation's `update.id` is left empty) if absent, with
+    /// `status` set.
     fn upsert(&mut self, update: &mut OperationUpdate, status: Status, now: Millis) -> usize {
         let i = match self.position(&update.id) {
             Some(i) => i,
             None => {
-                let mut op = Operation::new(update.id.clone(), update.op_type, status, now);
+                let id = std::mem::take(&mut update.id);
+                let mut op = Operation::new(id, update.op_type, status, now);
                 op.parent_id = update.parent_id.take();
                 op.name = update.name.take();
                 op.sub_type = update.sub_type.take();

@@ -184,6 +184,10 @@ pub struct Execution {
     /// first thing after a restart, starts it afresh.
     #[serde(skip)]
     pub(super) updated_ids: Vec<usize>,
+    /// Positions the last checkpoint touched, for its response to borrow (kept, so a
+    /// checkpoint allocates no list of its own).
+    #[serde(skip)]
+    pub(in crate::service) touched: Vec<usize>,
     /// When the handler runs (stored in the same record, its fields inline).
     #[serde(flatten)]
     pub schedule: Schedule,
@@ -278,6 +282,7 @@ impl Execution {
             callback_timers: IdMap::default(),
             pending_completion: None,
             updated_ids: Vec::new(),
+            touched: Vec::new(),
             schedule: Schedule::new(now),
             version: 0,
             invocations: InvocationLog::default(),
