@@ -36,10 +36,13 @@ impl ExecutionCell {
     }
 
     fn build(
-        execution: Execution,
+        mut execution: Execution,
         store: Option<Arc<dyn ExecutionStore>>,
         read_only: bool,
     ) -> Arc<Self> {
+        if store.is_none() {
+            execution.never_stored();
+        }
         Arc::new(Self {
             state: Mutex::new(execution),
             changed: Condvar::new(),

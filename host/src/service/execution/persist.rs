@@ -28,6 +28,8 @@ pub(crate) struct PersistMarks {
     durable_now: bool,
     /// Changes of the running invocation not yet committed.
     deferred: u32,
+    /// No store holds the execution: changed operations are not tracked.
+    unstored: bool,
 }
 
 /// A running invocation's changes are committed at least every this many calls.
@@ -68,7 +70,7 @@ impl Execution {
     /// Notes that the operation at `position` changed.
     pub(super) fn mark_changed(&mut self, position: usize) {
         let marks = &mut self.persisted;
-        if marks.last_marked != Some(position) {
+        if !marks.unstored && marks.last_marked != Some(position) {
             marks.dirty.insert(position);
             marks.last_marked = Some(position);
         }
@@ -79,6 +81,12 @@ impl Execution {
         if let Some(&position) = self.index.get(id) {
             self.mark_changed(position);
         }
+    }
+
+    /// No store will ever hold this execution: its changes need no tracking.
+    pub(in crate::service) fn never_stored(&mut self) {
+        self.persisted.unstored = true;
+        self.persisted.dirty.clear();
     }
 
     /// Asks for the changes so far to be committed before the current call returns.
