@@ -28,7 +28,7 @@ impl ReplayEngine {
                 timeout_seconds: config.timeout_seconds,
                 heartbeat_timeout_seconds: config.heartbeat_timeout_seconds,
             });
-            Self::checkpoint(execution, update)?;
+            self.checkpoint(execution, update)?;
         }
         let callback_id = execution
             .operation(&id)

@@ -40,7 +40,7 @@ impl ReplayEngine {
                 replaying_completed: true,
             },
             None => {
-                Self::checkpoint(execution, request.borrow().update(&id, Action::Start))?;
+                self.checkpoint(execution, request.borrow().update(&id, Action::Start))?;
                 ContextResume::Run {
                     replaying_completed: false,
                 }
@@ -133,13 +133,13 @@ impl ReplayEngine {
             Ok(payload) => {
                 let mut update = request.update(&id, Action::Succeed);
                 set_context_result(&mut update, payload.clone());
-                Self::checkpoint(execution, update)?;
+                self.checkpoint(execution, update)?;
                 Ok(Ok(Outcome::Succeeded(payload)))
             }
             Err(error) => {
                 let mut update = request.update(&id, Action::Fail);
                 update.error = Some(error.clone());
-                Self::checkpoint(execution, update)?;
+                self.checkpoint(execution, update)?;
                 Ok(Ok(Outcome::Failed(error)))
             }
         }

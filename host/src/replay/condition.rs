@@ -65,7 +65,7 @@ impl ReplayEngine {
         }
         let (attempt, state) = match recorded {
             None => {
-                Self::checkpoint(execution, op.borrow().update(&id, Action::Start))?;
+                self.checkpoint(execution, op.borrow().update(&id, Action::Start))?;
                 (1, initial_state)
             }
             Some((Status::Succeeded, _, result, _)) => {
@@ -74,7 +74,7 @@ impl ReplayEngine {
             Some((Status::Pending, ..)) => return self.suspend(ctx),
             Some((status @ (Status::Ready | Status::Started), attempt, result, _)) => {
                 if status == Status::Ready {
-                    Self::checkpoint(execution, op.borrow().update(&id, Action::Start))?;
+                    self.checkpoint(execution, op.borrow().update(&id, Action::Start))?;
                 }
                 (attempt + 1, result.unwrap_or(initial_state))
             }
@@ -114,7 +114,7 @@ impl ReplayEngine {
         let state = match checked {
             Ok(state) => state,
             Err(error) => {
-                Self::checkpoint(execution, fail(error.clone()))?;
+                self.checkpoint(execution, fail(error.clone()))?;
                 return Ok(Ok(Outcome::Failed(error)));
             }
         };
@@ -122,7 +122,7 @@ impl ReplayEngine {
             ConditionDecision::Stop => {
                 let mut update = request.update(id, Action::Succeed);
                 update.payload = Some(state.clone());
-                Self::checkpoint(execution, update)?;
+                self.checkpoint(execution, update)?;
                 return Ok(Ok(Outcome::Succeeded(Some(state))));
             }
             ConditionDecision::ContinueAfter(seconds) => u64::from(seconds).max(1),
@@ -132,7 +132,7 @@ impl ReplayEngine {
                     Some(delay) => delay,
                     None => {
                         let error = self.flavour.condition_exhausted(strategy.max_attempts);
-                        Self::checkpoint(execution, fail(error.clone()))?;
+                        self.checkpoint(execution, fail(error.clone()))?;
                         return Ok(Ok(Outcome::Failed(error)));
                     }
                 }
@@ -143,7 +143,7 @@ impl ReplayEngine {
         update.step_options = Some(StepOptions {
             next_attempt_delay_seconds: delay.min(limits::MAX_DELAY_SECONDS),
         });
-        Self::checkpoint(execution, update)?;
+        self.checkpoint(execution, update)?;
         self.suspend(open.ctx)
     }
 }

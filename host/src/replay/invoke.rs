@@ -36,7 +36,7 @@ impl ReplayEngine {
                 function_name: function_name.to_owned(),
                 tenant_id,
             });
-            Self::checkpoint(execution, update)?;
+            self.checkpoint(execution, update)?;
         }
         // The checkpoint may already have failed it (unknown target).
         let op = execution.operation(&id).expect("recorded or just started");

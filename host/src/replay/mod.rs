@@ -236,6 +236,10 @@ pub(crate) struct ReplayEngine {
     pub max_operations: u32,
     /// Whose operation ids the guest gets (declared by its SDK before any operation).
     flavour: SdkFlavour,
+    /// Updates that go with the engine's next request: the START of an at-least-once
+    /// step attempt, which AWS's SDKs checkpoint without waiting (so it usually reaches
+    /// the service in one request with the step's end).
+    deferred: Vec<OperationUpdate>,
 }
 
 impl ReplayEngine {
@@ -267,6 +271,7 @@ impl ReplayEngine {
             log_bytes: 0,
             max_operations: u32::MAX,
             flavour: SdkFlavour::default(),
+            deferred: Vec::new(),
         }
     }
 
@@ -427,23 +432,46 @@ impl ReplayEngine {
     }
 
     fn checkpoint(
+        &mut self,
         execution: &mut dyn ReplayHost,
         update: OperationUpdate,
     ) -> Result<(), ReplayFault> {
-        Self::checkpoint_all(execution, vec![update])
+        self.checkpoint_all(execution, vec![update])
     }
 
-    /// Sends `updates` through the service's door in one request (none: no request).
+    /// Sends the deferred updates and then `updates` through the service's door in one
+    /// request (none: no request).
     fn checkpoint_all(
+        &mut self,
         execution: &mut dyn ReplayHost,
         updates: Vec<OperationUpdate>,
     ) -> Result<(), ReplayFault> {
-        if updates.is_empty() {
-            return Ok(());
-        }
         for update in &updates {
             Self::refuse_in_gate(execution, update)?;
         }
+        let updates = self.with_deferred(updates);
+        if updates.is_empty() {
+            return Ok(());
+        }
+        Self::send(execution, updates)
+    }
+
+    /// `updates` after those deferred so far (which are no longer deferred).
+    fn with_deferred(&mut self, updates: Vec<OperationUpdate>) -> Vec<OperationUpdate> {
+        if self.deferred.is_empty() {
+            return updates;
+        }
+        let mut all = std::mem::take(&mut self.deferred);
+        all.extend(updates);
+        all
+    }
+
+    /// Sends checked `updates` in one request (also when empty: the service then only
+    /// completes the timers that came due).
+    fn send(
+        execution: &mut dyn ReplayHost,
+        updates: Vec<OperationUpdate>,
+    ) -> Result<(), ReplayFault> {
         // Chaos testing describes the updates after they are applied; only then are they kept.
         let described = execution.chaos().is_some().then(|| updates.clone());
         execution.checkpoint(CheckpointRequest::from_engine(updates))?;
@@ -451,6 +479,28 @@ impl ReplayEngine {
             chaos::crash_if_planned(execution, update)?;
         }
         Ok(())
+    }
+
+    /// Keeps `update` for the engine's next request (refused at once in replay-only mode,
+    /// as a checkpoint would be).
+    fn defer(
+        &mut self,
+        execution: &mut dyn ReplayHost,
+        update: OperationUpdate,
+    ) -> Result<(), ReplayFault> {
+        Self::refuse_in_gate(execution, &update)?;
+        self.deferred.push(update);
+        Ok(())
+    }
+
+    /// Sends the deferred updates, if any: before the invocation ends, and before a
+    /// checkpoint that does not go through the engine.
+    pub fn flush(&mut self, execution: &mut dyn ReplayHost) -> Result<(), ReplayFault> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let updates = std::mem::take(&mut self.deferred);
+        Self::send(execution, updates)
     }
 
     // ---- wait -------------------------------------------------------------------
@@ -486,7 +536,7 @@ impl ReplayEngine {
                 update.wait_options = Some(WaitOptions {
                     wait_seconds: seconds,
                 });
-                Self::checkpoint(execution, update)?;
+                self.checkpoint(execution, update)?;
                 self.suspend(ctx)
             }
             Some(_) => self.suspend(ctx),

@@ -39,7 +39,7 @@ impl ReplayEngine {
         }
         let attempt = match recorded {
             None => {
-                Self::start_attempt(execution, request.update(&id, Action::Start), &config)?;
+                self.start_attempt(execution, request.update(&id, Action::Start), &config)?;
                 1
             }
             Some((Status::Succeeded, _, result, _)) => {
@@ -47,7 +47,7 @@ impl ReplayEngine {
             }
             Some((Status::Pending, ..)) => return self.suspend(ctx),
             Some((Status::Ready, attempt, ..)) => {
-                Self::start_attempt(execution, request.update(&id, Action::Start), &config)?;
+                self.start_attempt(execution, request.update(&id, Action::Start), &config)?;
                 attempt + 1
             }
             Some((Status::Started, attempt, ..)) => {
@@ -187,13 +187,13 @@ impl ReplayEngine {
                 update.step_options = Some(StepOptions {
                     next_attempt_delay_seconds: delay.min(limits::MAX_DELAY_SECONDS),
                 });
-                Self::checkpoint(execution, update)?;
+                self.checkpoint(execution, update)?;
                 self.suspend(ctx)
             }
             None => {
                 let mut update = request.update(id, Action::Fail);
                 update.error = Some(error.clone());
-                Self::checkpoint(execution, update)?;
+                self.checkpoint(execution, update)?;
                 Ok(Ok(Outcome::Failed(error)))
             }
         }
@@ -219,7 +219,7 @@ impl ReplayEngine {
             Ok(payload) => {
                 let mut update = request.update(id, Action::Succeed);
                 update.payload = payload.clone();
-                Self::checkpoint(execution, update)?;
+                self.checkpoint(execution, update)?;
                 Ok(Ok(Outcome::Succeeded(payload)))
             }
             Err(error) => self.fail_attempt(
@@ -238,16 +238,21 @@ impl ReplayEngine {
 
 impl ReplayEngine {
     /// Checkpoints a step attempt's START. At most once per retry, the body may run only
-    /// once that START is durable, so the store must commit it before the body runs.
+    /// once that START is durable, so the store must commit it before the body runs. At
+    /// least once, AWS's SDKs send it without waiting for it (Python: a non-blocking
+    /// checkpoint; JS: one not awaited), so it goes with the engine's next request,
+    /// usually the step's end.
     fn start_attempt(
+        &mut self,
         execution: &mut dyn ReplayHost,
         start: OperationUpdate,
         config: &StepConfig,
     ) -> Result<(), ReplayFault> {
-        Self::checkpoint(execution, start)?;
-        if config.semantics == StepSemantics::AtMostOncePerRetry {
-            execution.require_durable();
+        if config.semantics != StepSemantics::AtMostOncePerRetry {
+            return self.defer(execution, start);
         }
+        self.checkpoint(execution, start)?;
+        execution.require_durable();
         Ok(())
     }
 }

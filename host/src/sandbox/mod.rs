@@ -214,6 +214,10 @@ impl Sandbox {
                 .durabox_durable_handler()
                 .call_handle(&mut store, root, &input)
         });
+        // What the engine deferred reaches the service before the invocation ends,
+        // whatever its outcome (a trapped body's START too).
+        let flushed = store.data_mut().flush_deferred();
+        let result = result.and_then(|output| flushed.map(|()| output));
         let fuel_consumed = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         let mut outcome = match result {
             Ok(output) => output_outcome(output),

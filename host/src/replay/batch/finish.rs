@@ -90,7 +90,7 @@ impl ReplayEngine {
             let payload =
                 payload.unwrap_or_else(|| serde_json::to_string(&outcome).unwrap_or_default());
             set_context_result(&mut update, Some(payload));
-            Self::checkpoint(execution, update)?;
+            self.checkpoint(execution, update)?;
         }
         Ok(Ok(outcome))
     }

@@ -45,7 +45,7 @@ impl ReplayEngine {
                 Ok(payload) => set_context_result(&mut update, payload.clone()),
                 Err(error) => update.error = Some(error.clone()),
             }
-            Self::checkpoint(execution, update)?;
+            self.checkpoint(execution, update)?;
         }
         if self.runs_concurrently() {
             self.batches[handle.0].unreported.insert(index);

@@ -9,7 +9,6 @@ use crate::model::{
 };
 use crate::replay::host::ReplayHost;
 use crate::replay::{Frame, OpResult, OwnedRequest, ReplayEngine, ReplayFault};
-use crate::service::CheckpointRequest;
 
 /// The timer of a wait that ended (or a retry that came due): the service completed it.
 const DUE: Millis = Millis::MIN;
@@ -24,7 +23,8 @@ impl ReplayEngine {
         // An empty checkpoint lets the service complete the timers that came due while
         // branches ran (it does at every checkpoint), so a resumed branch sees its wait
         // finished. The engine reads no clock: what came due shows in the statuses.
-        execution.checkpoint(CheckpointRequest::from_engine(Vec::new()))?;
+        let deferred = self.with_deferred(Vec::new());
+        Self::send(execution, deferred)?;
         let concurrent = self.runs_concurrently();
         let batch = self.batch(handle)?;
         if concurrent {
@@ -122,7 +122,7 @@ impl ReplayEngine {
                 starts.push(start);
             }
         }
-        Self::checkpoint_all(execution, starts)
+        self.checkpoint_all(execution, starts)
     }
 
     /// Branch `index`'s id and CONTEXT operation.
@@ -168,7 +168,7 @@ impl ReplayEngine {
     ) -> Result<NextBranch, ReplayFault> {
         let (derived, request) = self.branch_identity(handle, index)?;
         if let Some(start) = self.branch_start(execution, handle, &derived, &request)? {
-            Self::checkpoint(execution, start)?;
+            self.checkpoint(execution, start)?;
         }
         let DerivedId { id, key } = derived;
         let batch = self.batch(handle)?;

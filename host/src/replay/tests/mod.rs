@@ -192,14 +192,14 @@ fn child_ids_nest_and_large_results_replay_children() {
     let parent = operation_id(None, 1);
     let id = start_step(&mut engine, &mut e, child, "inner");
     assert_eq!(id, operation_id(Some(&parent), 1));
-    assert_eq!(
-        e.operation(&id).unwrap().parent_id.as_deref(),
-        Some(parent.as_str())
-    );
     engine
         .step_end(&mut e, &id, Ok(Some("1".into())), None)
         .unwrap()
         .unwrap();
+    assert_eq!(
+        e.operation(&id).unwrap().parent_id.as_deref(),
+        Some(parent.as_str())
+    );
     let big = "x".repeat(300_000);
     let outcome = engine
         .child_end(&mut e, child, Ok(Some(big.clone())))

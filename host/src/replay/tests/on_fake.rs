@@ -55,7 +55,7 @@ fn begin_step(engine: &mut ReplayEngine, fake: &mut FakeService, config: StepCon
 }
 
 #[test]
-fn a_new_step_sends_its_start_then_its_result_in_two_requests() {
+fn an_at_least_once_step_sends_its_start_with_its_result_in_one_request() {
     let mut fake = FakeService::default();
     let mut engine = ReplayEngine::new("inv-1");
     let id = operation_id(None, 1);
@@ -67,6 +67,10 @@ fn a_new_step_sends_its_start_then_its_result_in_two_requests() {
             attempt: 1
         }
     );
+    assert!(
+        fake.requests.is_empty(),
+        "the START waits for the engine's next request"
+    );
     let outcome = engine
         .step_end(&mut fake, &id, Ok(Some("42".into())), None)
         .unwrap()
@@ -75,24 +79,24 @@ fn a_new_step_sends_its_start_then_its_result_in_two_requests() {
     let name = Some("charge".to_owned());
     assert_eq!(
         sent(&fake),
-        vec![
-            vec![(
+        vec![vec![
+            (
                 Action::Start,
                 Type::Step,
                 id.clone(),
                 name.clone(),
                 None,
                 None
-            )],
-            vec![(
+            ),
+            (
                 Action::Succeed,
                 Type::Step,
                 id,
                 name,
                 None,
                 Some("42".into())
-            )],
-        ]
+            )
+        ],]
     );
     assert_eq!(
         fake.durable_requests, 0,
@@ -200,19 +204,21 @@ fn operations_in_a_child_context_name_it_as_parent_and_its_end_carries_the_resul
     assert_eq!(outcome.unwrap(), Ok(Outcome::Succeeded(Some("[1]".into()))));
 
     let sent = sent(&fake);
-    let kinds: Vec<_> = sent.iter().map(|r| (r[0].0, r[0].1)).collect();
+    let kinds: Vec<Vec<_>> = sent
+        .iter()
+        .map(|r| r.iter().map(|u| (u.0, u.1)).collect())
+        .collect();
     assert_eq!(
         kinds,
         [
-            (Action::Start, Type::Context),
-            (Action::Start, Type::Step),
-            (Action::Succeed, Type::Step),
-            (Action::Succeed, Type::Context),
+            vec![(Action::Start, Type::Context)],
+            vec![(Action::Start, Type::Step), (Action::Succeed, Type::Step)],
+            vec![(Action::Succeed, Type::Context)],
         ]
     );
     assert_eq!(sent[1][0].4.as_deref(), Some(context_id.as_str()));
     assert_ne!(inner, context_id);
-    assert_eq!(sent[3][0].5.as_deref(), Some("[1]"));
+    assert_eq!(sent[2][0].5.as_deref(), Some("[1]"));
 }
 
 #[test]
@@ -220,7 +226,7 @@ fn a_refused_checkpoint_ends_the_invocation_with_the_service_error() {
     let mut fake = FakeService::default();
     fake.refuse_next = Some(ServiceError::InvalidParameterValue("too big".into()));
     let fault = ReplayEngine::new("inv-1")
-        .step_begin(&mut fake, ROOT, Some("charge"), StepConfig::default())
+        .wait(&mut fake, ROOT, Some("pause"), 5)
         .unwrap_err();
     assert!(matches!(fault, ReplayFault::Checkpoint(_)), "{fault}");
     let error: ErrorObject = fault.to_error_object();
@@ -261,4 +267,21 @@ fn a_map_starts_its_admitted_branches_in_one_request() {
         assert_eq!((*action, *op_type), (Action::Start, Type::Context));
         assert_eq!(parent.as_deref(), Some(container.as_str()));
     }
+}
+
+#[test]
+fn a_deferred_start_is_sent_when_the_invocation_ends_before_the_step_does() {
+    let mut fake = FakeService::default();
+    let mut engine = ReplayEngine::new("inv-1");
+    begin_step(&mut engine, &mut fake, StepConfig::default());
+    assert!(fake.requests.is_empty());
+    engine.flush(&mut fake).unwrap();
+    let sent = sent(&fake);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].iter().map(|u| (u.0, u.1)).collect::<Vec<_>>(),
+        [(Action::Start, Type::Step)]
+    );
+    engine.flush(&mut fake).unwrap();
+    assert_eq!(fake.requests.len(), 1, "nothing left to send");
 }

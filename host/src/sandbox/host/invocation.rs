@@ -64,6 +64,8 @@ impl wit::Host for GuestState {
             Ok(request) => request,
             Err(error) => return Ok(Err(error.to_error_object().into())),
         };
+        // The engine's deferred updates come first, as they were made first.
+        self.flush_deferred()?;
         let response = self.cell.update(|execution| {
             execution
                 .checkpoint(request)

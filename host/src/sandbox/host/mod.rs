@@ -143,6 +143,20 @@ impl GuestState {
         self.op_result(result)
     }
 
+    /// Sends the engine's deferred updates (before the invocation ends, or before a
+    /// checkpoint that does not go through the engine); a fault becomes a trap.
+    pub(crate) fn flush_deferred(&mut self) -> wasmtime::Result<()> {
+        let engine = &mut self.engine;
+        let flushed = self
+            .cell
+            .update_deferred(|execution| engine.flush(execution))
+            .unwrap_or_else(|e| Err(ReplayFault::NotStored(e.to_string())));
+        flushed.map_err(|fault| {
+            self.fault.get_or_insert(fault.clone());
+            wasmtime::Error::new(fault)
+        })
+    }
+
     /// An engine call that neither reads nor changes the execution (batch bookkeeping):
     /// no lock and no store write, faults still become traps.
     fn engine_only<T>(
