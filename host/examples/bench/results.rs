@@ -85,7 +85,7 @@ fn limit_section(m: &Measured) -> Value {
 fn durabox_section(m: &Measured) -> Value {
     json!({
         "profile": "dev (dependencies and the durabox crate at opt-level 2)",
-        "made_of": "wall = CPU work on the caller's and the driver's threads (cpu_ms, the whole process) + hand-off waits between them (idle_ms; negative when both threads ran at once)",
+        "made_of": "wall = CPU work on the caller's thread, and on a driver thread once one takes over (cpu_ms, the whole process) + hand-off waits between them (idle_ms; negative when both threads ran at once)",
         "median_ms": m.durabox_ms,
         "median_cpu_ms": m.durabox_cpu_ms,
         "median_idle_ms": idle(&m.durabox_ms, &m.durabox_cpu_ms),
