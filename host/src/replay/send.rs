@@ -55,12 +55,17 @@ impl ReplayEngine {
     }
 
     /// Keeps `update` for the engine's next request (refused at once in replay-only mode,
-    /// as a checkpoint would be).
+    /// as a checkpoint would be). Chaos testing sends it at once instead: a crash right
+    /// after it is then a body interrupted mid-way, as when AWS's SDKs store a START alone
+    /// because its body outlasted their batching window.
     pub(super) fn defer(
         &mut self,
         execution: &mut dyn ReplayHost,
         update: OperationUpdate,
     ) -> Result<(), ReplayFault> {
+        if execution.chaos().is_some() {
+            return self.checkpoint(execution, update);
+        }
         Self::refuse_in_gate(execution, &update)?;
         self.deferred.push(update);
         Ok(())
