@@ -30,7 +30,7 @@ impl ReplayEngine {
     }
 
     /// `updates` after those deferred so far (which are no longer deferred).
-    pub(super) fn with_deferred(&mut self, updates: Vec<OperationUpdate>) -> Vec<OperationUpdate> {
+    fn with_deferred(&mut self, updates: Vec<OperationUpdate>) -> Vec<OperationUpdate> {
         if self.deferred.is_empty() {
             return updates;
         }

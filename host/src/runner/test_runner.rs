@@ -121,7 +121,7 @@ impl TestRunner {
     /// with the invocation crashing right after it, and reports each crash point whose
     /// final status, result, error or operations differ from the uninterrupted run.
     pub fn chaos(&self, input: &impl Serialize) -> Result<ChaosReport, RuntimeError> {
-        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        let input = input_json(input);
         super::chaos::crash_at_every_checkpoint(|plan| self.trial(&input, plan))
     }
 
@@ -134,7 +134,7 @@ impl TestRunner {
         first_seed: u64,
         runs: u32,
     ) -> Result<ShuffleReport, RuntimeError> {
-        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        let input = input_json(input);
         super::chaos::shuffle_branch_order(|plan| self.trial(&input, plan), first_seed, runs)
     }
 
@@ -180,7 +180,7 @@ impl TestRunner {
 
     /// Runs the handler with `input` (serialized to JSON) until the execution ends.
     pub fn run(&self, input: &impl Serialize) -> Result<ExecutionResult, RuntimeError> {
-        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        let input = input_json(input);
         let arn = self
             .runtime
             .start_and_run(&self.function, &input, self.options.clone())?;
@@ -189,7 +189,7 @@ impl TestRunner {
 
     /// Starts an execution and returns its ARN.
     pub fn run_async(&self, input: &impl Serialize) -> Result<String, RuntimeError> {
-        let input = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        let input = input_json(input);
         self.runtime
             .start_execution(&self.function, &input, self.options.clone())
     }
@@ -312,4 +312,10 @@ impl TestRunner {
             .service()
             .send_callback_heartbeat(callback_id)?)
     }
+}
+
+/// A runner's input as the JSON text an execution starts from (`null` if it cannot be
+/// serialized).
+fn input_json(input: &impl Serialize) -> String {
+    serde_json::to_string(input).unwrap_or_else(|_| "null".into())
 }

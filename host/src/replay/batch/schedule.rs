@@ -20,11 +20,11 @@ impl ReplayEngine {
         execution: &mut dyn ReplayHost,
         handle: BatchHandle,
     ) -> OpResult<NextBranch> {
-        // An empty checkpoint lets the service complete the timers that came due while
-        // branches ran (it does at every checkpoint), so a resumed branch sees its wait
-        // finished. The engine reads no clock: what came due shows in the statuses.
-        let deferred = self.with_deferred(Vec::new());
-        Self::send(execution, deferred)?;
+        // A checkpoint (the deferred updates, or none) lets the service complete the
+        // timers that came due while branches ran (it does at every checkpoint), so a
+        // resumed branch sees its wait finished. The engine reads no clock: what came due
+        // shows in the statuses.
+        Self::send(execution, std::mem::take(&mut self.deferred))?;
         let concurrent = self.runs_concurrently();
         let batch = self.batch(handle)?;
         if concurrent {
